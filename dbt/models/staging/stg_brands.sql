@@ -1,0 +1,2 @@
+select brand, competitor_group, aliases, hashtags
+from {{ source('raw', 'brands') }}

@@ -1,0 +1,2 @@
+select hashtag, day, stage, item, reason
+from {{ source('raw', 'quarantine') }}

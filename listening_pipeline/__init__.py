@@ -1,0 +1,1 @@
+"""listening_pipeline: social listening for short-video networks."""

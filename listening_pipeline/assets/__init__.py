@@ -1,0 +1,1 @@
+"""Thin Dagster assets, one module per stage; dbt assets in dbt.py."""

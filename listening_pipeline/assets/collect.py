@@ -1,0 +1,101 @@
+"""Collection: the videos and comments of each hashtag x day, and the brand catalog as a table."""
+
+import time
+
+import polars as pl
+from dagster import AssetExecutionContext, MetadataValue, asset
+
+from listening_pipeline.media.store import attach_media
+from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
+from listening_pipeline.resources.media_store import MediaStoreResource
+from listening_pipeline.resources.sources import CatalogResource, SourceResource
+from listening_pipeline.resources.warehouse import WarehouseResource
+from listening_pipeline.sources.base import Problem, problems_frame
+from listening_pipeline.tables import BRANDS, QUARANTINE
+
+COLLECT_POOL = "video_source"
+
+
+def quarantine(
+    context: AssetExecutionContext, warehouse: WarehouseResource, stage: str, problems: list[Problem]
+) -> int:
+    """Replace this stage's quarantine rows for the partition; log each problem with where and why."""
+    hashtag, day = split_partition_key(context.partition_key)
+    for problem in problems:
+        context.log.warning(f"{stage} [{hashtag} {day}] quarantined {problem.item}: {problem.reason}")
+    rows = problems_frame(problems, hashtag=hashtag, day=day, stage=stage)
+    return warehouse.get().replace_partition(QUARANTINE, rows, hashtag=hashtag, day=day, scope={"stage": stage})
+
+
+@asset(
+    partitions_def=hashtag_day_partitions,
+    io_manager_key="warehouse_io",
+    group_name="collect",
+    kinds={"python", "polars"},
+    pool=COLLECT_POOL,
+    description="Videos created that day carrying the hashtag, with their media copied to the media store.",
+)
+def videos(
+    context: AssetExecutionContext,
+    source: SourceResource,
+    media_store: MediaStoreResource,
+    warehouse: WarehouseResource,
+) -> pl.DataFrame:
+    hashtag, day = split_partition_key(context.partition_key)
+    started = time.perf_counter()
+    video_source = source.get()
+    collected = video_source.videos(hashtag, day)
+    rows = attach_media(video_source, collected.rows, media_store.get())
+    quarantined = quarantine(context, warehouse, "videos", collected.problems)
+    missing_media = rows.filter(pl.col("media_error").is_not_null())
+    for row in missing_media.iter_rows(named=True):
+        context.log.warning(f"videos [{hashtag} {day}] video {row['video_id']} has no media: {row['media_error']}")
+    context.add_output_metadata(
+        {
+            "quarantined_records": quarantined,
+            "videos_without_media": missing_media.height,
+            "source": video_source.name,
+            "seconds": MetadataValue.float(round(time.perf_counter() - started, 3)),
+        }
+    )
+    return rows
+
+
+@asset(
+    partitions_def=hashtag_day_partitions,
+    io_manager_key="warehouse_io",
+    group_name="collect",
+    kinds={"python", "polars"},
+    pool=COLLECT_POOL,
+    description="Comments on the partition's videos.",
+)
+def comments(
+    context: AssetExecutionContext, videos: pl.DataFrame, source: SourceResource, warehouse: WarehouseResource
+) -> pl.DataFrame:
+    hashtag, day = split_partition_key(context.partition_key)
+    collected = source.get().comments(videos, hashtag, day)
+    quarantined = quarantine(context, warehouse, "comments", collected.problems)
+    context.add_output_metadata({"quarantined_records": quarantined, "videos": videos.height})
+    return collected.rows
+
+
+@asset(
+    io_manager_key="warehouse_io",
+    group_name="catalog",
+    kinds={"python", "polars"},
+    description="The brand catalog (brands.yaml) as a table, so dbt can join brands and competitor groups.",
+)
+def brands(context: AssetExecutionContext, catalog: CatalogResource) -> pl.DataFrame:
+    loaded = catalog.load()
+    context.add_output_metadata({"catalog": str(loaded.path), "tracked_hashtags": ", ".join(loaded.tracked_hashtags)})
+    return BRANDS.frame(
+        [
+            {
+                "brand": b.name,
+                "competitor_group": b.competitor_group,
+                "aliases": list(b.aliases),
+                "hashtags": list(b.hashtags),
+            }
+            for b in loaded.brands
+        ]
+    )

@@ -1,0 +1,51 @@
+"""The dbt project as Dagster assets, partitioned by day: brand metrics aggregate across hashtags.
+
+Each run passes its partition window to dbt as ``min_date``/``max_date`` vars, which the
+incremental models use to delete and rebuild exactly that window.
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+from dagster import AssetExecutionContext, AutomationCondition, BackfillPolicy
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from listening_pipeline.partitions import day_partitions
+from listening_pipeline.resources.warehouse import WarehouseResource
+from listening_pipeline.settings import DBT_PROJECT_DIR
+from listening_pipeline.tables import ALL_TABLES
+
+# dbt from this interpreter's environment, not whatever `dbt` is first on PATH.
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+
+class ListeningDbtTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        return f"dbt_{fqn[1]}" if len(fqn) > 2 else "dbt"
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
+        # Rebuild a day as soon as its hashtag partitions have landed and none is still running.
+        return AutomationCondition.eager()
+
+
+def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
+    window = context.partition_time_window
+    return {"min_date": window.start.date().isoformat(), "max_date": window.end.date().isoformat()}
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    partitions_def=day_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    dagster_dbt_translator=ListeningDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+)
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    warehouse.get().ensure_tables(ALL_TABLES.values())
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars(context))], context=context).stream()

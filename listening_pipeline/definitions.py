@@ -1,0 +1,64 @@
+"""The one Definitions object: assets, checks, jobs, schedules, sensors and resources.
+
+Configuration comes from the environment through :class:`listening_pipeline.settings.Settings`;
+secrets go through ``EnvVar`` so the UI never shows them.
+"""
+
+from __future__ import annotations
+
+from dagster import Definitions, EnvVar, load_assets_from_modules
+from dagster_dbt import DbtCliResource
+
+from listening_pipeline.assets import collect, dbt
+from listening_pipeline.automation import catalog_job, catalog_sensor, daily_collection, dbt_day_job, hashtag_day_job
+from listening_pipeline.resources.media_store import MediaStoreResource
+from listening_pipeline.resources.sources import CatalogResource, SourceResource
+from listening_pipeline.resources.warehouse import WarehouseIOManager, WarehouseResource
+from listening_pipeline.settings import Settings
+
+settings = Settings.from_env()
+settings.export_for_dbt()
+
+
+def _warehouse(settings: Settings) -> WarehouseResource:
+    if settings.warehouse == "postgres":
+        return WarehouseResource(
+            kind="postgres",
+            pg_host=settings.pg_host,
+            pg_port=settings.pg_port,
+            pg_user=settings.pg_user,
+            pg_password=EnvVar("LISTENING_PIPELINE_PG_PASSWORD"),
+            pg_database=settings.pg_database,
+        )
+    return WarehouseResource(kind="duckdb", duckdb_path=str(settings.duckdb_path))
+
+
+def _source(settings: Settings) -> SourceResource:
+    if settings.source == "research_api":
+        return SourceResource(
+            kind="research_api",
+            client_key=EnvVar("TIKTOK_CLIENT_KEY"),
+            client_secret=EnvVar("TIKTOK_CLIENT_SECRET"),
+        )
+    return SourceResource(kind="folder", folder=str(settings.source_folder))
+
+
+warehouse = _warehouse(settings)
+
+defs = Definitions(
+    assets=load_assets_from_modules([collect, dbt]),
+    jobs=[hashtag_day_job, dbt_day_job, catalog_job],
+    schedules=[daily_collection],
+    sensors=[catalog_sensor],
+    resources={
+        "warehouse": warehouse,
+        "warehouse_io": WarehouseIOManager(warehouse=warehouse),
+        "media_store": MediaStoreResource(root=settings.media_root),
+        "source": _source(settings),
+        "catalog": CatalogResource(path=str(settings.catalog_path or "")),
+        "dbt": DbtCliResource(
+            project_dir=dbt.dbt_project,
+            dbt_executable=str(dbt.DBT_EXECUTABLE),
+        ),
+    },
+)

@@ -1,0 +1,1 @@
+"""Media handling with no Dagster in sight: the media store, decoding, frame sampling."""

@@ -1,0 +1,41 @@
+"""hashtag x day: how every Python asset is partitioned, and the day-only partitions of dbt.
+
+Multi-partition keys read ``<day>|<hashtag>`` (dimensions in name order). Hashtags reach
+the dynamic dimension only through :func:`listening_pipeline.hashtags.normalize_hashtag`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dagster import (
+    DailyPartitionsDefinition,
+    DynamicPartitionsDefinition,
+    MultiPartitionKey,
+    MultiPartitionsDefinition,
+)
+
+from listening_pipeline.hashtags import normalize_hashtag
+
+FIRST_DAY = "2025-01-01"
+
+day_partitions = DailyPartitionsDefinition(start_date=FIRST_DAY, timezone="UTC")
+hashtag_partitions = DynamicPartitionsDefinition(name="hashtag")
+hashtag_day_partitions = MultiPartitionsDefinition({"day": day_partitions, "hashtag": hashtag_partitions})
+
+
+def partition_key(hashtag: str, day: dt.date) -> MultiPartitionKey:
+    return MultiPartitionKey({"day": day.isoformat(), "hashtag": normalize_hashtag(hashtag)})
+
+
+def split_partition_key(key: str | MultiPartitionKey) -> tuple[str, dt.date]:
+    """(hashtag, day) of a hashtag x day partition key, validated again on the way out."""
+    dims = key.keys_by_dimension if isinstance(key, MultiPartitionKey) else _parse(key)
+    return normalize_hashtag(dims["hashtag"]), dt.date.fromisoformat(dims["day"])
+
+
+def _parse(key: str) -> dict[str, str]:
+    day, sep, hashtag = key.partition("|")
+    if not sep:
+        raise ValueError(f"{key!r} is not a hashtag x day partition key (expected 'YYYY-MM-DD|hashtag')")
+    return {"day": day, "hashtag": hashtag}

@@ -1,0 +1,1 @@
+"""Dagster resources: the warehouse (DuckDB | PostgreSQL), media store, video source, catalog."""
