@@ -42,7 +42,7 @@ class SourceResource(ConfigurableResource):
                 if self.media_url_template
                 else research_api.NoMediaDownloader()
             )
-            return research_api.ResearchApiSource(client, downloader)
+            return research_api.ResearchApiSource(client, media=downloader)
         raise ValueError(f"unknown source kind {self.kind!r}")
 
 
