@@ -24,7 +24,7 @@ from dagster import (
 )
 
 from listening_pipeline.catalog import CatalogError
-from listening_pipeline.partitions import day_partitions, hashtag_day_partitions, hashtag_partitions, partition_key
+from listening_pipeline.partitions import hashtag_partitions, partition_key
 from listening_pipeline.resources.sources import CatalogResource
 
 RECOLLECT_DAYS = 2
@@ -33,13 +33,11 @@ HASHTAG_DAY_GROUPS = ("collect", "enrich")
 hashtag_day_job = define_asset_job(
     "hashtag_day_job",
     selection=AssetSelection.groups(*HASHTAG_DAY_GROUPS),
-    partitions_def=hashtag_day_partitions,
     description="Collect and enrich one hashtag x day.",
 )
 dbt_day_job = define_asset_job(
     "dbt_day_job",
     selection=AssetSelection.groups("dbt", "dbt_staging", "dbt_marts"),
-    partitions_def=day_partitions,
     description="Build the dbt models for a day (or a range, in one run).",
 )
 catalog_job = define_asset_job(

@@ -55,7 +55,7 @@ def cmd_hashtags(args: argparse.Namespace, settings: Settings) -> int:
     else:
         tags = []
         try:
-            tags = [normalize_hashtag(raw) for raw in args.hashtags]
+            tags = [normalize_hashtag(raw) for raw in getattr(args, "hashtags", [])]
         except InvalidHashtag as exc:
             return _fail(f"{exc}; nothing was changed")
     instance = _instance(settings)

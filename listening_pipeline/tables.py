@@ -128,7 +128,166 @@ BRANDS = Table(
     partitioned=False,
 )
 
-ALL_TABLES: dict[str, Table] = {t.name: t for t in (VIDEOS, COMMENTS, QUARANTINE, BRANDS)}
+MEDIA = Table(
+    name="media",
+    description="One row per decoded video: stream facts and where its audio and kept frames were stored.",
+    columns=_partitioned(
+        {
+            "video_id": (pl.String(), "Video the media belongs to."),
+            "duration_s": (pl.Float64(), "Decoded duration in seconds."),
+            "width": (pl.Int64(), "Frame width in pixels (null for audio-only media)."),
+            "height": (pl.Int64(), "Frame height in pixels (null for audio-only media)."),
+            "has_audio": (pl.Boolean(), "Whether the file has an audio track."),
+            "audio_uri": (pl.String(), "16 kHz mono float32 audio (.npy) in the media store; null without audio."),
+            "frames_sampled": (pl.Int64(), "Frames sampled (time grid plus scene changes)."),
+            "frames_kept": (pl.Int64(), "Frames left after near-duplicate removal."),
+            "decoder": (pl.String(), "Decoder and settings that produced the row, e.g. 'pyav-18.1 fps=1 hash=dhash8'."),
+        }
+    ),
+    key=("hashtag", "day", "video_id"),
+    not_null=("hashtag", "day", "video_id", "duration_s", "has_audio", "frames_kept", "decoder"),
+)
+
+FRAMES = Table(
+    name="frames",
+    description="Kept key frames: each stands for the span of near-identical frames from t_s to t_until_s.",
+    columns=_partitioned(
+        {
+            "video_id": (pl.String(), "Video the frame belongs to."),
+            "frame_no": (pl.Int64(), "Order of the kept frame in the video (0-based)."),
+            "t_s": (pl.Float64(), "Time of the frame in seconds."),
+            "t_until_s": (pl.Float64(), "Last time a near-identical frame was seen, in seconds."),
+            "image_uri": (pl.String(), "The frame image (JPEG) in the media store."),
+            "dhash": (pl.String(), "Perceptual difference hash, hex."),
+        }
+    ),
+    key=("hashtag", "day", "video_id", "frame_no"),
+    not_null=("hashtag", "day", "video_id", "frame_no", "t_s", "t_until_s", "image_uri"),
+)
+
+TRANSCRIPTS = Table(
+    name="transcripts",
+    description="Speech segments from whisperx: text, time, language, and the model that produced them.",
+    columns=_partitioned(
+        {
+            "video_id": (pl.String(), "Video the speech belongs to."),
+            "segment_no": (pl.Int64(), "Order of the segment in the video (0-based)."),
+            "start_s": (pl.Float64(), "Segment start, seconds."),
+            "end_s": (pl.Float64(), "Segment end, seconds."),
+            "text": (pl.String(), "Transcribed text."),
+            "language": (pl.String(), "Detected language (ISO 639-1)."),
+            "words_json": (pl.String(), "Word timings as JSON [{word, start, end, score}] when available."),
+            "model": (pl.String(), "Model that produced the segment."),
+        }
+    ),
+    key=("hashtag", "day", "video_id", "segment_no"),
+    not_null=("hashtag", "day", "video_id", "segment_no", "start_s", "end_s", "text", "model"),
+)
+
+OCR_TEXT = Table(
+    name="ocr_text",
+    description="On-screen text spans from easyocr, merged across frames, with first and last seen times.",
+    columns=_partitioned(
+        {
+            "video_id": (pl.String(), "Video the caption was read from."),
+            "span_no": (pl.Int64(), "Order of the span in the video (0-based)."),
+            "text": (pl.String(), "Text read."),
+            "confidence": (pl.Float64(), "Recognition confidence in [0, 1] (best over merged frames)."),
+            "first_seen_s": (pl.Float64(), "First time the text was on screen, seconds."),
+            "last_seen_s": (pl.Float64(), "Last time the text was on screen, seconds."),
+            "box_x0": (pl.Float64(), "Left edge, fraction of frame width."),
+            "box_y0": (pl.Float64(), "Top edge, fraction of frame height."),
+            "box_x1": (pl.Float64(), "Right edge, fraction of frame width."),
+            "box_y1": (pl.Float64(), "Bottom edge, fraction of frame height."),
+            "model": (pl.String(), "Model that read the text."),
+        }
+    ),
+    key=("hashtag", "day", "video_id", "span_no"),
+    not_null=("hashtag", "day", "video_id", "span_no", "text", "confidence", "first_seen_s", "last_seen_s", "model"),
+)
+
+LOGO_HITS = Table(
+    name="logo_hits",
+    description="Brand logos detected in kept frames by the YOLO logo detector.",
+    columns=_partitioned(
+        {
+            "video_id": (pl.String(), "Video the logo was seen in."),
+            "brand": (pl.String(), "Catalog brand of the logo."),
+            "confidence": (pl.Float64(), "Detection confidence in [0, 1]."),
+            "t_s": (pl.Float64(), "Time of the frame, seconds."),
+            "t_until_s": (pl.Float64(), "End of the span the frame stands for, seconds."),
+            "box_x0": (pl.Float64(), "Left edge, fraction of frame width."),
+            "box_y0": (pl.Float64(), "Top edge, fraction of frame height."),
+            "box_x1": (pl.Float64(), "Right edge, fraction of frame width."),
+            "box_y1": (pl.Float64(), "Bottom edge, fraction of frame height."),
+            "model": (pl.String(), "Detector weights that produced the hit."),
+        }
+    ),
+    key=("hashtag", "day", "video_id", "brand", "t_s"),
+    not_null=("hashtag", "day", "video_id", "brand", "confidence", "t_s", "model"),
+)
+
+TEXT_UNITS = Table(
+    name="text_units",
+    description="Every piece of text of the partition with its origin: speech, caption, description, hashtag, comment.",
+    columns=_partitioned(
+        {
+            "unit_id": (pl.String(), "Stable id: <video_id>:<origin>:<origin_ref>."),
+            "video_id": (pl.String(), "Video the text belongs to."),
+            "origin": (pl.String(), "speech | caption | description | hashtag | comment."),
+            "origin_ref": (pl.String(), "Segment no, span no, comment id or hashtag within the origin."),
+            "text": (pl.String(), "The text."),
+            "language": (pl.String(), "Language when known (speech: detected by the ASR model)."),
+            "start_s": (pl.Float64(), "Start in the video, seconds, for speech and captions."),
+            "end_s": (pl.Float64(), "End in the video, seconds, for speech and captions."),
+        }
+    ),
+    key=("hashtag", "day", "unit_id"),
+    not_null=("hashtag", "day", "unit_id", "video_id", "origin", "text"),
+)
+
+SENTIMENT = Table(
+    name="sentiment",
+    description="Sentiment of each text unit: label, score, and the scorer that produced it.",
+    columns=_partitioned(
+        {
+            "unit_id": (pl.String(), "Text unit scored."),
+            "video_id": (pl.String(), "Video the unit belongs to."),
+            "label": (pl.String(), "positive | neutral | negative."),
+            "score": (pl.Float64(), "Confidence of the label in [0, 1]."),
+            "polarity": (pl.Float64(), "Signed score in [-1, 1]: positive minus negative."),
+            "model": (pl.String(), "Model or lexicon that scored the unit."),
+        }
+    ),
+    key=("hashtag", "day", "unit_id"),
+    not_null=("hashtag", "day", "unit_id", "video_id", "label", "score", "polarity", "model"),
+)
+
+BRAND_MENTIONS = Table(
+    name="brand_mentions",
+    description="Each piece of evidence that a catalog brand is in a video: alias matches in text and logo hits.",
+    columns=_partitioned(
+        {
+            "mention_id": (pl.String(), "Stable id of the mention."),
+            "video_id": (pl.String(), "Video mentioning the brand."),
+            "brand": (pl.String(), "Catalog brand."),
+            "origin": (pl.String(), "speech | caption | description | hashtag | comment | logo."),
+            "unit_id": (pl.String(), "Text unit matched (null for logo hits)."),
+            "matched_text": (pl.String(), "Alias as it appears in the text (null for logo hits)."),
+            "t_s": (pl.Float64(), "Time in the video, seconds, where known."),
+            "confidence": (pl.Float64(), "1 for text matches; detector confidence for logos."),
+            "sentiment_label": (pl.String(), "Sentiment of the text unit around the mention (null for logos)."),
+            "sentiment_polarity": (pl.Float64(), "Signed sentiment in [-1, 1] of that unit (null for logos)."),
+        }
+    ),
+    key=("hashtag", "day", "mention_id"),
+    not_null=("hashtag", "day", "mention_id", "video_id", "brand", "origin", "confidence"),
+)
+
+ALL_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (VIDEOS, COMMENTS, QUARANTINE, BRANDS, MEDIA, FRAMES, TRANSCRIPTS, OCR_TEXT, LOGO_HITS, TEXT_UNITS, SENTIMENT, BRAND_MENTIONS)
+}
 
 
 def truncate(text: str | None, limit: int = 2000) -> str | None:
@@ -157,7 +316,10 @@ def sql_type(dtype: pl.DataType, dialect: str) -> str:
 
 
 def create_table_sql(table: Table, dialect: str) -> str:
-    cols = ",\n  ".join(f'"{name}" {sql_type(dtype, dialect)}' for name, dtype in table.schema.items())
+    cols = ",\n  ".join(
+        f'"{name}" {sql_type(dtype, dialect)}' + (" NOT NULL" if name in table.not_null else "")
+        for name, dtype in table.schema.items()
+    )
     return f'CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}."{table.name}" (\n  {cols}\n)'
 
 

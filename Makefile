@@ -1,0 +1,56 @@
+# listening_pipeline: `make demo` and `make test` are all a fresh machine needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+OPENCV_VERSION := $(shell sed -n 's/^opencv-python-headless==//p' constraints.txt)
+
+# Offline first: nothing reaches a model hub or phones home unless a user asks for it.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PYANNOTE_METRICS_ENABLED := false
+export YOLO_OFFLINE := 1
+export YOLO_AUTOINSTALL := 0
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
+
+.PHONY: install system-deps dbt-parse demo test dev clean
+
+install: system-deps $(INSTALLED) dbt-parse
+
+# espeak-ng makes the sample speech; the PostgreSQL server binaries run the production-mode tests.
+system-deps:
+	@missing=""; \
+	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
+	command -v ffmpeg >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
+	{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing system packages:$$missing (install them, e.g. sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
+	fi
+
+$(INSTALLED): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	# ultralytics pulls opencv-python, easyocr the headless build; both write cv2/. Keep the headless one.
+	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps opencv-python-headless==$(OPENCV_VERSION)
+	touch $@
+
+dbt-parse: $(INSTALLED)
+	cd dbt && ../$(VENV)/bin/dbt parse --profiles-dir . --quiet
+
+demo: install
+	$(VENV)/bin/listening-pipeline demo
+
+test: install
+	$(PY) -m pytest
+
+dev: install
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+clean:
+	rm -rf var dbt/target dbt/logs

@@ -1,0 +1,86 @@
+"""Shared test setup: offline switches, a throwaway data folder and Dagster instance, PostgreSQL.
+
+Settings are read when ``listening_pipeline.definitions`` is imported, so the environment is
+pointed at a temporary folder here, before any test module imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+for _name, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "PYANNOTE_METRICS_ENABLED": "false",
+    "YOLO_OFFLINE": "1",
+    "YOLO_AUTOINSTALL": "0",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="lp-tests-"))
+os.environ["LISTENING_PIPELINE_DATA_DIR"] = str(_SESSION_DIR / "var")
+os.environ["LISTENING_PIPELINE_WAREHOUSE"] = "duckdb"
+os.environ["LISTENING_PIPELINE_SOURCE"] = "folder"
+os.environ["DAGSTER_HOME"] = str(_SESSION_DIR / "dagster_home")
+for _name in ("LISTENING_PIPELINE_DUCKDB_PATH", "LISTENING_PIPELINE_SOURCE_FOLDER", "LISTENING_PIPELINE_CATALOG",
+              "LISTENING_PIPELINE_MEDIA_ROOT"):
+    os.environ.pop(_name, None)
+
+import pytest  # noqa: E402
+
+from listening_pipeline_tests.postgres import PostgresServer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def settings():
+    from listening_pipeline.cli import ensure_dagster_home
+    from listening_pipeline.settings import Settings
+
+    current = Settings.from_env()
+    ensure_dagster_home(current)
+    return current
+
+
+@pytest.fixture(scope="session")
+def instance(settings):
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get() as inst:
+        yield inst
+
+
+@pytest.fixture(scope="session")
+def sample_corpus(settings) -> Path:
+    """The bundled sample corpus, generated once per session where the pipeline reads it."""
+    from listening_pipeline.sample_data import generate_sample_corpus
+
+    if not (settings.source_folder / "ground_truth.json").exists():
+        generate_sample_corpus(settings.source_folder)
+    return settings.source_folder
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server on 127.0.0.1, run as the postgres user when we are root."""
+    # Its own folder outside the session folder: the server may run as another user.
+    root = Path(tempfile.mkdtemp(prefix="lp-pg-"))
+    try:
+        with PostgresServer.start(root) as server:
+            yield server
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_db(postgres_server):
+    """A fresh, empty database on the session's server."""
+    with postgres_server.database() as dsn:
+        yield dsn
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)

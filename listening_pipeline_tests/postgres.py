@@ -1,0 +1,87 @@
+"""A real, throwaway PostgreSQL server for tests: initdb + pg_ctl in a temporary folder.
+
+initdb refuses to run as root, so as root the server runs as the ``postgres`` system user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+
+def _pg_bin(name: str) -> str:
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    if not found:
+        raise RuntimeError(f"PostgreSQL server binary {name!r} not found: install the 'postgresql' package")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class PostgresServer:
+    data_dir: Path
+    port: int
+    run_as: list[str]
+
+    @property
+    def admin_dsn(self) -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
+
+    @classmethod
+    @contextlib.contextmanager
+    def start(cls, root: Path) -> Iterator["PostgresServer"]:
+        root.mkdir(parents=True, exist_ok=True)
+        run_as: list[str] = []
+        if os.geteuid() == 0:
+            run_as = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(root, "postgres")
+        server = cls(data_dir=root / "data", port=_free_port(), run_as=run_as)
+        subprocess.run(
+            [*run_as, _pg_bin("initdb"), "-D", str(server.data_dir), "-A", "trust", "-U", "postgres", "-E", "UTF8"],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                *run_as, _pg_bin("pg_ctl"), "-D", str(server.data_dir), "-l", str(root / "server.log"), "-w",
+                "-o", f"-p {server.port} -c listen_addresses=127.0.0.1 -k {root} -c fsync=off", "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            yield server
+        finally:
+            subprocess.run(
+                [*run_as, _pg_bin("pg_ctl"), "-D", str(server.data_dir), "-m", "immediate", "stop"],
+                capture_output=True,
+            )
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[str]:
+        import psycopg2
+
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        con = psycopg2.connect(self.admin_dsn)
+        con.autocommit = True
+        try:
+            with con.cursor() as cur:
+                cur.execute(f'CREATE DATABASE "{name}"')
+            yield f"host=127.0.0.1 port={self.port} user=postgres dbname={name}"
+            with con.cursor() as cur:
+                cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        finally:
+            con.close()
