@@ -35,6 +35,11 @@ hashtag_day_job = define_asset_job(
     selection=AssetSelection.groups(*HASHTAG_DAY_GROUPS),
     description="Collect and enrich one hashtag x day.",
 )
+collect_job = define_asset_job(
+    "collect_job",
+    selection=AssetSelection.groups("collect"),
+    description="Only collect one hashtag x day: videos, comments and media, no enrichment.",
+)
 dbt_day_job = define_asset_job(
     "dbt_day_job",
     selection=AssetSelection.groups("dbt", "dbt_staging", "dbt_marts"),

@@ -10,7 +10,14 @@ from dagster import Definitions, EnvVar, load_assets_from_modules
 from dagster_dbt import DbtCliResource
 
 from listening_pipeline.assets import collect, dbt
-from listening_pipeline.automation import catalog_job, catalog_sensor, daily_collection, dbt_day_job, hashtag_day_job
+from listening_pipeline.automation import (
+    catalog_job,
+    catalog_sensor,
+    collect_job,
+    daily_collection,
+    dbt_day_job,
+    hashtag_day_job,
+)
 from listening_pipeline.resources.media_store import MediaStoreResource
 from listening_pipeline.resources.sources import CatalogResource, SourceResource
 from listening_pipeline.resources.warehouse import WarehouseIOManager, WarehouseResource
@@ -47,7 +54,7 @@ warehouse = _warehouse(settings)
 
 defs = Definitions(
     assets=load_assets_from_modules([collect, dbt]),
-    jobs=[hashtag_day_job, dbt_day_job, catalog_job],
+    jobs=[hashtag_day_job, collect_job, dbt_day_job, catalog_job],
     schedules=[daily_collection],
     sensors=[catalog_sensor],
     resources={
