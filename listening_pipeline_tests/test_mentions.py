@@ -1,0 +1,149 @@
+"""Brand matching: word boundaries in any script, folding, multi-word and hashtag forms; mention rows."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import polars as pl
+import pytest
+
+from listening_pipeline.catalog import Brand, load_catalog
+from listening_pipeline.enrich.mentions import BrandMatcher, mention_id, mention_rows
+from listening_pipeline.tables import BRAND_MENTIONS, LOGO_HITS, SENTIMENT, TEXT_UNITS
+
+DAY = date(2025, 7, 1)
+
+
+def _brand(name: str, *aliases: str) -> Brand:
+    return Brand(name=name, competitor_group="test", aliases=(name, *aliases), hashtags=(), logos=())
+
+
+@pytest.fixture(scope="module")
+def matcher() -> BrandMatcher:
+    extra = [_brand("巴布洛"), _brand("Бубло"), _brand("ポカリ"), _brand("Straße Cola")]
+    return BrandMatcher([*load_catalog().brands, *extra])
+
+
+def _found(matcher: BrandMatcher, text: str) -> list[tuple[str, str]]:
+    return [(m.brand, m.matched_text) for m in matcher.find(text)]
+
+
+def test_whole_words_only(matcher):
+    assert _found(matcher, "I love Fizzly!") == [("Fizzly", "Fizzly")]
+    assert _found(matcher, "Fizzlyness and unfizzly and fizzly2") == []
+    assert _found(matcher, "(fizzly)") == [("Fizzly", "fizzly")]
+
+
+def test_possessives_and_underscores_end_a_word(matcher):
+    assert _found(matcher, "bubblo's new flavour") == [("Bubblo", "bubblo")]
+    assert _found(matcher, "Bubblo’s can") == [("Bubblo", "Bubblo")]
+    assert _found(matcher, "@fizzly_official") == [("Fizzly", "fizzly")]
+
+
+def test_case_and_diacritics_are_folded(matcher):
+    assert _found(matcher, "CAFE BRISA") == [("Café Brisa", "CAFE BRISA")]
+    assert _found(matcher, "café brisa") == [("Café Brisa", "café brisa")]
+    decomposed = "Cafe\u0301 Brisa"  # accent as a separate character: kept in the matched text
+    assert _found(matcher, decomposed) == [("Café Brisa", decomposed)]
+    assert _found(matcher, "ＦＩＺＺＬＹ") == [("Fizzly", "ＦＩＺＺＬＹ")]  # full-width letters
+
+
+def test_multi_word_aliases_span_any_whitespace_or_punctuation(matcher):
+    assert _found(matcher, "Nord\n\n  Peak jackets") == [("Nordpeak", "Nord\n\n  Peak")]
+    assert _found(matcher, "the trail-fox boots") == [("Trailfox", "trail-fox")]
+    assert _found(matcher, "Mokka. Mia!") == [("Mokka Mia", "Mokka. Mia")]
+    assert _found(matcher, "Nord or Peak") == []
+
+
+def test_longest_alias_wins_and_offsets_point_into_the_text(matcher):
+    text = "Try Fizzly Soda today"
+    (match,) = matcher.find(text)
+    assert (match.brand, match.matched_text) == ("Fizzly", "Fizzly Soda")
+    assert text[match.start : match.end] == match.matched_text
+
+
+def test_hashtags_and_handles_match_the_alias_without_spaces(matcher):
+    assert _found(matcher, "#cafebrisa #CafeBrisa") == [("Café Brisa", "cafebrisa"), ("Café Brisa", "CafeBrisa")]
+    assert _found(matcher, "#FizzlySoda vibes") == [("Fizzly", "FizzlySoda")]
+    assert _found(matcher, "#nord_peak @trailfox") == [("Nordpeak", "nord_peak"), ("Trailfox", "trailfox")]
+    assert _found(matcher, "cafebrisa") == [("Café Brisa", "cafebrisa")]  # a catalog alias itself
+    assert _found(matcher, "nordpeakfan #nordpeakfan") == []
+
+
+def test_other_scripts(matcher):
+    assert _found(matcher, "我喜欢巴布洛汽水") == [("巴布洛", "巴布洛")]  # no spaces: substring
+    assert _found(matcher, "今日はポカリを飲んだ") == [("ポカリ", "ポカリ")]
+    assert _found(matcher, "БУБЛО лучше, чем Бублоны") == [("Бубло", "БУБЛО")]
+    assert _found(matcher, "STRASSE COLA") == [("Straße Cola", "STRASSE COLA")]
+    assert _found(matcher, "Fizzly在中国很火") == [("Fizzly", "Fizzly")]
+
+
+def test_several_brands_in_one_text(matcher):
+    found = _found(matcher, "Bubblo Cola vs Fizzly: fizzly wins, says @MokkaMia")
+    assert found == [("Bubblo", "Bubblo Cola"), ("Fizzly", "Fizzly"), ("Fizzly", "fizzly"), ("Mokka Mia", "MokkaMia")]
+    assert matcher.find("") == [] and matcher.find(None) == []
+
+
+def _units() -> pl.DataFrame:
+    base = {"hashtag": "summerdrinks", "day": DAY}
+    return TEXT_UNITS.frame(
+        [
+            {**base, "unit_id": "v1:speech:0", "video_id": "v1", "origin": "speech", "origin_ref": "0",
+             "text": "me encanta Fizzly y Bubblo", "language": "es", "start_s": 3.5, "end_s": 6.0},
+            {**base, "unit_id": "v1:comment:c1", "video_id": "v1", "origin": "comment", "origin_ref": "c1",
+             "text": "no brand here"},
+            {**base, "unit_id": "v2:hashtag:cafebrisa", "video_id": "v2", "origin": "hashtag", "origin_ref": "cafebrisa",
+             "text": "#cafebrisa"},
+        ]
+    )
+
+
+def _sentiment() -> pl.DataFrame:
+    base = {"hashtag": "summerdrinks", "day": DAY, "score": 0.9, "model": "lexicon:listening_pipeline-v1"}
+    return SENTIMENT.frame([{**base, "unit_id": "v1:speech:0", "video_id": "v1", "label": "positive", "polarity": 0.6}])
+
+
+def _logos() -> pl.DataFrame:
+    base = {"hashtag": "summerdrinks", "day": DAY, "model": "logos-yolo11n.pt@abc"}
+    return LOGO_HITS.frame(
+        [
+            {**base, "video_id": "v1", "brand": "Fizzly", "confidence": 0.81, "t_s": 2.0, "t_until_s": 4.0},
+            {**base, "video_id": "v1", "brand": "Fizzly", "confidence": 0.66, "t_s": 7.0, "t_until_s": 8.0},
+        ]
+    )
+
+
+def test_mention_rows_from_text_and_logos(matcher):
+    rows = mention_rows(_units(), _sentiment(), _logos(), matcher, "summerdrinks", DAY)
+    assert rows.schema == BRAND_MENTIONS.schema
+    text = rows.filter(pl.col("origin") != "logo").sort("mention_id")
+    assert sorted(text.get_column("brand")) == ["Bubblo", "Café Brisa", "Fizzly"]
+    speech = {r["brand"]: r for r in text.iter_rows(named=True) if r["origin"] == "speech"}
+    assert speech["Fizzly"]["t_s"] == 3.5 and speech["Fizzly"]["confidence"] == 1.0
+    assert speech["Fizzly"]["sentiment_label"] == "positive" and speech["Fizzly"]["sentiment_polarity"] == 0.6
+    assert speech["Bubblo"]["matched_text"] == "Bubblo" and speech["Bubblo"]["unit_id"] == "v1:speech:0"
+    tag = text.filter(pl.col("origin") == "hashtag").row(0, named=True)
+    assert tag["t_s"] is None and tag["sentiment_label"] is None  # no sentiment row for that unit
+    logos = rows.filter(pl.col("origin") == "logo").sort("t_s")
+    assert logos.get_column("confidence").to_list() == [0.81, 0.66]
+    assert logos.get_column("t_s").to_list() == [2.0, 7.0]
+    assert logos.get_column("unit_id").is_null().all() and logos.get_column("sentiment_label").is_null().all()
+    assert rows.get_column("mention_id").n_unique() == rows.height
+    assert (rows.get_column("hashtag") == "summerdrinks").all() and (rows.get_column("day") == DAY).all()
+
+
+def test_mention_ids_are_stable(matcher):
+    first = mention_rows(_units(), _sentiment(), _logos(), matcher, "summerdrinks", DAY)
+    again = mention_rows(_units().reverse(), None, _logos().reverse(), BrandMatcher(load_catalog().brands),
+                         "coffeetime", DAY)
+    assert set(first.get_column("mention_id")) == set(again.get_column("mention_id"))
+    # The formula is part of the contract: ids written by earlier runs must still match.
+    expected = hashlib.sha1("v1:speech:0\x1fFizzly\x1f11".encode()).hexdigest()[:24]
+    assert mention_id("v1:speech:0", "Fizzly", 11) == expected
+    assert expected in set(first.get_column("mention_id"))
+
+
+def test_no_units_and_no_logos_give_an_empty_frame(matcher):
+    rows = mention_rows(TEXT_UNITS.empty(), None, None, matcher, "summerdrinks", DAY)
+    assert rows.is_empty() and rows.schema == BRAND_MENTIONS.schema
