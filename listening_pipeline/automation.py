@@ -48,6 +48,11 @@ dbt_day_job = define_asset_job(
 catalog_job = define_asset_job(
     "catalog_job", selection=AssetSelection.groups("catalog"), description="Load brands.yaml into the warehouse."
 )
+models_job = define_asset_job(
+    "models_job",
+    selection=AssetSelection.groups("models"),
+    description="Train the models the project builds itself (the logo detector).",
+)
 
 
 def days_to_collect(scheduled_for: dt.datetime) -> list[dt.date]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dagster import Definitions, EnvVar, load_assets_from_modules
 from dagster_dbt import DbtCliResource
 
-from listening_pipeline.assets import collect, dbt
+from listening_pipeline.assets import collect, dbt, enrich
 from listening_pipeline.automation import (
     catalog_job,
+    models_job,
     catalog_sensor,
     collect_job,
     daily_collection,
@@ -19,6 +20,7 @@ from listening_pipeline.automation import (
     hashtag_day_job,
 )
 from listening_pipeline.resources.media_store import MediaStoreResource
+from listening_pipeline.resources.models import ModelsResource
 from listening_pipeline.resources.sources import CatalogResource, SourceResource
 from listening_pipeline.resources.warehouse import WarehouseIOManager, WarehouseResource
 from listening_pipeline.settings import Settings
@@ -53,8 +55,8 @@ def _source(settings: Settings) -> SourceResource:
 warehouse = _warehouse(settings)
 
 defs = Definitions(
-    assets=load_assets_from_modules([collect, dbt]),
-    jobs=[hashtag_day_job, collect_job, dbt_day_job, catalog_job],
+    assets=load_assets_from_modules([collect, enrich, dbt]),
+    jobs=[hashtag_day_job, collect_job, dbt_day_job, catalog_job, models_job],
     schedules=[daily_collection],
     sensors=[catalog_sensor],
     resources={
@@ -63,6 +65,11 @@ defs = Definitions(
         "media_store": MediaStoreResource(root=settings.media_root),
         "source": _source(settings),
         "catalog": CatalogResource(path=str(settings.catalog_path or "")),
+        "models": ModelsResource(
+            logo_dir=str(settings.data_dir / "models" / "logo_detector"),
+            logo_training_images=settings.logo_training_images,
+            logo_training_epochs=settings.logo_training_epochs,
+        ),
         "dbt": DbtCliResource(
             project_dir=dbt.dbt_project,
             dbt_executable=str(dbt.DBT_EXECUTABLE),

