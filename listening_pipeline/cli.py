@@ -96,6 +96,7 @@ def run_partitions(settings: Settings, partitions: Sequence[tuple[str, dt.date]]
     if missing:
         instance.add_dynamic_partitions(hashtag_partitions.name, missing)
     ok = defs.resolve_job_def("catalog_job").execute_in_process(instance=instance, raise_on_error=False).success
+    ok &= defs.resolve_job_def("models_job").execute_in_process(instance=instance, raise_on_error=False).success
     job = defs.resolve_job_def("hashtag_day_job")
     for hashtag, day in partitions:
         result = job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day), raise_on_error=False)
@@ -153,14 +154,105 @@ def print_metrics(settings: Settings) -> None:
     from listening_pipeline.resources.warehouse import WarehouseResource
 
     warehouse = WarehouseResource(kind="duckdb", duckdb_path=str(settings.duckdb_path)).get()
-    frame = warehouse.query("select * from marts.hashtag_daily_metrics order by day, hashtag", missing_ok=True)
-    with pl.Config(tbl_rows=100, tbl_cols=20, tbl_width_chars=200):
-        print("marts.hashtag_daily_metrics")
-        print(frame)
+    brands = warehouse.query(
+        "select day, brand, sum(mentioning_videos) as videos, sum(mentions) as mentions,"
+        " sum(speech_mentions) as speech, sum(caption_mentions) as caption, sum(logo_mentions) as logo,"
+        " sum(description_mentions) as descr, sum(comment_mentions) as comment, sum(reach) as reach,"
+        " round(sum(positive_mentions - negative_mentions) * 1.0"
+        " / nullif(sum(positive_mentions + neutral_mentions + negative_mentions), 0), 2) as net_sentiment"
+        " from marts.brand_daily_metrics group by day, brand order by day, mentions desc",
+        missing_ok=True,
+    )
+    hashtags = warehouse.query("select * from marts.hashtag_daily_metrics order by day, hashtag", missing_ok=True)
+    with pl.Config(tbl_rows=200, tbl_cols=20, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+        print("brand metrics per day (marts.brand_daily_metrics, summed over tracked hashtags)")
+        print(brands)
+        print("\nhashtag metrics per day (marts.hashtag_daily_metrics)")
+        print(hashtags)
 
 
 def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
     print_metrics(settings)
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    import polars as pl
+
+    from listening_pipeline.analyze import analyze_video
+    from listening_pipeline.catalog import CatalogError, load_catalog
+    from listening_pipeline.enrich import models
+    from listening_pipeline.media.decode import MediaError
+    from listening_pipeline.resources.models import ModelsResource
+
+    video = Path(args.video)
+    if not video.is_file():
+        return _fail(f"{video}: no such file")
+    try:
+        catalog = load_catalog(args.catalog or settings.catalog_path)
+    except CatalogError as exc:
+        return _fail(str(exc))
+    loaded = ModelsResource(
+        whisper_model=args.whisper_model or "",
+        sentiment_model=args.sentiment_model or "",
+        logo_weights=args.logo_weights or settings.logo_weights or "",
+        logo_dir=str(settings.logo_dir),
+    )
+    try:
+        detector = loaded.logo_detector()
+    except models.ModelNotFound:
+        detector = None
+    try:
+        result = analyze_video(
+            video, catalog, speech=loaded.speech(), reader=loaded.text_reader(), scorer=loaded.sentiment(), detector=detector
+        )
+    except MediaError as exc:
+        return _fail(f"{video}: {exc.reason}")
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, default=str, indent=2))
+        return 0
+    with pl.Config(tbl_rows=50, tbl_cols=12, fmt_str_lengths=80, tbl_width_chars=160):
+        print(json.dumps(result.video, ensure_ascii=False))
+        for title, frame, columns in [
+            ("transcript", result.transcript, ["start_s", "end_s", "language", "text"]),
+            ("captions", result.captions, ["first_seen_s", "last_seen_s", "confidence", "text"]),
+            ("logos", result.logos, ["t_s", "brand", "confidence"]),
+            ("brand evidence", result.mentions, ["brand", "origin", "matched_text", "t_s", "sentiment_label"]),
+        ]:
+            print(f"\n{title}:")
+            print(frame.select(columns) if frame.height else "  (none)")
+        units = result.text_units.join(result.sentiment, on=["unit_id"], how="left")
+        print("\nsentiment:")
+        print(units.select(["origin", "text", "label", "polarity", "model"]) if units.height else "  (none)")
+    for note in result.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    from listening_pipeline.enrich import models
+
+    if args.action == "pull":
+        kinds = [args.kind] if args.kind else ["whisper", "sentiment"]
+        for kind in kinds:
+            path = models.pull(kind, args.repo)
+            print(f"{kind}: {path}")
+        return 0
+    for name, resolve in [
+        ("whisper", lambda: models.resolve_whisper_model()),
+        ("easyocr", lambda: models.resolve_easyocr_models()),
+        ("sentiment", lambda: models.resolve_sentiment_model()),
+        ("logo detector", lambda: models.resolve_yolo_weights(settings.logo_weights, search_dirs=(settings.logo_dir,))),
+    ]:
+        try:
+            found = resolve()
+            print(f"{name:14} {found.name if found else 'lexicon fallback (no transformers model cached)'}"
+                  + (f"  [{found.origin}] {found.path}" if found else ""))
+        except models.ModelNotFound as exc:
+            print(f"{name:14} not found: {exc}")
+    print(f"device         {models.best_device()}")
     return 0
 
 
@@ -204,6 +296,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     metrics = sub.add_parser("metrics", help="print the metrics tables from the warehouse")
     metrics.set_defaults(func=cmd_metrics)
+
+    analyze = sub.add_parser("analyze", help="run the whole enrichment on one video file and print what it finds")
+    analyze.add_argument("video")
+    analyze.add_argument("--catalog", help="brands.yaml (default: the configured or bundled catalog)")
+    analyze.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    analyze.add_argument("--whisper-model", help="faster-whisper model directory")
+    analyze.add_argument("--sentiment-model", help="transformers model directory or cached id, or 'lexicon'")
+    analyze.add_argument("--logo-weights", help="YOLO weights file")
+    analyze.set_defaults(func=cmd_analyze)
+
+    model_cmd = sub.add_parser("models", help="show which model weights are used; pull downloads them (the only download)")
+    model_sub = model_cmd.add_subparsers(dest="action", required=True)
+    model_sub.add_parser("list")
+    pull = model_sub.add_parser("pull", help="download production models into the Hugging Face cache")
+    pull.add_argument("kind", nargs="?", choices=["whisper", "sentiment", "yolo"])
+    pull.add_argument("--repo", help="Hugging Face repository id (default: the production model of that kind)")
+    model_cmd.set_defaults(func=cmd_models)
 
     dbt_sources = sub.add_parser("dbt-sources", help="regenerate dbt/models/sources.yml from the table declarations")
     dbt_sources.set_defaults(func=cmd_dbt_sources)

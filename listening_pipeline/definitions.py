@@ -66,7 +66,8 @@ defs = Definitions(
         "source": _source(settings),
         "catalog": CatalogResource(path=str(settings.catalog_path or "")),
         "models": ModelsResource(
-            logo_dir=str(settings.data_dir / "models" / "logo_detector"),
+            logo_dir=str(settings.logo_dir),
+            logo_weights=settings.logo_weights or "",
             logo_training_images=settings.logo_training_images,
             logo_training_epochs=settings.logo_training_epochs,
         ),

@@ -13,6 +13,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+# The detector the logo_detector asset trained for the bundled sample catalog (see bench/train_logo_detector.py).
+BUNDLED_LOGO_WEIGHTS = Path(__file__).resolve().parent / "data" / "models" / "logo_detector.pt"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,12 @@ class Settings:
     # The logo detector the project trains itself; tests make it tiny.
     logo_training_images: int
     logo_training_epochs: int
+    logo_weights: str | None  # a YOLO weights file; the bundled catalog comes with its own detector
+
+    @property
+    def logo_dir(self) -> Path:
+        """Where the logo_detector asset writes the detector it trains."""
+        return self.data_dir / "models" / "logo_detector"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -58,6 +66,7 @@ class Settings:
             pg_database=env.get("LISTENING_PIPELINE_PG_DATABASE", "listening"),
             logo_training_images=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_IMAGES", "360")),
             logo_training_epochs=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS", "40")),
+            logo_weights=env.get("LISTENING_PIPELINE_LOGO_WEIGHTS") or (str(BUNDLED_LOGO_WEIGHTS) if not catalog and BUNDLED_LOGO_WEIGHTS.is_file() else None),
         )
 
     def export_for_dbt(self) -> None:
