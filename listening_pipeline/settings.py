@@ -64,8 +64,8 @@ class Settings:
             pg_port=int(env.get("LISTENING_PIPELINE_PG_PORT", "5432")),
             pg_user=env.get("LISTENING_PIPELINE_PG_USER", "listening"),
             pg_database=env.get("LISTENING_PIPELINE_PG_DATABASE", "listening"),
-            logo_training_images=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_IMAGES", "360")),
-            logo_training_epochs=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS", "40")),
+            logo_training_images=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_IMAGES", "240")),
+            logo_training_epochs=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS", "20")),
             logo_weights=env.get("LISTENING_PIPELINE_LOGO_WEIGHTS") or (str(BUNDLED_LOGO_WEIGHTS) if not catalog and BUNDLED_LOGO_WEIGHTS.is_file() else None),
         )
 

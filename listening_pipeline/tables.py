@@ -29,6 +29,9 @@ class Table:
     partitioned: bool = True
     # Extra columns (besides hashtag, day) that scope a replace, e.g. the stage of a quarantine row.
     replace_scope: tuple[str, ...] = field(default=())
+    # Data-quality rules beyond types, keys and nulls: inclusive value ranges and allowed values.
+    ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def schema(self) -> pl.Schema:
@@ -78,6 +81,8 @@ VIDEOS = Table(
     ),
     key=("hashtag", "day", "video_id"),
     not_null=("hashtag", "day", "video_id", "source", "created_at"),
+    ranges={"view_count": (0, None), "like_count": (0, None), "comment_count": (0, None), "share_count": (0, None), "duration_s": (0, None)},
+    allowed={"source": ("folder", "research_api")}
 )
 
 COMMENTS = Table(
@@ -96,6 +101,7 @@ COMMENTS = Table(
     ),
     key=("hashtag", "day", "comment_id"),
     not_null=("hashtag", "day", "comment_id", "video_id"),
+    ranges={"like_count": (0, None), "reply_count": (0, None)}
 )
 
 QUARANTINE = Table(
@@ -146,6 +152,7 @@ MEDIA = Table(
     ),
     key=("hashtag", "day", "video_id"),
     not_null=("hashtag", "day", "video_id", "duration_s", "has_audio", "frames_kept", "decoder"),
+    ranges={"duration_s": (0, None), "width": (1, None), "height": (1, None), "frames_kept": (0, None)}
 )
 
 FRAMES = Table(
@@ -163,6 +170,7 @@ FRAMES = Table(
     ),
     key=("hashtag", "day", "video_id", "frame_no"),
     not_null=("hashtag", "day", "video_id", "frame_no", "t_s", "t_until_s", "image_uri"),
+    ranges={"frame_no": (0, None), "t_s": (0, None), "t_until_s": (0, None)}
 )
 
 TRANSCRIPTS = Table(
@@ -182,6 +190,7 @@ TRANSCRIPTS = Table(
     ),
     key=("hashtag", "day", "video_id", "segment_no"),
     not_null=("hashtag", "day", "video_id", "segment_no", "start_s", "end_s", "text", "model"),
+    ranges={"start_s": (0, None), "end_s": (0, None)}
 )
 
 OCR_TEXT = Table(
@@ -204,6 +213,7 @@ OCR_TEXT = Table(
     ),
     key=("hashtag", "day", "video_id", "span_no"),
     not_null=("hashtag", "day", "video_id", "span_no", "text", "confidence", "first_seen_s", "last_seen_s", "model"),
+    ranges={"confidence": (0, 1), "first_seen_s": (0, None), "last_seen_s": (0, None), "box_x0": (0, 1), "box_y0": (0, 1), "box_x1": (0, 1), "box_y1": (0, 1)}
 )
 
 LOGO_HITS = Table(
@@ -225,6 +235,7 @@ LOGO_HITS = Table(
     ),
     key=("hashtag", "day", "video_id", "brand", "t_s"),
     not_null=("hashtag", "day", "video_id", "brand", "confidence", "t_s", "model"),
+    ranges={"confidence": (0, 1), "t_s": (0, None), "box_x0": (0, 1), "box_y0": (0, 1), "box_x1": (0, 1), "box_y1": (0, 1)}
 )
 
 TEXT_UNITS = Table(
@@ -244,6 +255,8 @@ TEXT_UNITS = Table(
     ),
     key=("hashtag", "day", "unit_id"),
     not_null=("hashtag", "day", "unit_id", "video_id", "origin", "text"),
+    ranges={"start_s": (0, None), "end_s": (0, None)},
+    allowed={"origin": ("speech", "caption", "description", "hashtag", "comment")}
 )
 
 SENTIMENT = Table(
@@ -261,6 +274,8 @@ SENTIMENT = Table(
     ),
     key=("hashtag", "day", "unit_id"),
     not_null=("hashtag", "day", "unit_id", "video_id", "label", "score", "polarity", "model"),
+    ranges={"score": (0, 1), "polarity": (-1, 1)},
+    allowed={"label": ("positive", "neutral", "negative")}
 )
 
 BRAND_MENTIONS = Table(
@@ -282,6 +297,8 @@ BRAND_MENTIONS = Table(
     ),
     key=("hashtag", "day", "mention_id"),
     not_null=("hashtag", "day", "mention_id", "video_id", "brand", "origin", "confidence"),
+    ranges={"confidence": (0, 1), "sentiment_polarity": (-1, 1), "t_s": (0, None)},
+    allowed={"origin": ("speech", "caption", "description", "hashtag", "comment", "logo"), "sentiment_label": ("positive", "neutral", "negative")}
 )
 
 ALL_TABLES: dict[str, Table] = {

@@ -3,7 +3,7 @@
 import time
 
 import polars as pl
-from dagster import AssetExecutionContext, MetadataValue, asset
+from dagster import AssetCheckSpec, AssetExecutionContext, MetadataValue, asset
 
 from listening_pipeline.media.store import attach_media
 from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
@@ -11,7 +11,8 @@ from listening_pipeline.resources.media_store import MediaStoreResource
 from listening_pipeline.resources.sources import CatalogResource, SourceResource
 from listening_pipeline.resources.warehouse import WarehouseResource
 from listening_pipeline.sources.base import Problem, problems_frame
-from listening_pipeline.tables import BRANDS, QUARANTINE
+from listening_pipeline.checks.expectations import QUARANTINE_CHECK, check_spec, checked, quarantine_rate_result
+from listening_pipeline.tables import BRANDS, COMMENTS, QUARANTINE, VIDEOS
 
 COLLECT_POOL = "video_source"
 
@@ -34,13 +35,14 @@ def quarantine(
     kinds={"python", "polars"},
     pool=COLLECT_POOL,
     description="Videos created that day carrying the hashtag, with their media copied to the media store.",
+    check_specs=[check_spec(VIDEOS), AssetCheckSpec(QUARANTINE_CHECK, asset="videos", description="Share of manifest records quarantined.")],
 )
 def videos(
     context: AssetExecutionContext,
     source: SourceResource,
     media_store: MediaStoreResource,
     warehouse: WarehouseResource,
-) -> pl.DataFrame:
+):
     hashtag, day = split_partition_key(context.partition_key)
     started = time.perf_counter()
     video_source = source.get()
@@ -50,7 +52,7 @@ def videos(
     missing_media = rows.filter(pl.col("media_error").is_not_null())
     for row in missing_media.iter_rows(named=True):
         context.log.warning(f"videos [{hashtag} {day}] video {row['video_id']} has no media: {row['media_error']}")
-    context.add_output_metadata(
+    context.add_output_metadata(output_name="result", metadata=
         {
             "quarantined_records": quarantined,
             "videos_without_media": missing_media.height,
@@ -58,7 +60,8 @@ def videos(
             "seconds": MetadataValue.float(round(time.perf_counter() - started, 3)),
         }
     )
-    return rows
+    yield from checked(VIDEOS, rows)
+    yield quarantine_rate_result("videos", quarantined, quarantined + rows.height)
 
 
 @asset(
@@ -68,15 +71,14 @@ def videos(
     kinds={"python", "polars"},
     pool=COLLECT_POOL,
     description="Comments on the partition's videos.",
+    check_specs=[check_spec(COMMENTS)],
 )
-def comments(
-    context: AssetExecutionContext, videos: pl.DataFrame, source: SourceResource, warehouse: WarehouseResource
-) -> pl.DataFrame:
+def comments(context: AssetExecutionContext, videos: pl.DataFrame, source: SourceResource, warehouse: WarehouseResource):
     hashtag, day = split_partition_key(context.partition_key)
     collected = source.get().comments(videos, hashtag, day)
     quarantined = quarantine(context, warehouse, "comments", collected.problems)
-    context.add_output_metadata({"quarantined_records": quarantined, "videos": videos.height})
-    return collected.rows
+    context.add_output_metadata(output_name="result", metadata={"quarantined_records": quarantined, "videos": videos.height})
+    yield from checked(COMMENTS, collected.rows)
 
 
 @asset(
@@ -87,7 +89,7 @@ def comments(
 )
 def brands(context: AssetExecutionContext, catalog: CatalogResource) -> pl.DataFrame:
     loaded = catalog.load()
-    context.add_output_metadata({"catalog": str(loaded.path), "tracked_hashtags": ", ".join(loaded.tracked_hashtags)})
+    context.add_output_metadata(output_name="result", metadata={"catalog": str(loaded.path), "tracked_hashtags": ", ".join(loaded.tracked_hashtags)})
     return BRANDS.frame(
         [
             {

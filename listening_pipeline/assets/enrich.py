@@ -4,9 +4,10 @@ sentiment and brand mentions. Each asset hands one partition's rows to the wareh
 import time
 
 import polars as pl
-from dagster import AssetExecutionContext, AssetOut, MaterializeResult, MetadataValue, asset, multi_asset
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetOut, Output, MaterializeResult, MetadataValue, asset, multi_asset
 
 from listening_pipeline.assets.collect import quarantine
+from listening_pipeline.checks.expectations import QUARANTINE_CHECK, check_result, check_spec, checked, quarantine_rate_result
 from listening_pipeline.enrich.asr import words_json
 from listening_pipeline.enrich.mentions import BrandMatcher, mention_rows
 from listening_pipeline.enrich.text_units import build_text_units, sentiment_rows
@@ -44,6 +45,11 @@ def _seconds(started: float) -> MetadataValue:
     },
     partitions_def=hashtag_day_partitions,
     group_name=GROUP,
+    check_specs=[
+        check_spec(MEDIA),
+        check_spec(FRAMES),
+        AssetCheckSpec(QUARANTINE_CHECK, asset="media", description="Share of videos whose media could not be decoded."),
+    ],
 )
 def decoded_media(
     context: AssetExecutionContext,
@@ -74,13 +80,17 @@ def decoded_media(
         output_name="media",
     )
     context.add_output_metadata({"frames_sampled": int(media["frames_sampled"].sum() or 0)}, output_name="frames")
-    return media, frames
+    yield Output(media, output_name="media")
+    yield Output(frames, output_name="frames")
+    yield check_result(MEDIA, media)
+    yield check_result(FRAMES, frames)
+    yield quarantine_rate_result("media", quarantined, quarantined + media.height)
 
 
-@asset(**COMMON, kinds={"python", "whisperx"}, description=TRANSCRIPTS.description)
+@asset(**COMMON, kinds={"python", "whisperx"}, description=TRANSCRIPTS.description, check_specs=[check_spec(TRANSCRIPTS)])
 def transcripts(
     context: AssetExecutionContext, media: pl.DataFrame, media_store: MediaStoreResource, models: ModelsResource
-) -> pl.DataFrame:
+):
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
     speech = models.speech()
@@ -106,24 +116,24 @@ def transcripts(
                 }
             )
     elapsed = time.perf_counter() - started
-    context.add_output_metadata(
+    context.add_output_metadata(output_name="result", metadata=
         {
             "audio_seconds": MetadataValue.float(round(audio_s, 2)),
             "seconds": MetadataValue.float(round(elapsed, 3)),
             "realtime_factor": MetadataValue.float(round(elapsed / audio_s, 3) if audio_s else 0.0),
         }
     )
-    return TRANSCRIPTS.frame(rows)
+    yield from checked(TRANSCRIPTS, TRANSCRIPTS.frame(rows))
 
 
-@asset(**COMMON, kinds={"python", "easyocr"}, description=OCR_TEXT.description)
+@asset(**COMMON, kinds={"python", "easyocr"}, description=OCR_TEXT.description, check_specs=[check_spec(OCR_TEXT)])
 def ocr_text(
     context: AssetExecutionContext,
     media: pl.DataFrame,
     frames: pl.DataFrame,
     media_store: MediaStoreResource,
     models: ModelsResource,
-) -> pl.DataFrame:
+):
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
     reader = models.text_reader()
@@ -151,8 +161,8 @@ def ocr_text(
                     "model": reader.name,
                 }
             )
-    context.add_output_metadata({"frames_read": frames_read, "seconds": _seconds(started)})
-    return OCR_TEXT.frame(rows)
+    context.add_output_metadata(output_name="result", metadata={"frames_read": frames_read, "seconds": _seconds(started)})
+    yield from checked(OCR_TEXT, OCR_TEXT.frame(rows))
 
 
 @asset(
@@ -183,13 +193,13 @@ def logo_detector(context: AssetExecutionContext, catalog: CatalogResource, mode
     )
 
 
-@asset(**COMMON, deps=[logo_detector], kinds={"python", "ultralytics"}, description=LOGO_HITS.description)
+@asset(**COMMON, deps=[logo_detector], kinds={"python", "ultralytics"}, description=LOGO_HITS.description, check_specs=[check_spec(LOGO_HITS)])
 def logo_hits(
     context: AssetExecutionContext,
     frames: pl.DataFrame,
     media_store: MediaStoreResource,
     models: ModelsResource,
-) -> pl.DataFrame:
+):
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
     detector = models.logo_detector()
@@ -219,39 +229,39 @@ def logo_hits(
     hits = LOGO_HITS.frame(rows)
     # One row per brand and frame: the key is (video, brand, time).
     hits = hits.sort("confidence", descending=True).unique(["video_id", "brand", "t_s"], keep="first").sort("video_id", "t_s")
-    context.add_output_metadata({"frames": frames.height, "seconds": _seconds(started)})
-    return hits
+    context.add_output_metadata(output_name="result", metadata={"frames": frames.height, "seconds": _seconds(started)})
+    yield from checked(LOGO_HITS, hits)
 
 
-@asset(**COMMON, kinds={"python", "polars"}, description=TEXT_UNITS.description)
+@asset(**COMMON, kinds={"python", "polars"}, description=TEXT_UNITS.description, check_specs=[check_spec(TEXT_UNITS)])
 def text_units(
     videos: pl.DataFrame, comments: pl.DataFrame, transcripts: pl.DataFrame, ocr_text: pl.DataFrame
-) -> pl.DataFrame:
-    return build_text_units(videos, comments=comments, transcripts=transcripts, ocr_text=ocr_text)
+):
+    yield from checked(TEXT_UNITS, build_text_units(videos, comments=comments, transcripts=transcripts, ocr_text=ocr_text))
 
 
-@asset(**COMMON, kinds={"python", "transformers"}, description=SENTIMENT.description)
-def sentiment(context: AssetExecutionContext, text_units: pl.DataFrame, models: ModelsResource) -> pl.DataFrame:
+@asset(**COMMON, kinds={"python", "transformers"}, description=SENTIMENT.description, check_specs=[check_spec(SENTIMENT)])
+def sentiment(context: AssetExecutionContext, text_units: pl.DataFrame, models: ModelsResource):
     scorer = models.sentiment()
     started = time.perf_counter()
     rows = sentiment_rows(text_units, scorer)
-    context.add_output_metadata({"scorer": scorer.model_name, "units": text_units.height, "seconds": _seconds(started)})
-    return rows
+    context.add_output_metadata(output_name="result", metadata={"scorer": scorer.model_name, "units": text_units.height, "seconds": _seconds(started)})
+    yield from checked(SENTIMENT, rows)
 
 
-@asset(**COMMON, kinds={"python", "polars"}, description=BRAND_MENTIONS.description)
+@asset(**COMMON, kinds={"python", "polars"}, description=BRAND_MENTIONS.description, check_specs=[check_spec(BRAND_MENTIONS)])
 def brand_mentions(
     context: AssetExecutionContext,
     text_units: pl.DataFrame,
     sentiment: pl.DataFrame,
     logo_hits: pl.DataFrame,
     catalog: CatalogResource,
-) -> pl.DataFrame:
+):
     hashtag, day = split_partition_key(context.partition_key)
     matcher = BrandMatcher(catalog.load().brands)
     rows = mention_rows(text_units, sentiment, logo_hits, matcher, hashtag, day)
     by_brand = rows.group_by("brand").len().sort("brand")
-    context.add_output_metadata(
+    context.add_output_metadata(output_name="result", metadata=
         {"mentions_by_brand": MetadataValue.md("\n".join(f"- {b}: {n}" for b, n in by_brand.iter_rows()) or "_none_")}
     )
-    return rows
+    yield from checked(BRAND_MENTIONS, rows)

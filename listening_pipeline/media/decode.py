@@ -4,33 +4,38 @@ Why it exists: every later stage (speech, on-screen text, logos) needs the media
 different shape, and decoding is the one step they can share. One pass over the file
 (PyAV, no ffmpeg subprocess) yields both the resampled audio track and sampled frames.
 
-Frame sampling. Every decoded frame gets a small grey thumbnail (long side 160 px) and a
-64-bit difference hash (dHash). A frame becomes a *candidate* when
+Frame sampling. Every decoded frame gets a small grey thumbnail (long side 160 px, from
+the luma plane, no RGB conversion) and a 64-bit difference hash (dHash). A frame becomes
+a *candidate* when
 
-* the time grid reaches it (every ``frame_interval_s``), or
+* the time grid reaches it (every ``frame_interval_s``, widened for long videos so the
+  grid fits in ``max_frames_kept``), or
 * the picture jumps (it is not a near-duplicate of the previous decoded frame) and then
-  holds still (the next decoded frame is a near-duplicate of it): a caption popping in or
-  a hard cut, caught at its first frame rather than at the next grid point. Continuous
-  motion does not hold still and so does not add candidates; none sooner than
+  holds still for ``change_settle_s`` (later frames stay near-duplicates of it): a caption
+  popping in or a hard cut, caught at its first frame rather than at the next grid point.
+  Motion does not hold still and so adds no candidates; none comes sooner than
   ``min_change_gap_s`` after the last kept frame.
 
 A candidate that is a near-duplicate of the last kept frame is dropped; otherwise it is
 kept, downscaled to ``max_side_px``. Each kept frame's ``t_until_s`` is the time of the
 last decoded frame that was still a near-duplicate of it, so a caption on screen for 10 s
-is read once and keeps its first and last seen times (last seen to within one decoded
-frame; first seen exactly when it pops in, else to within ``frame_interval_s``).
+over a still picture is read once and keeps its first and last seen times to within a
+decoded frame. Over a moving picture every grid frame differs, so a caption's times are
+known to within the grid step (OCR merges its readings across kept frames).
 
 Near-duplicate means: dHash Hamming distance <= ``hash_threshold`` **and** no 8x8 block of
 the thumbnails differs by more than ``block_threshold`` grey levels on average. The
 second test is needed because a whole-frame dHash does not see captions: swapping one
-56 px caption line for another on a 720x1280 frame changed 0-2 bits of a 64- or 256-bit
-dHash (the same as JPEG noise), while the largest block difference was 25-80 grey levels
-(noise: 1-3).
+caption line for another on a 720x1280 frame changed 0-2 bits of a 64- or 256-bit dHash,
+no more than JPEG noise. Measured on H.264 clips: a caption swap or pop-in moved the
+largest block by 23-38 grey levels (text 10-32 px high on 640), encoder noise by at most
+4 (crf 45), hence the default threshold of 10.
 
-Decoding skips non-reference frames (``skip_frame="NONREF"``) with frame threading:
-measured on a 60 s 720x1280 H.264 clip on 2 busy cores, all frames took 1.9-3.6 s,
-non-reference skipped 1.2 s (1010 of 1800 frames, still every ~66 ms), keyframes only
-0.08 s but just 9 frames (one per 7 s scene), too few for captions; see ``frame_decode``.
+Decoding skips non-reference frames (``skip_frame="NONREF"``) with frame threading. On a
+60 s 720x1280 H.264 clip with 2 busy cores, decode_video took 2.3 s this way (1010 of
+1800 frames, still one every ~66 ms), 3.9 s decoding every frame and 0.25 s decoding
+keyframes only; keyframes came every 7 s there, too rarely for captions, so that mode
+is an option (``frame_decode``), not the default.
 
 Media without a video track (audio only) or without an audio track (a silent slideshow)
 are not errors: ``frames`` is empty or ``audio`` is None. Everything that makes a file
@@ -42,7 +47,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -65,6 +70,7 @@ HASH_SIZE = 8
 """dHash grid: 8x8 gradients, a 64-bit hash written as 16 hex digits."""
 
 FrameDecode = Literal["all", "nonref", "keyframes"]
+_SKIP_FRAME: dict[str, str] = {"all": "DEFAULT", "nonref": "NONREF", "keyframes": "NONKEY"}
 
 
 class MediaError(Exception):
@@ -87,14 +93,16 @@ class DecodeLimits:
     max_frames_kept: int = 200
     frame_interval_s: float = 1.0
     min_change_gap_s: float = 0.5
+    change_settle_s: float = 0.2
     hash_threshold: int = 10
     block_threshold: float = 10.0
     max_side_px: int = 640
     frame_decode: FrameDecode = "nonref"
 
-    def describe(self) -> str:
+    def describe(self, interval_s: float | None = None) -> str:
         return (
-            f"interval={self.frame_interval_s:g}s change_gap={self.min_change_gap_s:g}s "
+            f"interval={interval_s or self.frame_interval_s:.3g}s "
+            f"change_gap={self.min_change_gap_s:g}s settle={self.change_settle_s:g}s "
             f"hash=dhash{HASH_SIZE}<={self.hash_threshold} block{BLOCK}<={self.block_threshold:g} "
             f"side<={self.max_side_px} decode={self.frame_decode}"
         )
@@ -108,12 +116,12 @@ class KeptFrame:
     t_s: float
     t_until_s: float
     dhash_hex: str
-    # Grey thumbnail the near-duplicate test compares; None for frames rebuilt from stored images.
-    thumbnail: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
 class DecodedVideo:
+    """What one decode yields: the MEDIA row's facts, the audio for speech, the frames for text and logos."""
+
     duration_s: float
     width: int | None  # displayed size of the source (after rotation); None without a video track
     height: int | None
@@ -151,7 +159,7 @@ def dhash(thumbnail: np.ndarray) -> int:
     grid = Image.fromarray(thumbnail.astype(np.uint8)).resize((HASH_SIZE + 1, HASH_SIZE), Image.Resampling.BOX)
     cells = np.asarray(grid, dtype=np.int16)
     bits = (cells[:, :-1] > cells[:, 1:]).ravel()
-    return int("".join("1" if bit else "0" for bit in bits), 2)
+    return int.from_bytes(np.packbits(bits).tobytes(), "big")
 
 
 def hash_hex(value: int) -> str:
@@ -195,10 +203,12 @@ class _Seen:
 class _FrameSampler:
     """Turns the stream of decoded frames into kept frames (see the module docstring)."""
 
-    def __init__(self, limits: DecodeLimits) -> None:
+    def __init__(self, limits: DecodeLimits, interval_s: float) -> None:
         self.limits = limits
+        self.interval_s = interval_s
         self.kept: list[KeptFrame] = []
         self._kept_hash = 0
+        self._kept_thumb: np.ndarray | None = None
         self.sampled = 0
         self._next_grid_t = 0.0
         self._last_kept_t = -math.inf
@@ -213,49 +223,50 @@ class _FrameSampler:
         """Look at one decoded frame, in presentation order."""
         self._extend_last_kept(seen)
         jump = self._previous is not None and not self._same(self._previous, seen)
-        pending, self._pending_jump = self._pending_jump, None
-        if pending is not None and not jump:
-            # The picture jumped at `pending` and holds still since: a new caption or scene.
-            self._candidate(pending, until=seen.t)
-        if seen.t >= self._next_grid_t:
-            self._candidate(seen, until=seen.t)
-            step = self.limits.frame_interval_s
-            self._next_grid_t = (math.floor(seen.t / step + 1e-9) + 1) * step
-        elif jump and seen.t - self._last_kept_t >= self.limits.min_change_gap_s:
-            self._pending_jump = seen
         self._previous = seen
+        pending = self._pending_jump
+        if pending is not None and not self._same(pending, seen):
+            pending = self._pending_jump = None  # it kept changing: motion, not a new still picture
+        grid_due = seen.t >= self._next_grid_t
+        if grid_due:
+            self._next_grid_t = (math.floor(seen.t / self.interval_s + 1e-9) + 1) * self.interval_s
+        if pending is not None and (grid_due or seen.t - pending.t >= self.limits.change_settle_s):
+            # The picture jumped at `pending` and has held since: a new caption or scene.
+            self._pending_jump = None
+            self._candidate(pending, until=seen.t)
+        elif grid_due:
+            self._candidate(seen, until=seen.t)
+        elif jump and pending is None and seen.t - self._last_kept_t >= self.limits.min_change_gap_s:
+            self._pending_jump = seen
 
     def _same(self, a: _Seen, b: _Seen) -> bool:
         return near_duplicate(a.hash, a.thumb, b.hash, b.thumb, self.limits)
 
+    def _like_last_kept(self, seen: _Seen) -> bool:
+        if self._kept_thumb is None:
+            return False
+        return near_duplicate(self._kept_hash, self._kept_thumb, seen.hash, seen.thumb, self.limits)
+
     def _extend_last_kept(self, seen: _Seen) -> None:
-        if not self.kept:
-            return
-        last = self.kept[-1]
-        assert last.thumbnail is not None
-        if seen.t > last.t_until_s and near_duplicate(self._kept_hash, last.thumbnail, seen.hash, seen.thumb, self.limits):
-            last.t_until_s = seen.t
+        if self.kept and seen.t > self.kept[-1].t_until_s and self._like_last_kept(seen):
+            self.kept[-1].t_until_s = seen.t
 
     def _candidate(self, seen: _Seen, until: float) -> None:
         if self.full:
             return
         self.sampled += 1
-        if self.kept:
-            last = self.kept[-1]
-            assert last.thumbnail is not None
-            if near_duplicate(self._kept_hash, last.thumbnail, seen.hash, seen.thumb, self.limits):
-                last.t_until_s = max(last.t_until_s, until)
-                return
+        if self._like_last_kept(seen):
+            self.kept[-1].t_until_s = max(self.kept[-1].t_until_s, until)
+            return
         self.kept.append(
             KeptFrame(
                 image=_rgb_image(seen.frame, self.limits.max_side_px),
                 t_s=seen.t,
                 t_until_s=until,
                 dhash_hex=hash_hex(seen.hash),
-                thumbnail=seen.thumb,
             )
         )
-        self._kept_hash = seen.hash
+        self._kept_hash, self._kept_thumb = seen.hash, seen.thumb
         self._last_kept_t = seen.t
 
 
@@ -304,6 +315,7 @@ class _AudioCollector:
         self._started = False
         self._max_samples = max_samples
         self.samples = 0
+        self.cut = False  # True when audio beyond max_samples was dropped
 
     def add(self, frame: av.AudioFrame | None) -> None:
         if frame is not None and not self._started:
@@ -322,6 +334,8 @@ class _AudioCollector:
 
     def _append(self, chunk: np.ndarray) -> None:
         room = self._max_samples - self.samples
+        if chunk.size > room:
+            self.cut = True
         if room <= 0 or chunk.size == 0:
             return
         chunk = chunk[:room]
@@ -361,11 +375,20 @@ def decode_video(path: str | Path, *, limits: DecodeLimits = DecodeLimits()) -> 
         declared = _declared_duration(container, video, audio)
         if declared is not None and declared > limits.max_duration_s:
             raise MediaError(f"too long: {declared:.1f} s, over the {limits.max_duration_s:g} s limit")
-        result = _decode_streams(container, video, audio, limits)
+        interval = grid_interval(declared, limits)
+        result = _decode_streams(container, video, audio, limits, interval)
     _check_complete(result, declared, path)
-    result.decoder = _describe(video, audio, limits)
+    result.decoder = _describe(video, audio, limits, interval)
     result.decode_s = time.perf_counter() - started
     return result
+
+
+def grid_interval(duration_s: float | None, limits: DecodeLimits) -> float:
+    """The time grid's step: ``frame_interval_s``, widened for long videos so that the
+    grid fits in ``max_frames_kept`` and the kept frames cover the whole video, not its start."""
+    if not duration_s:
+        return limits.frame_interval_s
+    return max(limits.frame_interval_s, duration_s / max(1, limits.max_frames_kept))
 
 
 def _check_file(path: Path, limits: DecodeLimits) -> None:
@@ -403,53 +426,73 @@ def _decode_streams(
     video: av.VideoStream | None,
     audio: av.AudioStream | None,
     limits: DecodeLimits,
+    interval_s: float,
 ) -> DecodedVideo:
+    """One demuxing pass feeding both decoders; a few damaged packets are skipped, many are an error."""
     starts = [s for s in (_stream_start(video), _stream_start(audio)) if s is not None]
     origin = min(starts) if starts else 0.0
-    sampler = _FrameSampler(limits)
-    collector = _AudioCollector(origin, int(limits.max_duration_s * SAMPLE_RATE)) if audio is not None else None
-    if video is not None:
-        video.thread_type = "FRAME"
-        video.codec_context.skip_frame = {"all": "DEFAULT", "nonref": "NONREF", "keyframes": "NONKEY"}[limits.frame_decode]
-    video_end = 0.0
-    width = height = None
-    streams = [s for s in (video, audio) if s is not None]
+    pictures = _VideoTrack(video, limits, interval_s, origin) if video is not None else None
+    sound = _AudioCollector(origin, int(limits.max_duration_s * SAMPLE_RATE)) if audio is not None else None
     packets = bad_packets = 0
-    for packet in container.demux(*streams):
+    for packet in container.demux(*[s for s in (video, audio) if s is not None]):
         packets += 1
-        if packet.stream is video:
-            end = _packet_end(packet) - origin
-            video_end = max(video_end, end if math.isfinite(end) else video_end)
-            if sampler.full and packet.size:
-                continue  # enough frames kept: only the packet times are needed from here on
+        if pictures is not None and packet.stream is video:
+            bad_packets += pictures.add(packet)
+        elif sound is not None:
             frames, failed = _decode_packet(packet)
             bad_packets += failed
             for frame in frames:
-                if width is None:
-                    width, height = _display_size(frame)
-                t = (frame.time if frame.time is not None else 0.0) - origin
-                if t > limits.max_duration_s:
-                    raise MediaError(f"too long: over the {limits.max_duration_s:g} s limit")
-                thumb = _luma_thumbnail(frame)
-                sampler.offer(_Seen(t, thumb, dhash(thumb), frame))
-        elif collector is not None:
-            frames, failed = _decode_packet(packet)
-            bad_packets += failed
-            for frame in frames:
-                collector.add(frame)
+                sound.add(frame)
     if packets and bad_packets > max(3, packets // 10):
         raise MediaError(f"corrupt stream: {bad_packets} of {packets} packets could not be decoded")
-    samples = collector.audio() if collector is not None else None
+    samples = sound.audio() if sound is not None else None
+    if sound is not None and sound.cut:
+        raise MediaError(f"too long: audio runs over the {limits.max_duration_s:g} s limit")
     audio_end = samples.size / SAMPLE_RATE if samples is not None else 0.0
     return DecodedVideo(
-        duration_s=max(video_end, audio_end),
-        width=width if video is not None else None,
-        height=height if video is not None else None,
+        duration_s=max(pictures.end_s if pictures else 0.0, audio_end),
+        width=pictures.width if pictures else None,
+        height=pictures.height if pictures else None,
         audio=samples,
-        frames=sampler.kept,
-        frames_sampled=sampler.sampled,
+        frames=pictures.sampler.kept if pictures else [],
+        frames_sampled=pictures.sampler.sampled if pictures else 0,
         decoder="",
     )
+
+
+class _VideoTrack:
+    """Decodes video packets into the frame sampler, and notes the track's size and end."""
+
+    def __init__(self, stream: av.VideoStream, limits: DecodeLimits, interval_s: float, origin_s: float) -> None:
+        stream.thread_type = "FRAME"
+        stream.codec_context.skip_frame = _SKIP_FRAME[limits.frame_decode]
+        self.sampler = _FrameSampler(limits, interval_s)
+        self.limits = limits
+        self.origin_s = origin_s
+        self.end_s = 0.0
+        self.width: int | None = None
+        self.height: int | None = None
+
+    def add(self, packet: av.Packet) -> int:
+        """Decode one packet; 1 if it was damaged, else 0."""
+        end = _packet_end(packet) - self.origin_s
+        if math.isfinite(end):
+            self.end_s = max(self.end_s, end)
+        if self.sampler.full and packet.size:
+            return 0  # enough frames kept: only the packet times are needed from here on
+        frames, failed = _decode_packet(packet)
+        for frame in frames:
+            self._add_frame(frame)
+        return failed
+
+    def _add_frame(self, frame: av.VideoFrame) -> None:
+        if self.width is None:
+            self.width, self.height = _display_size(frame)
+        t = (frame.time if frame.time is not None else 0.0) - self.origin_s
+        if t > self.limits.max_duration_s:
+            raise MediaError(f"too long: video runs over the {self.limits.max_duration_s:g} s limit")
+        thumb = _luma_thumbnail(frame)
+        self.sampler.offer(_Seen(t, thumb, dhash(thumb), frame))
 
 
 def _decode_packet(packet: av.Packet) -> tuple[list, int]:
@@ -486,10 +529,12 @@ def _check_complete(result: DecodedVideo, declared: float | None, path: Path) ->
         )
 
 
-def _describe(video: av.VideoStream | None, audio: av.AudioStream | None, limits: DecodeLimits) -> str:
+def _describe(
+    video: av.VideoStream | None, audio: av.AudioStream | None, limits: DecodeLimits, interval_s: float
+) -> str:
     tracks = []
     if video is not None:
         tracks.append(f"video={video.codec_context.name}")
     if audio is not None:
         tracks.append(f"audio={audio.codec_context.name}->{SAMPLE_RATE}Hz")
-    return f"pyav-{av.__version__} {' '.join(tracks)} {limits.describe()}"
+    return f"pyav-{av.__version__} {' '.join(tracks)} {limits.describe(interval_s)}"

@@ -52,9 +52,9 @@ class ModelsResource(ConfigurableResource):
     sentiment_model: str = ""
     logo_weights: str = ""
     logo_dir: str = "var/models/logo_detector"
-    logo_training_images: int = 360
-    logo_training_epochs: int = 40
-    logo_image_size: int = 320
+    logo_training_images: int = 240
+    logo_training_epochs: int = 20
+    logo_image_size: int = 256
     device: str = ""
 
     def _device(self) -> str:
