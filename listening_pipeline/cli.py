@@ -85,7 +85,9 @@ def cmd_sample_data(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_partitions(settings: Settings, partitions: Sequence[tuple[str, dt.date]], *, with_dbt: bool = True) -> bool:
+def run_partitions(
+    settings: Settings, partitions: Sequence[tuple[str, dt.date]], *, with_dbt: bool = True, collect_only: bool = False
+) -> bool:
     """Materialize hashtag x day partitions in this process, then dbt for their days; True if all succeeded."""
     from listening_pipeline.definitions import defs
     from listening_pipeline.partitions import hashtag_partitions, partition_key
@@ -96,8 +98,9 @@ def run_partitions(settings: Settings, partitions: Sequence[tuple[str, dt.date]]
     if missing:
         instance.add_dynamic_partitions(hashtag_partitions.name, missing)
     ok = defs.resolve_job_def("catalog_job").execute_in_process(instance=instance, raise_on_error=False).success
-    ok &= defs.resolve_job_def("models_job").execute_in_process(instance=instance, raise_on_error=False).success
-    job = defs.resolve_job_def("hashtag_day_job")
+    if not collect_only:
+        ok &= defs.resolve_job_def("models_job").execute_in_process(instance=instance, raise_on_error=False).success
+    job = defs.resolve_job_def("collect_job" if collect_only else "hashtag_day_job")
     for hashtag, day in partitions:
         result = job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day), raise_on_error=False)
         print(f"  {day} #{hashtag}: {'ok' if result.success else 'FAILED'}")
@@ -128,7 +131,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
     partitions = [(tag, day) for day in days for tag in tags]
     print(f"backfilling {len(partitions)} hashtag-day partition(s)")
-    return 0 if run_partitions(settings, partitions) else 1
+    return 0 if run_partitions(settings, partitions, collect_only=args.collect_only) else 1
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -292,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
     backfill.add_argument("--end", required=True, help="last day, YYYY-MM-DD (inclusive)")
     backfill.add_argument("--hashtag", action="append", help="limit to these hashtags (repeatable)")
+    backfill.add_argument("--collect-only", action="store_true", help="videos and comments only, no enrichment")
     backfill.set_defaults(func=cmd_backfill)
 
     metrics = sub.add_parser("metrics", help="print the metrics tables from the warehouse")
