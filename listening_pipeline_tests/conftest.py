@@ -67,6 +67,35 @@ def sample_corpus(settings) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_partitions(sample_corpus):
+    from listening_pipeline.catalog import load_catalog
+    from listening_pipeline.sources.folder import partitions_in_folder
+
+    partitions = partitions_in_folder(sample_corpus, load_catalog().tracked_hashtags)
+    assert len({h for h, _ in partitions}) >= 3 and len({d for _, d in partitions}) >= 3
+    return partitions
+
+
+@pytest.fixture(scope="session")
+def collected_sample(instance, sample_partitions):
+    """Every sample partition collected (videos, comments) and every sample day built by dbt."""
+    from listening_pipeline.definitions import defs
+    from listening_pipeline.partitions import hashtag_partitions, partition_key
+
+    def run(job_name, key):
+        result = defs.resolve_job_def(job_name).execute_in_process(instance=instance, partition_key=key)
+        assert result.success
+
+    instance.add_dynamic_partitions(hashtag_partitions.name, sorted({h for h, _ in sample_partitions}))
+    run("catalog_job", None)
+    for hashtag, day in sample_partitions:
+        run("collect_job", partition_key(hashtag, day))
+    for day in sorted({d for _, d in sample_partitions}):
+        run("dbt_day_job", day.isoformat())
+    return sample_partitions
+
+
+@pytest.fixture(scope="session")
 def postgres_server():
     """A throwaway PostgreSQL server on 127.0.0.1, run as the postgres user when we are root."""
     # Its own folder outside the session folder: the server may run as another user.

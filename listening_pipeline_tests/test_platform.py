@@ -35,16 +35,6 @@ def _manifest_counts(corpus: Path, hashtag: str, day: dt.date) -> tuple[int, int
     return len(video_ids), comments
 
 
-@pytest.fixture(scope="module")
-def sample_partitions(sample_corpus):
-    from listening_pipeline.catalog import load_catalog
-    from listening_pipeline.sources.folder import partitions_in_folder
-
-    partitions = partitions_in_folder(sample_corpus, load_catalog().tracked_hashtags)
-    assert len({h for h, _ in partitions}) >= 3 and len({d for _, d in partitions}) >= 3
-    return partitions
-
-
 def _run(instance, job_name, key):
     from listening_pipeline.definitions import defs
 
@@ -65,15 +55,8 @@ def _partition_counts(table: str) -> dict[tuple[str, dt.date], int]:
 
 
 @pytest.fixture(scope="module")
-def collected(instance, sample_partitions):
-    """Every sample partition collected and every sample day built by dbt, once for this module."""
-    instance.add_dynamic_partitions(hashtag_partitions.name, sorted({h for h, _ in sample_partitions}))
-    _run(instance, "catalog_job", None)
-    for hashtag, day in sample_partitions:
-        _run(instance, "collect_job", partition_key(hashtag, day))
-    for day in sorted({d for _, d in sample_partitions}):
-        _run(instance, "dbt_day_job", day.isoformat())
-    return sample_partitions
+def collected(collected_sample):
+    return collected_sample
 
 
 def test_every_sample_partition_lands_with_the_manifest_rows(collected, sample_corpus):
