@@ -49,7 +49,9 @@ demo: install
 test: install
 	$(PY) -m pytest
 
+# `hashtags sync` also writes $(DAGSTER_HOME)/dagster.yaml (telemetry off) on first use.
 dev: install
+	$(VENV)/bin/listening-pipeline hashtags sync
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 clean:
