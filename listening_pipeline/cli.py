@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -203,16 +204,19 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
         logo_weights=args.logo_weights or settings.logo_weights or "",
         logo_dir=str(settings.logo_dir),
     )
-    try:
-        detector = loaded.logo_detector()
-    except models.ModelNotFound:
-        detector = None
-    try:
-        result = analyze_video(
-            video, catalog, speech=loaded.speech(), reader=loaded.text_reader(), scorer=loaded.sentiment(), detector=detector
-        )
-    except MediaError as exc:
-        return _fail(f"{video}: {exc.reason}")
+    # Model libraries print progress to stdout; keep stdout for the report (JSON must parse).
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            detector = loaded.logo_detector()
+        except models.ModelNotFound:
+            detector = None
+        try:
+            result = analyze_video(
+                video, catalog, speech=loaded.speech(), reader=loaded.text_reader(), scorer=loaded.sentiment(),
+                detector=detector, description=args.description,
+            )
+        except MediaError as exc:
+            return _fail(f"{video}: {exc.reason}")
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, default=str, indent=2))
         return 0
@@ -305,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("video")
     analyze.add_argument("--catalog", help="brands.yaml (default: the configured or bundled catalog)")
     analyze.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    analyze.add_argument("--description", help="the video's description, matched and scored like the rest")
     analyze.add_argument("--whisper-model", help="faster-whisper model directory")
     analyze.add_argument("--sentiment-model", help="transformers model directory or cached id, or 'lexicon'")
     analyze.add_argument("--logo-weights", help="YOLO weights file")

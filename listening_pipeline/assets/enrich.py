@@ -8,7 +8,9 @@ from dagster import AssetCheckSpec, AssetExecutionContext, AssetOut, Output, Mat
 
 from listening_pipeline.assets.collect import quarantine
 from listening_pipeline.checks.expectations import QUARANTINE_CHECK, check_result, check_spec, checked, quarantine_rate_result
-from listening_pipeline.enrich.asr import words_json
+from listening_pipeline.enrich.asr import transcript_rows
+from listening_pipeline.enrich.logos import hit_rows
+from listening_pipeline.enrich.ocr import caption_rows
 from listening_pipeline.enrich.mentions import BrandMatcher, mention_rows
 from listening_pipeline.enrich.text_units import build_text_units, sentiment_rows
 from listening_pipeline.media.artifacts import load_audio, load_frames, store_decoded
@@ -100,21 +102,7 @@ def transcripts(
         audio = load_audio(store, item["audio_uri"])
         audio_s += len(audio) / 16_000
         transcript = speech.transcribe(audio)
-        for number, segment in enumerate(transcript.segments):
-            rows.append(
-                {
-                    "hashtag": hashtag,
-                    "day": day,
-                    "video_id": item["video_id"],
-                    "segment_no": number,
-                    "start_s": segment.start_s,
-                    "end_s": segment.end_s,
-                    "text": segment.text,
-                    "language": transcript.language,
-                    "words_json": words_json(segment),
-                    "model": transcript.model,
-                }
-            )
+        rows.extend(transcript_rows(transcript, hashtag=hashtag, day=day, video_id=item["video_id"]))
     elapsed = time.perf_counter() - started
     context.add_output_metadata(output_name="result", metadata=
         {
@@ -142,25 +130,8 @@ def ocr_text(
     for item in media.filter(pl.col("frames_kept") > 0).iter_rows(named=True):
         kept = load_frames(store, frames.filter(pl.col("video_id") == item["video_id"]))
         frames_read += len(kept)
-        for number, span in enumerate(reader.read(kept, item["width"], item["height"])):
-            x0, y0, x1, y1 = span.box
-            rows.append(
-                {
-                    "hashtag": hashtag,
-                    "day": day,
-                    "video_id": item["video_id"],
-                    "span_no": number,
-                    "text": span.text,
-                    "confidence": span.confidence,
-                    "first_seen_s": span.first_seen_s,
-                    "last_seen_s": span.last_seen_s,
-                    "box_x0": x0,
-                    "box_y0": y0,
-                    "box_x1": x1,
-                    "box_y1": y1,
-                    "model": reader.name,
-                }
-            )
+        spans = reader.read(kept, item["width"], item["height"])
+        rows.extend(caption_rows(spans, reader.name, hashtag=hashtag, day=day, video_id=item["video_id"]))
     context.add_output_metadata(output_name="result", metadata={"frames_read": frames_read, "seconds": _seconds(started)})
     yield from checked(OCR_TEXT, OCR_TEXT.frame(rows))
 
@@ -207,28 +178,9 @@ def logo_hits(
     started = time.perf_counter()
     for (video_id,), video_frames in frames.group_by("video_id", maintain_order=True):
         kept = load_frames(store, video_frames)
-        for frame, found in zip(kept, detector.detect([f.image for f in kept])):
-            for hit in found:
-                x0, y0, x1, y1 = hit.box
-                rows.append(
-                    {
-                        "hashtag": hashtag,
-                        "day": day,
-                        "video_id": video_id,
-                        "brand": hit.brand,
-                        "confidence": hit.confidence,
-                        "t_s": frame.t_s,
-                        "t_until_s": frame.t_until_s,
-                        "box_x0": x0,
-                        "box_y0": y0,
-                        "box_x1": x1,
-                        "box_y1": y1,
-                        "model": detector.model_name,
-                    }
-                )
-    hits = LOGO_HITS.frame(rows)
-    # One row per brand and frame: the key is (video, brand, time).
-    hits = hits.sort("confidence", descending=True).unique(["video_id", "brand", "t_s"], keep="first").sort("video_id", "t_s")
+        found = detector.detect([f.image for f in kept])
+        rows.extend(hit_rows(kept, found, detector.model_name, hashtag=hashtag, day=day, video_id=video_id))
+    hits = LOGO_HITS.frame(rows).sort("video_id", "t_s", "brand")
     context.add_output_metadata(output_name="result", metadata={"frames": frames.height, "seconds": _seconds(started)})
     yield from checked(LOGO_HITS, hits)
 

@@ -377,3 +377,20 @@ def words_json(segment: Segment) -> str | None:
         [{"word": w.word, "start": w.start_s, "end": w.end_s, "score": w.score} for w in segment.words],
         ensure_ascii=False,
     )
+
+
+def transcript_rows(transcript: Transcript, **key: Any) -> list[dict[str, Any]]:
+    """TRANSCRIPTS rows of one video; ``key`` holds hashtag, day and video_id."""
+    return [
+        {
+            **key,
+            "segment_no": number,
+            "start_s": segment.start_s,
+            "end_s": segment.end_s,
+            "text": segment.text,
+            "language": transcript.language,
+            "words_json": words_json(segment),
+            "model": transcript.model,
+        }
+        for number, segment in enumerate(transcript.segments)
+    ]

@@ -27,7 +27,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple, Protocol, Sequence
 
 import numpy as np
 import yaml
@@ -723,3 +723,17 @@ def _matches(found: Sequence[Detection], truth: Sequence[tuple[str, Box]], min_i
             unmatched.remove(best)
             count += 1
     return count
+
+
+def hit_rows(frames: Sequence[Any], detections: Sequence[Sequence[Detection]], model: str, **key: Any) -> list[dict[str, Any]]:
+    """LOGO_HITS rows of one video: one per brand per kept frame (the best box); ``key`` holds hashtag, day, video_id."""
+    rows: dict[tuple[str, float], dict[str, Any]] = {}
+    for frame, found in zip(frames, detections):
+        for hit in found:
+            x0, y0, x1, y1 = hit.box
+            row = {**key, "brand": hit.brand, "confidence": hit.confidence, "t_s": frame.t_s, "t_until_s": frame.t_until_s,
+                   "box_x0": x0, "box_y0": y0, "box_x1": x1, "box_y1": y1, "model": model}
+            best = rows.get((hit.brand, frame.t_s))
+            if best is None or hit.confidence > best["confidence"]:
+                rows[(hit.brand, frame.t_s)] = row
+    return list(rows.values())

@@ -283,3 +283,16 @@ def _overlap(a: Box, b: Box) -> float:
         return 0.0
     smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
     return (width * height) / smaller if smaller > 0 else 0.0
+
+
+def caption_rows(spans: Sequence[CaptionSpan], model: str, **key: Any) -> list[dict[str, Any]]:
+    """OCR_TEXT rows of one video; ``key`` holds hashtag, day and video_id."""
+    rows = []
+    for number, span in enumerate(spans):
+        x0, y0, x1, y1 = span.box
+        rows.append(
+            {**key, "span_no": number, "text": span.text, "confidence": span.confidence,
+             "first_seen_s": span.first_seen_s, "last_seen_s": span.last_seen_s,
+             "box_x0": x0, "box_y0": y0, "box_x1": x1, "box_y1": y1, "model": model}
+        )
+    return rows
