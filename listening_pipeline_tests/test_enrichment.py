@@ -49,10 +49,25 @@ def enriched(instance, sample_corpus):
     for job in ("catalog_job", "models_job"):
         assert defs.resolve_job_def(job).execute_in_process(instance=instance).success
     job = defs.resolve_job_def("hashtag_day_job")
+    checks = []
     for hashtag, day in PARTITIONS:
-        assert job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day)).success
+        result = job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day))
+        assert result.success
+        checks.extend(result.get_asset_check_evaluations())
     for day in sorted({d for _, d in PARTITIONS}):
         assert defs.resolve_job_def("dbt_day_job").execute_in_process(instance=instance, partition_key=day.isoformat()).success
+    return checks
+
+
+def test_every_expectation_holds_on_the_sample(enriched):
+    failed = [f"{c.asset_key.to_user_string()}:{c.check_name}" for c in enriched if not c.passed and c.check_name != "quarantine_rate"]
+    assert {c.check_name for c in enriched} >= {"great_expectations", "within_video_duration", "quarantine_rate"}
+    assert failed == []
+
+
+def test_the_corrupt_file_shows_in_the_media_quarantine_rate(enriched):
+    rates = {c.metadata["inputs"].value: c for c in enriched if c.check_name == "quarantine_rate" and c.asset_key.path == ["media"]}
+    assert any(not c.passed and c.metadata["quarantined"].value == 1 for c in rates.values())
 
 
 def test_music_only_clip_has_no_transcript_and_a_corrupt_file_one_quarantine_row(enriched, truth):

@@ -4,10 +4,18 @@ sentiment and brand mentions. Each asset hands one partition's rows to the wareh
 import time
 
 import polars as pl
-from dagster import AssetCheckSpec, AssetExecutionContext, AssetOut, Output, MaterializeResult, MetadataValue, asset, multi_asset
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetOut, Config, Output, MaterializeResult, MetadataValue, asset, multi_asset
 
 from listening_pipeline.assets.collect import quarantine
-from listening_pipeline.checks.expectations import QUARANTINE_CHECK, check_result, check_spec, checked, quarantine_rate_result
+from listening_pipeline.checks.expectations import (
+    QUARANTINE_CHECK,
+    check_result,
+    check_spec,
+    checked,
+    duration_check_spec,
+    quarantine_rate_result,
+    within_duration_result,
+)
 from listening_pipeline.enrich.asr import transcript_rows
 from listening_pipeline.enrich.logos import hit_rows
 from listening_pipeline.enrich.ocr import caption_rows
@@ -40,6 +48,23 @@ def _seconds(started: float) -> MetadataValue:
     return MetadataValue.float(round(time.perf_counter() - started, 3))
 
 
+class DecodeConfig(Config):
+    """Limits a decode may not pass (a video over them is quarantined) and how densely frames are sampled."""
+
+    max_file_mb: int = 512
+    max_duration_s: float = 900.0
+    max_frames_kept: int = 200
+    frame_interval_s: float = 1.0
+
+    def limits(self) -> DecodeLimits:
+        return DecodeLimits(
+            max_file_bytes=self.max_file_mb * 1024 * 1024,
+            max_duration_s=self.max_duration_s,
+            max_frames_kept=self.max_frames_kept,
+            frame_interval_s=self.frame_interval_s,
+        )
+
+
 @multi_asset(
     outs={
         "media": AssetOut(io_manager_key="warehouse_io", description=MEDIA.description, kinds={"python", "pyav"}),
@@ -55,6 +80,7 @@ def _seconds(started: float) -> MetadataValue:
 )
 def decoded_media(
     context: AssetExecutionContext,
+    config: DecodeConfig,
     videos: pl.DataFrame,
     media_store: MediaStoreResource,
     warehouse: WarehouseResource,
@@ -62,7 +88,7 @@ def decoded_media(
     """Each video decoded once into 16 kHz audio and deduplicated key frames; broken files quarantined."""
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
-    limits = DecodeLimits()
+    limits = config.limits()
     media_rows, frame_rows, problems = [], [], []
     started = time.perf_counter()
     for video in videos.filter(pl.col("media_uri").is_not_null()).iter_rows(named=True):
@@ -89,7 +115,7 @@ def decoded_media(
     yield quarantine_rate_result("media", quarantined, quarantined + media.height)
 
 
-@asset(**COMMON, kinds={"python", "whisperx"}, description=TRANSCRIPTS.description, check_specs=[check_spec(TRANSCRIPTS)])
+@asset(**COMMON, kinds={"python", "whisperx"}, description=TRANSCRIPTS.description, check_specs=[check_spec(TRANSCRIPTS), duration_check_spec("transcripts")])
 def transcripts(
     context: AssetExecutionContext, media: pl.DataFrame, media_store: MediaStoreResource, models: ModelsResource
 ):
@@ -111,10 +137,12 @@ def transcripts(
             "realtime_factor": MetadataValue.float(round(elapsed / audio_s, 3) if audio_s else 0.0),
         }
     )
-    yield from checked(TRANSCRIPTS, TRANSCRIPTS.frame(rows))
+    segments = TRANSCRIPTS.frame(rows)
+    yield from checked(TRANSCRIPTS, segments)
+    yield within_duration_result("transcripts", segments, media, "start_s", "end_s")
 
 
-@asset(**COMMON, kinds={"python", "easyocr"}, description=OCR_TEXT.description, check_specs=[check_spec(OCR_TEXT)])
+@asset(**COMMON, kinds={"python", "easyocr"}, description=OCR_TEXT.description, check_specs=[check_spec(OCR_TEXT), duration_check_spec("ocr_text")])
 def ocr_text(
     context: AssetExecutionContext,
     media: pl.DataFrame,
@@ -133,7 +161,9 @@ def ocr_text(
         spans = reader.read(kept, item["width"], item["height"])
         rows.extend(caption_rows(spans, reader.name, hashtag=hashtag, day=day, video_id=item["video_id"]))
     context.add_output_metadata(output_name="result", metadata={"frames_read": frames_read, "seconds": _seconds(started)})
-    yield from checked(OCR_TEXT, OCR_TEXT.frame(rows))
+    spans = OCR_TEXT.frame(rows)
+    yield from checked(OCR_TEXT, spans)
+    yield within_duration_result("ocr_text", spans, media, "first_seen_s", "last_seen_s")
 
 
 @asset(

@@ -116,3 +116,27 @@ def quarantine_rate_result(asset: str, quarantined: int, total: int, warn_above:
         severity=AssetCheckSeverity.WARN,
         metadata={"quarantined": quarantined, "inputs": total, "rate": MetadataValue.float(round(rate, 4))},
     )
+
+
+DURATION_CHECK = "within_video_duration"
+
+
+def within_duration_result(
+    asset: str, rows: pl.DataFrame, media: pl.DataFrame, start: str, end: str, tolerance_s: float = 0.5
+) -> AssetCheckResult:
+    """Times must lie inside their video: [0, duration] (a tolerance for frame and VAD rounding)."""
+    joined = rows.join(media.select("video_id", "duration_s"), on="video_id", how="left")
+    outside = joined.filter(
+        (pl.col(start) < 0) | (pl.col(end) < pl.col(start)) | (pl.col(end) > pl.col("duration_s") + tolerance_s)
+    )
+    return AssetCheckResult(
+        asset_key=asset,
+        check_name=DURATION_CHECK,
+        passed=outside.height == 0,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"rows": rows.height, "outside": outside.height},
+    )
+
+
+def duration_check_spec(asset: str) -> AssetCheckSpec:
+    return AssetCheckSpec(DURATION_CHECK, asset=asset, description="Every time lies within its video's decoded duration.")
