@@ -8,7 +8,6 @@ printed; run with ``-s`` to see them.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -85,8 +84,6 @@ def speech_model(tiny_en):
 
 @pytest.fixture(scope="module")
 def spoken_audio(tmp_path_factory) -> np.ndarray:
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed")
     wav = tmp_path_factory.mktemp("speech") / "spoken.wav"
     subprocess.run(["espeak-ng", "-w", str(wav), SPOKEN], check=True, capture_output=True)
     decoded = decode_video(wav)  # an audio-only file goes through the same decoder as videos

@@ -30,13 +30,8 @@ START = dt.date(2026, 11, 1)
 DAYS = 3
 MANIFESTS = ("videos.jsonl", "comments.jsonl", "ground_truth.json")
 
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed (make installs it)")
     return generate_sample_corpus(tmp_path_factory.mktemp("sample") / "corpus", seed=7, start_day=START, days=DAYS)
 
 
@@ -64,7 +59,6 @@ def _json_lines(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-@needs_espeak
 def test_same_seed_gives_identical_files_and_replaces_an_old_corpus(corpus: Path, tmp_path: Path) -> None:
     again = tmp_path / "corpus"
     again.mkdir()
@@ -245,7 +239,6 @@ def test_missing_espeak_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mon
     assert not (tmp_path / "corpus").exists()
 
 
-@needs_espeak
 def test_refuses_to_replace_a_folder_that_is_not_a_corpus(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("keep me")
     with pytest.raises(SampleDataError, match="refusing"):
