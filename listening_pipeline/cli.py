@@ -94,22 +94,28 @@ def run_partitions(
     from listening_pipeline.partitions import hashtag_partitions, partition_key
 
     instance = _instance(settings)
+    # Warnings and errors on the console (quarantined items, failures); the full log is in the UI.
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     known = set(instance.get_dynamic_partitions(hashtag_partitions.name))
     missing = sorted({h for h, _ in partitions} - known)
     if missing:
         instance.add_dynamic_partitions(hashtag_partitions.name, missing)
-    ok = defs.resolve_job_def("catalog_job").execute_in_process(instance=instance, raise_on_error=False).success
+    ok = defs.resolve_job_def("catalog_job").execute_in_process(instance=instance, run_config=quiet, raise_on_error=False).success
     if not collect_only:
-        ok &= defs.resolve_job_def("models_job").execute_in_process(instance=instance, raise_on_error=False).success
+        ok &= defs.resolve_job_def("models_job").execute_in_process(instance=instance, run_config=quiet, raise_on_error=False).success
     job = defs.resolve_job_def("collect_job" if collect_only else "hashtag_day_job")
     for hashtag, day in partitions:
-        result = job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day), raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, partition_key=partition_key(hashtag, day), run_config=quiet, raise_on_error=False
+        )
         print(f"  {day} #{hashtag}: {'ok' if result.success else 'FAILED'}")
         ok &= result.success
     if with_dbt:
         dbt_job = defs.resolve_job_def("dbt_day_job")
         for day in sorted({d for _, d in partitions}):
-            result = dbt_job.execute_in_process(instance=instance, partition_key=day.isoformat(), raise_on_error=False)
+            result = dbt_job.execute_in_process(
+                instance=instance, partition_key=day.isoformat(), run_config=quiet, raise_on_error=False
+            )
             print(f"  dbt {day}: {'ok' if result.success else 'FAILED'}")
             ok &= result.success
     return ok
