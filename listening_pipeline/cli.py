@@ -165,10 +165,16 @@ def print_metrics(settings: Settings) -> None:
 
     warehouse = WarehouseResource(kind="duckdb", duckdb_path=str(settings.duckdb_path)).get()
     brands = warehouse.query(
-        "select day, brand, sum(mentioning_videos) as videos, sum(mentions) as mentions,"
-        " sum(speech_mentions) as speech, sum(caption_mentions) as caption, sum(logo_mentions) as logo,"
-        " sum(description_mentions) as descr, sum(comment_mentions) as comment, sum(reach) as reach,"
-        " round(sum(positive_mentions - negative_mentions) * 1.0"
+        "select day, brand, "
+        + ", ".join(
+            f"cast(sum({column}) as bigint) as {alias}"
+            for column, alias in [
+                ("mentioning_videos", "videos"), ("mentions", "mentions"), ("speech_mentions", "speech"),
+                ("caption_mentions", "caption"), ("logo_mentions", "logo"), ("description_mentions", "descr"),
+                ("comment_mentions", "comment"), ("reach", "reach"),
+            ]
+        )
+        + ", round(sum(positive_mentions - negative_mentions) * 1.0"
         " / nullif(sum(positive_mentions + neutral_mentions + negative_mentions), 0), 2) as net_sentiment"
         " from marts.brand_daily_metrics group by day, brand order by day, mentions desc",
         missing_ok=True,
