@@ -1,7 +1,5 @@
 """Backfills over a range of hashtag-days from the CLI; media stores behind any fsspec URL."""
 
-import datetime as dt
-
 from listening_pipeline.cli import main as cli
 from listening_pipeline.media.store import MediaStore
 

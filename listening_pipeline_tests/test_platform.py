@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from listening_pipeline.partitions import hashtag_partitions, partition_key
+from listening_pipeline.partitions import partition_key
 from listening_pipeline.tables import ALL_TABLES, dbt_sources_yaml
-
-COLLECT = ["videos", "comments"]
 
 
 def _manifest_counts(corpus: Path, hashtag: str, day: dt.date) -> tuple[int, int]:

@@ -71,7 +71,7 @@ def map_labels(id2label: Mapping[int, str]) -> dict[str, Label]:
     count = len(id2label)
     mapping: dict[str, Label] = {}
     unknown = []
-    for index, raw in sorted(id2label.items(), key=lambda item: int(item[0])):
+    for _, raw in sorted(id2label.items(), key=lambda item: int(item[0])):
         name = str(raw).strip().lower()
         generic = re.fullmatch(r"label_(\d+)", name)
         if name in _NAMED_LABELS:
