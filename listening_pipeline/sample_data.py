@@ -40,7 +40,7 @@ exceed 2^53)::
       "mention_rule": "...",            # how "brands" below were decided, in words
       "videos": [{
         "id": "7300000000000000001", "hashtag": "summerdrinks", "day": "2026-11-01",
-        "kind": "speech" | "music_only" | "corrupt_media",
+        "kind": "speech" | "music_only" | "corrupt_media" | "metadata_only",
         "media": "media/7300000000000000001.mp4", "duration_s": 7,
         "language": "en" | "es" | "de" | null,      # of speech; null: no speech
         "brand": "Fizzly" | null, "competitor": "Bubblo" | null,   # what the video is about
@@ -64,6 +64,15 @@ exceed 2^53)::
                       "video_id", "hashtag", "day"}],
       "mention_counts": [{"hashtag", "day", "brand", "origin", "count"}]
     }
+
+History and the planted alert: the last hashtag (``coffeetime``) also has ``history_days``
+(14) metadata-only days before ``start_day``: three videos a day with a description,
+hashtags and 4-7 comments, no media file (``"media": null``, as for Research API records
+whose media was not downloaded), at about the mention level of an ordinary main day. On the
+last history day its group's last brand (``Mokka Mia``) gets a wave of four negative
+videos with 6-8 complaint comments each. ``ground_truth.json`` lists it under
+``"planted_alerts": [{"brand", "day", "reasons": ["mentions", "negative_share"], "videos"}]``
+and describes the history under ``"history"``.
 
 ``mention_counts`` counts text units (one speech track, caption, description, hashtag
 or comment) naming the brand, and logo appearances; a corrupt video contributes only its
@@ -359,6 +368,16 @@ PHRASES: dict[str, dict[str, list[str]]] = {
             "So fake, I really dislike these ads",
         ],
         "comment.neutral": ["Where can I buy {brand}?", "Is {brand} sold in Canada?", "How much was the {brand}?"],
+        # The planted complaint wave (one day, one brand): what a product recall looks like in comments.
+        "comment.negative.wave": [
+            "{brand} changed the recipe and it tastes awful now",
+            "The new {brand} blend is terrible, so disappointed",
+            "{brand} pods leaked everywhere, worst purchase ever",
+            "Returning my {brand} order, really bad quality",
+            "{brand} customer service is horrible, still no refund",
+            "Never buying {brand} again, what a disappointment",
+            "{brand} used to be good, now it is just bad",
+        ],
         "comment.neutral.plain": [
             "What song is this?",
             "Which camera do you use?",
@@ -491,7 +510,7 @@ class VideoPlan:
     video_id: int
     hashtag: str
     day: dt.date
-    kind: str  # speech | music_only | corrupt_media
+    kind: str  # speech | music_only | corrupt_media | metadata_only
     language: str
     sentiment: str
     brand: str | None
@@ -515,8 +534,9 @@ class VideoPlan:
     speech_end_s: float | None = None  # known once espeak-ng has spoken the text
 
     @property
-    def media(self) -> str:
-        return f"media/{self.video_id}.mp4"
+    def media(self) -> str | None:
+        """Where the clip lies in the corpus; None for a metadata-only video (no file offered)."""
+        return None if self.kind == "metadata_only" else f"media/{self.video_id}.mp4"
 
 
 @dataclass
@@ -531,16 +551,22 @@ class CorpusPlan:
     bad_comment_line: str = ""
     bad_comment_line_after: int = 0
     edge_cases: list[dict[str, Any]] = field(default_factory=list)
+    history: dict[str, Any] | None = None  # the metadata-only days before start_day
+    planted_alerts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def plan_corpus(catalog: Catalog, *, seed: int, start_day: dt.date, days: int) -> CorpusPlan:
+def plan_corpus(
+    catalog: Catalog, *, seed: int, start_day: dt.date, days: int, history_days: int = 0
+) -> CorpusPlan:
     """Decide every video, text, caption, logo and comment from ``seed`` (no media are made).
 
     Hashtag i of the catalog covers competitor group i (cycling); each hashtag-day gets one
     positive, one negative and one neutral video, the neutral one brandless on alternate days.
+    With ``history_days``, the last hashtag also gets that many metadata-only days before
+    ``start_day`` (see :func:`_plan_history`).
     """
-    if days < 1:
-        raise ValueError("days must be at least 1")
+    if days < 1 or history_days < 0:
+        raise ValueError("days must be at least 1 and history_days at least 0")
     hashtags = catalog.tracked_hashtags
     if not hashtags or not catalog.brands:
         raise SampleDataError(f"{catalog.path}: a sample corpus needs at least one hashtag and one brand")
@@ -564,7 +590,58 @@ def plan_corpus(catalog: Catalog, *, seed: int, start_day: dt.date, days: int) -
                 videos.append(_plan_video(rng, counter, catalog, slot, "music_only", "en", "neutral", True))
             if (hashtag, day) == corrupt_at:
                 videos.append(_plan_video(rng, counter, catalog, slot, "corrupt_media", "en", "positive", False))
-    return _with_broken_lines(CorpusPlan(seed=seed, start_day=start_day, days=days, hashtags=hashtags, videos=videos))
+    plan = _with_broken_lines(CorpusPlan(seed=seed, start_day=start_day, days=days, hashtags=hashtags, videos=videos))
+    if history_days:
+        _plan_history(plan, catalog, counter, groups, history_days)
+    return plan
+
+
+HISTORY_VIDEOS_PER_DAY = 3
+WAVE_VIDEOS = 4
+
+
+def _plan_history(
+    plan: CorpusPlan, catalog: Catalog, counter: _Counter, groups: list[tuple[str, ...]], history_days: int
+) -> None:
+    """Quiet metadata-only days for the last hashtag before ``start_day``, and one planted complaint wave.
+
+    Why: a trend or alert needs a baseline, and full clips for weeks of history would make the
+    demo slow. These videos have a description, hashtags and comments but no media file, like
+    Research API records whose media was not downloaded. Each day looks like an ordinary
+    day of the main period for the hashtag's brands; on the last history day the group's last
+    brand gets a wave of negative videos and comments, which the alert mart must report once.
+    Drawn from its own random stream after the main period, so the main days do not change.
+    """
+    rng = Random(plan.seed * 1_000_003 + 17)
+    tag_index = len(plan.hashtags) - 1
+    hashtag = plan.hashtags[tag_index]
+    group = groups[tag_index % len(groups)]
+    first = plan.start_day - dt.timedelta(days=history_days)
+    wave_day, wave_brand = plan.start_day - dt.timedelta(days=1), group[-1]
+    wave_ids: list[str] = []
+    for day_index in range(history_days):
+        day = first + dt.timedelta(days=day_index)
+        slot = _Slot(hashtag, day, day_index, history_days, group)
+        sentiments = list(SENTIMENTS)
+        rng.shuffle(sentiments)
+        for sentiment in sentiments[:HISTORY_VIDEOS_PER_DAY]:
+            plan.videos.append(_plan_video(rng, counter, catalog, slot, "metadata_only", "en", sentiment, False))
+        if day == wave_day:
+            for _ in range(WAVE_VIDEOS):
+                video = _plan_video(rng, counter, catalog, slot, "metadata_only", "en", "negative", False, brand=wave_brand)
+                video.comments = _plan_comments(
+                    rng, counter, catalog, video.video_id, "en", wave_brand, None, video.create_time,
+                    count=(6, 8), key="comment.negative.wave", sentiment="negative",
+                )
+                video.comment_count = len(video.comments) + rng.randint(20, 200)
+                plan.videos.append(video)
+                wave_ids.append(str(video.video_id))
+    plan.history = {
+        "hashtag": hashtag, "start_day": first.isoformat(), "days": history_days, "kind": "metadata_only",
+    }
+    plan.planted_alerts.append({
+        "brand": wave_brand, "day": wave_day.isoformat(), "reasons": ["mentions", "negative_share"], "videos": wave_ids,
+    })
 
 
 @dataclass(frozen=True)
@@ -592,7 +669,7 @@ def _with_broken_lines(plan: CorpusPlan) -> CorpusPlan:
     )
     plan.bad_comment_line_after = min(8, sum(len(v.comments) for v in plan.videos))
     for video in plan.videos:
-        if video.kind != "speech":
+        if video.kind in ("music_only", "corrupt_media"):
             plan.edge_cases.append({
                 "kind": video.kind, "video_id": str(video.video_id), "hashtag": video.hashtag,
                 "day": video.day.isoformat(),
@@ -635,11 +712,12 @@ def _competitor_groups(catalog: Catalog) -> list[tuple[str, ...]]:
 
 def _plan_video(
     rng: Random, counter: _Counter, catalog: Catalog, slot: _Slot, kind: str, language: str, sentiment: str,
-    brandless: bool,
+    brandless: bool, brand: str | None = None,
 ) -> VideoPlan:
     number = counter.next_video()
     video_id = VIDEO_ID_BASE + number
-    brand = None if brandless else rng.choice(slot.group)
+    if brand is None:
+        brand = None if brandless else rng.choice(slot.group)
     rivals = [b for b in slot.group if b != brand] or [b.name for b in catalog.brands if b.name != brand]
     competitor = rng.choice(rivals) if brand and rivals else None
     duration = rng.choice((6, 7, 8))
@@ -649,6 +727,7 @@ def _plan_video(
 
     speech_text, captions, logos = None, [], []
     speech_start = 0.0
+    comment_range = (4, 7) if kind == "metadata_only" else (2, 4)  # no speech, captions or logos to mention it
     if kind == "speech":
         speech_text, speech_start = _plan_speech(rng, language, sentiment, brand, competitor)
         captions = _plan_captions(rng, language, sentiment, brand, duration)
@@ -660,7 +739,7 @@ def _plan_video(
         description_text = _phrase(rng, language, key, brand=brand or "")
     tags = _plan_hashtags(rng, slot, brand)
     description = description_text + " " + " ".join(f"#{t}" for t in tags)
-    comments = _plan_comments(rng, counter, catalog, video_id, language, brand, competitor, create_time)
+    comments = _plan_comments(rng, counter, catalog, video_id, language, brand, competitor, create_time, count=comment_range)
     return VideoPlan(
         number=number, video_id=video_id, hashtag=slot.hashtag, day=slot.day, kind=kind,
         language=language, sentiment=sentiment, brand=brand, competitor=competitor,
@@ -784,16 +863,23 @@ def _plan_hashtags(rng: Random, slot: _Slot, brand: str | None) -> list[str]:
 def _plan_comments(
     rng: Random, counter: _Counter, catalog: Catalog, video_id: int, language: str,
     brand: str | None, competitor: str | None, video_time: int,
+    *, count: tuple[int, int] = (2, 4), key: str | None = None, sentiment: str | None = None,
 ) -> list[CommentPlan]:
-    """2-4 comments of mixed sentiment about the brand, its competitor or nothing; some are replies."""
+    """2-4 comments of mixed sentiment about the brand, its competitor or nothing; some are replies.
+
+    With ``key`` and ``sentiment``, every comment is that phrase kind about ``brand`` (a complaint wave).
+    """
     drafts: list[dict[str, Any]] = []
-    for _ in range(rng.randint(2, 4)):
+    fixed_key, fixed_sentiment = key, sentiment
+    for _ in range(rng.randint(*count)):
         comment_language = language if language != "en" and rng.random() < 0.5 else "en"
-        sentiment = rng.choice(SENTIMENTS)
+        sentiment = fixed_sentiment or rng.choice(SENTIMENTS)
         about = None
-        if brand is not None and rng.random() < 0.75:
+        if fixed_key is not None:
+            about = brand
+        elif brand is not None and rng.random() < 0.75:
             about = brand if competitor is None or rng.random() < 0.6 else competitor
-        key = f"comment.{sentiment}" + ("" if about else ".plain")
+        key = fixed_key or f"comment.{sentiment}" + ("" if about else ".plain")
         text = _phrase(rng, comment_language, key, brand=_written_name(rng, catalog, about) if about else "")
         if any(d["text"] == text for d in drafts):
             continue  # small phrasebooks repeat; two identical comments on one video look fake
@@ -1133,6 +1219,8 @@ def _ground_truth(plan: CorpusPlan, catalog: Catalog) -> dict[str, Any]:
         "mention_rule": MENTION_RULE,
         "videos": videos,
         "edge_cases": plan.edge_cases,
+        "history": plan.history,
+        "planted_alerts": plan.planted_alerts,
         "mention_counts": _mention_counts(videos),
     }
 
@@ -1148,6 +1236,7 @@ def generate_sample_corpus(
     seed: int = 7,
     start_day: dt.date = dt.date(2026, 11, 1),
     days: int = 3,
+    history_days: int = 14,
     catalog: Catalog | None = None,
 ) -> Path:
     """Write the sample corpus to ``out_dir`` (replacing a previous one) and return ``out_dir``.
@@ -1159,7 +1248,7 @@ def generate_sample_corpus(
     catalog = catalog or load_catalog()
     out_dir = Path(out_dir)
     _check_replaceable(out_dir)
-    plan = plan_corpus(catalog, seed=seed, start_day=start_day, days=days)
+    plan = plan_corpus(catalog, seed=seed, start_day=start_day, days=days, history_days=history_days)
     logo_files = {b.name: (b.logos[0] if b.logos else None) for b in catalog.brands}
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
@@ -1178,6 +1267,8 @@ def _write_corpus(plan: CorpusPlan, catalog: Catalog, root: Path, logo_files: di
     scratch = root / ".scratch"
     scratch.mkdir()
     for video in plan.videos:
+        if video.media is None:
+            continue
         path = root / video.media
         if video.kind == "corrupt_media":
             _write_corrupt_media(path, plan.seed * 1_000_003 + video.number)
@@ -1218,6 +1309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--start-day", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
     parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--history-days", type=int, default=14, help="metadata-only days before --start-day")
     parser.add_argument("--catalog", type=Path, default=None, help="brands.yaml (default: the bundled one)")
     parser.add_argument("--write-logos", action="store_true", help="redraw the bundled catalog's logo files")
     args = parser.parse_args(argv)
@@ -1227,7 +1319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out_dir is not None:
         catalog = load_catalog(args.catalog) if args.catalog else None
         out = generate_sample_corpus(
-            args.out_dir, seed=args.seed, start_day=args.start_day, days=args.days, catalog=catalog
+            args.out_dir, seed=args.seed, start_day=args.start_day, days=args.days,
+            history_days=args.history_days, catalog=catalog,
         )
         print(out)
     elif not args.write_logos:

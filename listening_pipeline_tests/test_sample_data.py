@@ -113,6 +113,9 @@ def test_folder_source_reads_every_partition(corpus: Path, truth: dict[str, Any]
 def test_media_decode_with_the_expected_streams(corpus: Path, truth: dict[str, Any]) -> None:
     spec = truth["video"]
     for video in truth["videos"]:
+        if video["kind"] == "metadata_only":
+            assert video["media"] is None
+            continue
         path = corpus / video["media"]
         assert path.is_file()
         if video["kind"] == "corrupt_media":
@@ -243,3 +246,23 @@ def test_refuses_to_replace_a_folder_that_is_not_a_corpus(tmp_path: Path) -> Non
     with pytest.raises(SampleDataError, match="refusing"):
         generate_sample_corpus(tmp_path)
     assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+def test_history_is_quiet_metadata_with_one_planted_complaint_wave(corpus: Path, truth: dict[str, Any]) -> None:
+    history = truth["history"]
+    first = dt.date.fromisoformat(history["start_day"])
+    days = {(first + dt.timedelta(days=n)).isoformat() for n in range(history["days"])}
+    old = [v for v in truth["videos"] if v["day"] < truth["start_day"]]
+    assert {v["day"] for v in old} == days and {v["hashtag"] for v in old} == {history["hashtag"]}
+    assert all(v["kind"] == "metadata_only" and v["media"] is None and not v["captions"] for v in old)
+    assert not any((corpus / "media").glob(f"{old[0]['id']}.*"))
+    [wave] = truth["planted_alerts"]
+    per_day: dict[str, int] = {}
+    for row in truth["mention_counts"]:
+        if row["brand"] == wave["brand"] and row["day"] in days:
+            per_day[row["day"]] = per_day.get(row["day"], 0) + row["count"]
+    quiet = [n for day, n in per_day.items() if day != wave["day"]]
+    assert per_day[wave["day"]] > 2 * max(quiet), per_day
+    wave_videos = [v for v in old if v["id"] in wave["videos"]]
+    assert len(wave_videos) == len(wave["videos"]) >= 3 and all(v["day"] == wave["day"] for v in wave_videos)
+    assert all(c["sentiment"] == "negative" and wave["brand"] in c["brands"] for v in wave_videos for c in v["comments"])
