@@ -147,3 +147,33 @@ def test_mention_ids_are_stable(matcher):
 def test_no_units_and_no_logos_give_an_empty_frame(matcher):
     rows = mention_rows(TEXT_UNITS.empty(), None, None, matcher, "summerdrinks", DAY)
     assert rows.is_empty() and rows.schema == BRAND_MENTIONS.schema
+
+
+def test_a_text_naming_a_brand_twice_is_one_mention(matcher):
+    base = {"hashtag": "summerdrinks", "day": DAY}
+    units = TEXT_UNITS.frame([
+        {**base, "unit_id": "v1:comment:c1", "video_id": "v1", "origin": "comment", "origin_ref": "c1",
+         "text": "Fizzly, fizzly, FIZZLY! better than Bubblo"},
+    ])
+    rows = mention_rows(units, None, None, matcher, "summerdrinks", DAY)
+    assert sorted(rows.get_column("brand").to_list()) == ["Bubblo", "Fizzly"]
+    assert rows.filter(pl.col("brand") == "Fizzly").get_column("matched_text").to_list() == ["Fizzly"]
+
+
+def test_a_logo_held_on_screen_is_one_appearance(matcher):
+    base = {"hashtag": "summerdrinks", "day": DAY, "model": "logos-yolo11n.pt@abc", "video_id": "v1", "brand": "Fizzly"}
+    here = {"box_x0": 0.1, "box_y0": 0.4, "box_x1": 0.4, "box_y1": 0.6}
+    there = {"box_x0": 0.6, "box_y0": 0.4, "box_x1": 0.9, "box_y1": 0.6}
+    hits = LOGO_HITS.frame([
+        {**base, **here, "confidence": 0.7, "t_s": 1.0, "t_until_s": 1.0},
+        {**base, **here, "confidence": 0.9, "t_s": 2.0, "t_until_s": 2.0},
+        {**base, **here, "confidence": 0.8, "t_s": 3.0, "t_until_s": 3.5},
+        # right after, somewhere else on screen: a second appearance
+        {**base, **there, "confidence": 0.6, "t_s": 4.0, "t_until_s": 5.0},
+        # back in the first place after a long gap: a third
+        {**base, **here, "confidence": 0.75, "t_s": 9.0, "t_until_s": 9.0},
+    ])
+    rows = mention_rows(TEXT_UNITS.empty(), None, hits, matcher, "summerdrinks", DAY).sort("t_s")
+    assert rows.get_column("t_s").to_list() == [1.0, 4.0, 9.0]
+    assert rows.get_column("confidence").to_list() == [0.9, 0.6, 0.75]
+    assert (rows.get_column("origin") == "logo").all()

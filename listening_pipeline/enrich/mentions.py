@@ -205,7 +205,11 @@ def mention_rows(
     hashtag: str,
     day: date,
 ) -> pl.DataFrame:
-    """BRAND_MENTIONS rows of one partition: one per alias match in a text unit, one per logo hit."""
+    """BRAND_MENTIONS rows of one partition: one per brand named in a text unit, one per logo appearance.
+
+    A mention is a piece of evidence a person would count: a comment naming a brand twice is one
+    mention, and a logo held on screen for three sampled frames is one appearance, not three.
+    """
     rows = _text_mention_rows(text_units, sentiment, matcher, hashtag, day)
     if logo_hits is not None:
         rows.extend(_logo_mention_rows(logo_hits, hashtag, day))
@@ -222,7 +226,10 @@ def _text_mention_rows(
     rows = []
     for unit in units.select("unit_id", "video_id", "origin", "text", "start_s").iter_rows(named=True):
         label, polarity = labels.get(unit["unit_id"], (None, None))
+        first_per_brand: dict[str, Match] = {}
         for match in matcher.find(unit["text"]):
+            first_per_brand.setdefault(match.brand, match)
+        for match in first_per_brand.values():
             rows.append(
                 {
                     "hashtag": hashtag,
@@ -242,21 +249,72 @@ def _text_mention_rows(
     return rows
 
 
+# Hits of one brand in frames this close (seconds between one frame's span end and the next
+# frame) and boxes overlapping this much (IoU) are one appearance of the logo.
+APPEARANCE_MAX_GAP_S = 1.5
+APPEARANCE_MIN_IOU = 0.3
+
+
+def logo_appearances(logo_hits: pl.DataFrame) -> list[dict]:
+    """Per-frame logo hits merged into appearances: same video and brand, consecutive frames, same place.
+
+    Returns one dict per appearance with video_id, brand, t_s (first frame), t_until_s (end of
+    the last frame's span), confidence (the best frame's) and frames (hits merged).
+    """
+    appearances: list[dict] = []
+    columns = ("video_id", "brand", "t_s", "t_until_s", "confidence", "box_x0", "box_y0", "box_x1", "box_y1")
+    ordered = logo_hits.select(columns).sort("video_id", "brand", "t_s")
+    open_by_key: dict[tuple[str, str], dict] = {}
+    for hit in ordered.iter_rows(named=True):
+        key = (hit["video_id"], hit["brand"])
+        box = (hit["box_x0"], hit["box_y0"], hit["box_x1"], hit["box_y1"])
+        current = open_by_key.get(key)
+        end = hit["t_until_s"] if hit["t_until_s"] is not None else hit["t_s"]
+        if (
+            current is not None
+            and hit["t_s"] - current["t_until_s"] <= APPEARANCE_MAX_GAP_S
+            and _iou(current["box"], box) >= APPEARANCE_MIN_IOU
+        ):
+            current["t_until_s"] = max(current["t_until_s"], end)
+            current["confidence"] = max(current["confidence"], hit["confidence"])
+            current["frames"] += 1
+            current["box"] = box
+            continue
+        current = {"video_id": hit["video_id"], "brand": hit["brand"], "t_s": hit["t_s"], "t_until_s": end,
+                   "confidence": hit["confidence"], "frames": 1, "box": box}
+        open_by_key[key] = current
+        appearances.append(current)
+    return appearances
+
+
+def _iou(a: tuple, b: tuple) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes; 1.0 when either box is unknown."""
+    if any(v is None for v in (*a, *b)):
+        return 1.0
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
 def _logo_mention_rows(logo_hits: pl.DataFrame, hashtag: str, day: date) -> list[dict]:
     return [
         {
             "hashtag": hashtag,
             "day": day,
-            "mention_id": mention_id(hit["video_id"], "logo", hit["brand"], repr(float(hit["t_s"]))),
-            "video_id": hit["video_id"],
-            "brand": hit["brand"],
+            "mention_id": mention_id(seen["video_id"], "logo", seen["brand"], repr(float(seen["t_s"]))),
+            "video_id": seen["video_id"],
+            "brand": seen["brand"],
             "origin": "logo",
             "unit_id": None,
             "matched_text": None,
-            "t_s": hit["t_s"],
-            "confidence": hit["confidence"],
+            "t_s": seen["t_s"],
+            "confidence": seen["confidence"],
             "sentiment_label": None,
             "sentiment_polarity": None,
         }
-        for hit in logo_hits.select("video_id", "brand", "t_s", "confidence").iter_rows(named=True)
+        for seen in logo_appearances(logo_hits)
     ]
