@@ -50,8 +50,13 @@ def videos(
     rows = attach_media(video_source, collected.rows, media_store.get())
     quarantined = quarantine(context, warehouse, "videos", collected.problems)
     missing_media = rows.filter(pl.col("media_error").is_not_null())
-    for row in missing_media.iter_rows(named=True):
-        context.log.warning(f"videos [{hashtag} {day}] video {row['video_id']} has no media: {row['media_error']}")
+    if missing_media.height:
+        # One line per partition: a metadata-only backfill would otherwise print a line per video.
+        examples = "; ".join(f"{r['video_id']}: {r['media_error']}" for r in missing_media.head(3).iter_rows(named=True))
+        more = f" (and {missing_media.height - 3} more)" if missing_media.height > 3 else ""
+        context.log.warning(
+            f"videos [{hashtag} {day}] {missing_media.height} of {rows.height} video(s) kept without media: {examples}{more}"
+        )
     context.add_output_metadata(output_name="result", metadata=
         {
             "quarantined_records": quarantined,

@@ -121,10 +121,11 @@ def transcripts(
 ):
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
-    speech = models.speech()
     rows, audio_s = [], 0.0
     started = time.perf_counter()
-    for item in media.filter(pl.col("audio_uri").is_not_null()).iter_rows(named=True):
+    with_audio = media.filter(pl.col("audio_uri").is_not_null())
+    speech = models.speech() if with_audio.height else None  # no model load for a metadata-only day
+    for item in with_audio.iter_rows(named=True):
         audio = load_audio(store, item["audio_uri"])
         audio_s += len(audio) / 16_000
         transcript = speech.transcribe(audio)
@@ -152,10 +153,11 @@ def ocr_text(
 ):
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
-    reader = models.text_reader()
     rows, frames_read = [], 0
     started = time.perf_counter()
-    for item in media.filter(pl.col("frames_kept") > 0).iter_rows(named=True):
+    with_frames = media.filter(pl.col("frames_kept") > 0)
+    reader = models.text_reader() if with_frames.height else None
+    for item in with_frames.iter_rows(named=True):
         kept = load_frames(store, frames.filter(pl.col("video_id") == item["video_id"]))
         frames_read += len(kept)
         spans = reader.read(kept, item["width"], item["height"])
@@ -203,7 +205,7 @@ def logo_hits(
 ):
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
-    detector = models.logo_detector()
+    detector = models.logo_detector() if frames.height else None
     rows = []
     started = time.perf_counter()
     for (video_id,), video_frames in frames.group_by("video_id", maintain_order=True):
