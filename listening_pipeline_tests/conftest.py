@@ -90,8 +90,10 @@ def collected_sample(instance, sample_partitions):
     run("catalog_job", None)
     for hashtag, day in sample_partitions:
         run("collect_job", partition_key(hashtag, day))
-    for day in sorted({d for _, d in sample_partitions}):
-        run("dbt_day_job", day.isoformat())
+    from listening_pipeline.cli import run_dbt_days
+
+    days = sorted({d for _, d in sample_partitions})
+    assert run_dbt_days(instance, days[0], days[-1]).success
     return sample_partitions
 
 
