@@ -73,7 +73,7 @@ def analyze_video(
     if decoded.audio is None:
         notes.append("no audio track: no transcript")
     else:
-        transcripts = transcript_rows(speech.transcribe(decoded.audio), **key)
+        transcripts = transcript_rows(speech.transcribe(decoded.audio, catalog.languages), **key)
     captions = caption_rows(reader.read(decoded.frames, decoded.width, decoded.height), reader.name, **key)
     logos: list[dict[str, Any]] = []
     if detector is None:
@@ -91,7 +91,7 @@ def analyze_video(
     transcript_frame, caption_frame, logo_frame = TRANSCRIPTS.frame(transcripts), OCR_TEXT.frame(captions), LOGO_HITS.frame(logos)
     units = build_text_units(videos, transcripts=transcript_frame, ocr_text=caption_frame)
     scores = sentiment_rows(units, scorer)
-    mentions = mention_rows(units, scores, logo_frame, BrandMatcher(catalog.brands), ANALYZE_HASHTAG, day)
+    mentions = mention_rows(units, scores, logo_frame, BrandMatcher(catalog.brands), ANALYZE_HASHTAG, day, ocr_text=caption_frame)
     summary = {
         "file": str(path), "duration_s": round(decoded.duration_s, 2), "width": decoded.width, "height": decoded.height,
         "has_audio": decoded.has_audio, "frames_sampled": decoded.frames_sampled, "frames_kept": len(decoded.frames),

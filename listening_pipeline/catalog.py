@@ -6,6 +6,7 @@ or CLI reading it writes nothing rather than half of it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,8 @@ class Catalog:
     path: Path
     brands: tuple[Brand, ...]
     extra_hashtags: tuple[str, ...]
+    # Spoken languages to expect (ISO 639-1); speech recognition picks among them. Empty: any.
+    languages: tuple[str, ...] = ()
 
     @property
     def tracked_hashtags(self) -> tuple[str, ...]:
@@ -92,9 +95,17 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     for dup in sorted({n for n in names if names.count(n) > 1}):
         errors.append(f"{path}: brand {dup!r} is listed more than once")
     extra = _hashtags(doc.get("hashtags", []), f"{path}: hashtags", errors)
+    languages = _languages(doc.get("languages", []), f"{path}: languages", errors)
     if errors:
         raise CatalogError("invalid brand catalog:\n  " + "\n  ".join(errors))
-    return Catalog(path=path, brands=tuple(brands), extra_hashtags=extra)
+    return Catalog(path=path, brands=tuple(brands), extra_hashtags=extra, languages=languages)
+
+
+def _languages(values: object, where: str, errors: list[str]) -> tuple[str, ...]:
+    if not isinstance(values, list) or not all(isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}", v.strip().lower()) for v in values):
+        errors.append(f"{where}: must be a list of ISO 639-1 codes such as [en, es]")
+        return ()
+    return tuple(dict.fromkeys(v.strip().lower() for v in values))
 
 
 def _hashtags(values: object, where: str, errors: list[str]) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ import pytest
 
 from listening_pipeline.catalog import Brand, load_catalog
 from listening_pipeline.enrich.mentions import BrandMatcher, mention_id, mention_rows
-from listening_pipeline.tables import BRAND_MENTIONS, LOGO_HITS, SENTIMENT, TEXT_UNITS
+from listening_pipeline.tables import BRAND_MENTIONS, LOGO_HITS, OCR_TEXT, SENTIMENT, TEXT_UNITS
 
 DAY = date(2025, 7, 1)
 
@@ -177,3 +177,28 @@ def test_a_logo_held_on_screen_is_one_appearance(matcher):
     assert rows.get_column("t_s").to_list() == [1.0, 4.0, 9.0]
     assert rows.get_column("confidence").to_list() == [0.9, 0.6, 0.75]
     assert (rows.get_column("origin") == "logo").all()
+
+
+def test_the_wordmark_inside_a_logo_is_the_logo_not_a_caption(matcher):
+    base = {"hashtag": "summerdrinks", "day": DAY}
+    units = TEXT_UNITS.frame([
+        {**base, "unit_id": "v1:caption:0", "video_id": "v1", "origin": "caption", "origin_ref": "0",
+         "text": "TRAILFOX", "start_s": 1.0, "end_s": 4.0},
+        {**base, "unit_id": "v1:caption:1", "video_id": "v1", "origin": "caption", "origin_ref": "1",
+         "text": "Honest review: Trailfox", "start_s": 0.0, "end_s": 3.0},
+    ])
+    ocr = OCR_TEXT.frame([
+        {**base, "video_id": "v1", "span_no": 0, "text": "TRAILFOX", "confidence": 0.99, "first_seen_s": 1.0,
+         "last_seen_s": 4.0, "box_x0": 0.62, "box_y0": 0.54, "box_x1": 0.89, "box_y1": 0.57, "model": "easyocr"},
+        {**base, "video_id": "v1", "span_no": 1, "text": "Honest review: Trailfox", "confidence": 0.99, "first_seen_s": 0.0,
+         "last_seen_s": 3.0, "box_x0": 0.1, "box_y0": 0.12, "box_x1": 0.9, "box_y1": 0.18, "model": "easyocr"},
+    ])
+    logo = {**base, "video_id": "v1", "brand": "Trailfox", "model": "yolo", "box_x0": 0.55, "box_y0": 0.4,
+            "box_x1": 0.95, "box_y1": 0.62}
+    hits = LOGO_HITS.frame([{**logo, "confidence": 0.9, "t_s": 1.0, "t_until_s": 1.0},
+                            {**logo, "confidence": 0.9, "t_s": 2.0, "t_until_s": 4.0}])
+    rows = mention_rows(units, None, hits, matcher, "summerdrinks", DAY, ocr_text=ocr)
+    assert sorted(zip(rows["origin"], rows["unit_id"].fill_null("-"))) == [("caption", "v1:caption:1"), ("logo", "-")]
+    # without the logo, the wordmark is a caption like any other
+    alone = mention_rows(units, None, None, matcher, "summerdrinks", DAY, ocr_text=ocr)
+    assert alone.filter(pl.col("origin") == "caption").height == 2

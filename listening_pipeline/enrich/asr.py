@@ -180,8 +180,13 @@ class SpeechModel:
         self._aligner = _Aligner.load(align_model_dir, align_language, self.device) if align_model_dir else None
         self.load_s = time.perf_counter() - started
 
-    def transcribe(self, audio: np.ndarray | None) -> Transcript:
-        """Speech segments of ``audio`` (float32 mono at 16 kHz); no segments when nobody speaks."""
+    def transcribe(self, audio: np.ndarray | None, languages: Sequence[str] = ()) -> Transcript:
+        """Speech segments of ``audio`` (float32 mono at 16 kHz); no segments when nobody speaks.
+
+        ``languages`` (ISO 639-1), when given, are the only ones a multilingual model may pick:
+        left to itself on a short clip, Whisper heard espeak-ng Spanish as Latin (p 0.42) and
+        wrote nonsense; restricted to the catalog's markets it picks Spanish.
+        """
         started = time.perf_counter()
         if audio is None or audio.size < SAMPLE_RATE // 10:
             return Transcript(language=None, segments=[], model=self.name)
@@ -189,7 +194,7 @@ class SpeechModel:
         with self._lock:
             self._whisper.no_speech_probs.clear()
             result = self._pipeline.transcribe(
-                audio, batch_size=self.batch_size, language=None if self.multilingual else "en"
+                audio, batch_size=self.batch_size, language=self._language_for(audio, languages)
             )
             no_speech = list(self._whisper.no_speech_probs)
         raw = result.get("segments", [])
@@ -202,6 +207,16 @@ class SpeechModel:
             kept = self._aligner.align(kept, audio)
         language = result.get("language") if kept else None
         return Transcript(language, kept, self.name, time.perf_counter() - started, dropped)
+
+    def _language_for(self, audio: np.ndarray, languages: Sequence[str]) -> str | None:
+        """'en' for an English-only model; the likeliest allowed language; None to let Whisper choose."""
+        if not self.multilingual:
+            return "en"
+        if not languages:
+            return None
+        _, _, probabilities = self._whisper.detect_language(audio[: 30 * SAMPLE_RATE])
+        allowed = [(p, code) for code, p in probabilities if code in languages]
+        return max(allowed)[1] if allowed else None
 
     def _keep_speech(self, raw: Sequence[dict], no_speech: Sequence[float | None]) -> tuple[list[Segment], int]:
         kept: list[Segment] = []

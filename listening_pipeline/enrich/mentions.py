@@ -204,16 +204,60 @@ def mention_rows(
     matcher: BrandMatcher,
     hashtag: str,
     day: date,
+    ocr_text: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """BRAND_MENTIONS rows of one partition: one per brand named in a text unit, one per logo appearance.
 
     A mention is a piece of evidence a person would count: a comment naming a brand twice is one
     mention, and a logo held on screen for three sampled frames is one appearance, not three.
+    With ``ocr_text``, a caption that is only the wordmark inside a detected logo of the same
+    brand is left to the logo: OCR reads "TRAILFOX" off the logo, and counting it twice would
+    inflate captions by every logo shown.
     """
     rows = _text_mention_rows(text_units, sentiment, matcher, hashtag, day)
-    if logo_hits is not None:
+    if logo_hits is not None and not logo_hits.is_empty():
+        if ocr_text is not None and not ocr_text.is_empty():
+            rows = _without_logo_wordmarks(rows, ocr_text, logo_hits)
         rows.extend(_logo_mention_rows(logo_hits, hashtag, day))
     return BRAND_MENTIONS.frame(rows)
+
+
+WORDMARK_MIN_INSIDE = 0.6  # share of a caption's box inside a logo box for it to be the logo's own text
+WORDMARK_TIME_SLACK_S = 1.0
+
+
+def _without_logo_wordmarks(rows: list[dict], ocr_text: pl.DataFrame, logo_hits: pl.DataFrame) -> list[dict]:
+    spans = {
+        (r["video_id"], str(r["span_no"])): r
+        for r in ocr_text.select("video_id", "span_no", "first_seen_s", "last_seen_s", "box_x0", "box_y0", "box_x1", "box_y1")
+        .iter_rows(named=True)
+    }
+    hits: dict[tuple[str, str], list[dict]] = {}
+    for hit in logo_hits.iter_rows(named=True):
+        hits.setdefault((hit["video_id"], hit["brand"]), []).append(hit)
+    kept = []
+    for row in rows:
+        if row["origin"] == "caption":
+            span = spans.get((row["video_id"], row["unit_id"].rsplit(":", 1)[-1]))
+            if span is not None and any(_is_wordmark(span, hit) for hit in hits.get((row["video_id"], row["brand"]), ())):
+                continue
+        kept.append(row)
+    return kept
+
+
+def _is_wordmark(span: dict, hit: dict) -> bool:
+    """The caption's box lies mostly inside the logo's box, while the logo is on screen."""
+    until = hit["t_until_s"] if hit["t_until_s"] is not None else hit["t_s"]
+    if span["first_seen_s"] > until + WORDMARK_TIME_SLACK_S or span["last_seen_s"] < hit["t_s"] - WORDMARK_TIME_SLACK_S:
+        return False
+    a = (span["box_x0"], span["box_y0"], span["box_x1"], span["box_y1"])
+    b = (hit["box_x0"], hit["box_y0"], hit["box_x1"], hit["box_y1"])
+    if any(v is None for v in (*a, *b)):
+        return False
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return width > 0 and height > 0 and area > 0 and width * height / area >= WORDMARK_MIN_INSIDE
 
 
 def _text_mention_rows(

