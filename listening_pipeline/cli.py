@@ -163,15 +163,15 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     ok = run_partitions(settings, partitions)
     print()
     print_metrics(settings)
+    print()
+    cmd_report(argparse.Namespace(out=None), settings)
     return 0 if ok else 1
 
 
 def print_metrics(settings: Settings) -> None:
     import polars as pl
 
-    from listening_pipeline.resources.warehouse import WarehouseResource
-
-    warehouse = WarehouseResource(kind="duckdb", duckdb_path=str(settings.duckdb_path)).get()
+    warehouse = _embedded_warehouse(settings)
     brands = warehouse.query(
         "select day, brand, "
         + ", ".join(
@@ -188,15 +188,37 @@ def print_metrics(settings: Settings) -> None:
         missing_ok=True,
     )
     hashtags = warehouse.query("select * from marts.hashtag_daily_metrics order by day, hashtag", missing_ok=True)
+    alerts = warehouse.query(
+        "select day, brand, reasons, mentions, round(baseline_mentions, 1) as baseline, round(mentions_z, 1) as z,"
+        " negative_mentions, round(negative_share, 2) as negative_share, top_videos"
+        " from marts.brand_alerts order by day, brand",
+        missing_ok=True,
+    )
     with pl.Config(tbl_rows=200, tbl_cols=20, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
         print("brand metrics per day (marts.brand_daily_metrics, summed over tracked hashtags)")
         print(brands)
         print("\nhashtag metrics per day (marts.hashtag_daily_metrics)")
         print(hashtags)
+        print("\nalerts (marts.brand_alerts): days a brand's mentions or negative share jumped")
+        print(alerts if alerts.height else "no alerts")
 
 
 def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
     print_metrics(settings)
+    return 0
+
+
+def _embedded_warehouse(settings: Settings):
+    from listening_pipeline.resources.warehouse import WarehouseResource
+
+    return WarehouseResource(kind="duckdb", duckdb_path=str(settings.duckdb_path)).get()
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from listening_pipeline.reports import write_report
+
+    path = write_report(_embedded_warehouse(settings), Path(args.out or settings.data_dir / "reports"))
+    print(f"brand report: {path}")
     return 0
 
 
@@ -324,6 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     metrics = sub.add_parser("metrics", help="print the metrics tables from the warehouse")
     metrics.set_defaults(func=cmd_metrics)
+
+    report = sub.add_parser("report", help="write the brand report (Markdown + PNG chart) from the warehouse")
+    report.add_argument("--out", help="folder to write (default: <data dir>/reports)")
+    report.set_defaults(func=cmd_report)
 
     analyze = sub.add_parser("analyze", help="run the whole enrichment on one video file and print what it finds")
     analyze.add_argument("video")

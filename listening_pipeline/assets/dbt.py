@@ -4,15 +4,17 @@ Each run passes its partition window to dbt as ``min_date``/``max_date`` vars, w
 incremental models use to delete and rebuild exactly that window.
 """
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-from dagster import AssetExecutionContext, AutomationCondition, BackfillPolicy
+from dagster import AssetExecutionContext, AutomationCondition, BackfillPolicy, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from listening_pipeline.partitions import day_partitions
+from listening_pipeline.reports import MART_VIEWS, mart_metadata
 from listening_pipeline.resources.warehouse import WarehouseResource
 from listening_pipeline.settings import DBT_PROJECT_DIR
 from listening_pipeline.tables import ALL_TABLES
@@ -47,5 +49,26 @@ def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
     dagster_dbt_translator=ListeningDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    warehouse.get().ensure_tables(ALL_TABLES.values())
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars(context))], context=context).stream()
+    store = warehouse.get()
+    store.ensure_tables(ALL_TABLES.values())
+    window = context.partition_time_window
+    first, last = window.start.date(), window.end.date() - dt.timedelta(days=1)
+    for event in dbt.cli(["build", "--vars", json.dumps(dbt_vars(context))], context=context).stream():
+        if isinstance(event, Output):
+            mart = context.asset_key_for_output(event.output_name).path[-1]
+            if mart in MART_VIEWS:
+                event = event.with_metadata({**event.metadata, **_ui_metadata(mart_metadata(store, mart, first, last))})
+        yield event
+
+
+def _ui_metadata(plain: dict[str, Any]) -> dict[str, MetadataValue]:
+    """Row counts as numbers, the preview and the chart as Markdown the UI renders."""
+    typed: dict[str, MetadataValue] = {}
+    for name, value in plain.items():
+        if isinstance(value, int):
+            typed[name] = MetadataValue.int(value)
+        elif name in ("preview", "chart"):
+            typed[name] = MetadataValue.md(value)
+        else:
+            typed[name] = MetadataValue.text(str(value))
+    return typed

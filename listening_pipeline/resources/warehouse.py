@@ -11,6 +11,7 @@ from dagster import (
     ResourceDependency,
 )
 
+from listening_pipeline.reports import markdown_preview
 from listening_pipeline.tables import RAW_SCHEMA, Table
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 
@@ -86,21 +87,3 @@ def _table_for(asset_name: str) -> Table:
         return ALL_TABLES[asset_name]
     except KeyError:
         raise KeyError(f"asset {asset_name!r} has no table declared in listening_pipeline.tables") from None
-
-
-def markdown_preview(frame: pl.DataFrame, rows: int = 10, width: int = 60) -> str:
-    """A small Markdown table of the first rows, long cells cut, for the Dagster UI."""
-    if frame.height == 0:
-        return "_no rows_"
-    head = frame.head(rows)
-    header = "| " + " | ".join(head.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in head.columns) + " |"
-    lines = [header, rule]
-    for row in head.iter_rows():
-        cells = []
-        for value in row:
-            text = "" if value is None else str(value)
-            text = text.replace("|", "\\|").replace("\n", " ")
-            cells.append(text if len(text) <= width else text[: width - 1] + "…")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)

@@ -1,0 +1,196 @@
+"""What people look at without writing SQL: Markdown previews, PNG charts and the brand report.
+
+Framework-free: the dbt assets attach these to each mart's materialization in the Dagster UI,
+and ``listening-pipeline report`` (and ``make demo``) writes the same views to a folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+MARTS_SCHEMA = "marts"
+CHART_DAYS = 14  # days a chart shows, ending at the last day built
+
+
+@dataclass(frozen=True)
+class MartView:
+    """How a mart is previewed: the day column and the order of its most telling rows."""
+
+    name: str
+    order_by: str
+    title: str
+
+
+MART_VIEWS: dict[str, MartView] = {
+    view.name: view
+    for view in (
+        MartView("brand_daily_metrics", "day desc, mentions desc, brand", "Brand metrics per day and hashtag"),
+        MartView("hashtag_daily_metrics", "day desc, videos desc, hashtag", "Tracked hashtags per day"),
+        MartView("share_of_voice", "day desc, competitor_group, share_of_voice desc, brand", "Share of voice"),
+        MartView("creator_leaderboard", "day desc, brand, rank_by_reach", "Creators by reach, per brand"),
+        MartView("hashtag_trends", "day desc, is_rising desc, videos desc, co_hashtag", "Co-occurring hashtags"),
+        MartView("brand_alerts", "day desc, brand", "Alerts"),
+    )
+}
+
+
+def markdown_preview(frame: pl.DataFrame, rows: int = 10, width: int = 60) -> str:
+    """A small Markdown table of the first rows, long cells cut, for the Dagster UI."""
+    if frame.height == 0:
+        return "_no rows_"
+    head = frame.head(rows)
+    header = "| " + " | ".join(head.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in head.columns) + " |"
+    lines = [header, rule]
+    for row in head.iter_rows():
+        cells = []
+        for value in row:
+            text = _cell(value)
+            text = text.replace("|", "\\|").replace("\n", " ")
+            cells.append(text if len(text) <= width else text[: width - 1] + "…")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.0f}"
+    return str(value)
+
+
+def brand_trend(warehouse: Any, last_day: dt.date, days: int = CHART_DAYS) -> pl.DataFrame:
+    """Mentions and net sentiment per brand and day (summed over hashtags) for the ``days`` up to ``last_day``."""
+    first = last_day - dt.timedelta(days=days - 1)
+    return warehouse.query(
+        f"""
+        select day, brand,
+               cast(sum(mentions) as bigint) as mentions,
+               cast(sum(negative_mentions) as bigint) as negative_mentions,
+               cast(sum(positive_mentions - negative_mentions) as double precision)
+                   / nullif(sum(positive_mentions + neutral_mentions + negative_mentions), 0) as net_sentiment
+        from {MARTS_SCHEMA}.brand_daily_metrics
+        where day >= {warehouse.param} and day <= {warehouse.param}
+        group by day, brand
+        order by day, brand
+        """,
+        [first, last_day],
+        missing_ok=True,
+    )
+
+
+def alerts_between(warehouse: Any, first: dt.date, last: dt.date) -> pl.DataFrame:
+    return warehouse.query(
+        f"select day, brand, reasons, mentions, top_videos from {MARTS_SCHEMA}.brand_alerts"
+        f" where day >= {warehouse.param} and day <= {warehouse.param} order by day, brand",
+        [first, last],
+        missing_ok=True,
+    )
+
+
+def brand_chart_png(trend: pl.DataFrame, alerts: pl.DataFrame | None = None) -> bytes | None:
+    """Two panels, mentions and net sentiment per brand per day, alerts ringed in red; None without data."""
+    if trend.is_empty():
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True, dpi=90)
+    try:
+        for brand, rows in trend.sort("day").group_by("brand", maintain_order=True):
+            name = brand[0] if isinstance(brand, tuple) else brand
+            days = rows.get_column("day").to_list()
+            top.plot(days, rows.get_column("mentions").to_list(), marker="o", label=name)
+            bottom.plot(days, rows.get_column("net_sentiment").to_list(), marker="o", label=name)
+        if alerts is not None and not alerts.is_empty():
+            lookup = {(r["day"], r["brand"]): r["mentions"] for r in trend.iter_rows(named=True)}
+            points = [(a["day"], lookup.get((a["day"], a["brand"]))) for a in alerts.iter_rows(named=True)]
+            points = [(d, m) for d, m in points if m is not None]
+            if points:
+                top.scatter(*zip(*points), s=260, facecolors="none", edgecolors="red", linewidths=2, label="alert", zorder=5)
+        top.set_ylabel("mentions")
+        top.set_title("Brand mentions and net sentiment per day")
+        top.legend(fontsize=8, ncol=3, loc="upper left")
+        top.grid(alpha=0.3)
+        bottom.set_ylabel("net sentiment")
+        bottom.set_ylim(-1.05, 1.05)
+        bottom.axhline(0, color="grey", linewidth=0.8)
+        bottom.grid(alpha=0.3)
+        figure.autofmt_xdate()
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def markdown_image(png: bytes, alt: str = "chart") -> str:
+    """A PNG inline in Markdown, which the Dagster UI renders in the materialization's metadata."""
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})"
+
+
+def mart_metadata(warehouse: Any, mart: str, first: dt.date, last: dt.date, chart_dir: Path | None = None) -> dict[str, Any]:
+    """Row counts, a preview of the rebuilt days and, for brand metrics, the chart (plain values).
+
+    The caller wraps them in Dagster metadata types; keeping this plain keeps it testable.
+    """
+    view = MART_VIEWS.get(mart)
+    if view is None:
+        return {}
+    window = warehouse.query(
+        f"select * from {MARTS_SCHEMA}.{mart} where day >= {warehouse.param} and day <= {warehouse.param} order by {view.order_by}",
+        [first, last],
+        missing_ok=True,
+    )
+    total = warehouse.query(f"select count(*) as n from {MARTS_SCHEMA}.{mart}", missing_ok=True)
+    result: dict[str, Any] = {
+        "rows_in_window": window.height,
+        "rows_total": int(total.item()) if total.height else 0,
+        "preview": markdown_preview(window),
+    }
+    if mart == "brand_daily_metrics":
+        trend = brand_trend(warehouse, last)
+        png = brand_chart_png(trend, alerts_between(warehouse, last - dt.timedelta(days=CHART_DAYS - 1), last))
+        if png is not None:
+            result["chart"] = markdown_image(png, f"brands up to {last}")
+            if chart_dir is not None:
+                chart_dir.mkdir(parents=True, exist_ok=True)
+                path = chart_dir / f"brand_metrics_{last.isoformat()}.png"
+                path.write_bytes(png)
+                result["chart_path"] = str(path)
+    return result
+
+
+def write_report(warehouse: Any, out_dir: Path, last_day: dt.date | None = None) -> Path:
+    """A Markdown report with the brand chart and the top rows of every mart; returns its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if last_day is None:
+        latest = warehouse.query(f"select max(day) as day from {MARTS_SCHEMA}.brand_daily_metrics", missing_ok=True)
+        last_day = latest.item() if latest.height and latest.item() is not None else dt.date.today()
+    first = last_day - dt.timedelta(days=CHART_DAYS - 1)
+    lines = [f"# Brand report, {first} to {last_day}", ""]
+    png = brand_chart_png(brand_trend(warehouse, last_day), alerts_between(warehouse, first, last_day))
+    if png is not None:
+        (out_dir / "brand_trend.png").write_bytes(png)
+        lines += ["![mentions and net sentiment per brand](brand_trend.png)", ""]
+    for view in MART_VIEWS.values():
+        frame = warehouse.query(
+            f"select * from {MARTS_SCHEMA}.{view.name} where day >= {warehouse.param} and day <= {warehouse.param} order by {view.order_by}",
+            [first, last_day],
+            missing_ok=True,
+        )
+        lines += [f"## {view.title} (`{MARTS_SCHEMA}.{view.name}`)", "", markdown_preview(frame, rows=15), ""]
+    path = out_dir / "brand_report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
