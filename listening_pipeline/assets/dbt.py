@@ -53,12 +53,19 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
     store.ensure_tables(ALL_TABLES.values())
     window = context.partition_time_window
     first, last = window.start.date(), window.end.date() - dt.timedelta(days=1)
-    for event in dbt.cli(["build", "--vars", json.dumps(dbt_vars(context))], context=context).stream():
+    # The events are collected before the marts are read for metadata: DuckDB has one writer and
+    # dbt holds the file until it exits, while dbt blocks once its stdout pipe is full; reading
+    # between events would wait on the lock forever (a deadlock once dbt prints over 64 KiB).
+    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars(context))], context=context, raise_on_error=False)
+    events = list(invocation.stream())
+    for event in events:
         if isinstance(event, Output):
             mart = context.asset_key_for_output(event.output_name).path[-1]
             if mart in MART_VIEWS:
                 event = event.with_metadata({**event.metadata, **_ui_metadata(mart_metadata(store, mart, first, last))})
         yield event
+    if not invocation.is_successful():
+        raise invocation.get_error() or RuntimeError("dbt build failed")
 
 
 def _ui_metadata(plain: dict[str, Any]) -> dict[str, MetadataValue]:

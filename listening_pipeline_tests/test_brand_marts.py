@@ -1,0 +1,376 @@
+"""The brand-analytics marts a BI tool reads: share of voice, creators, co-hashtag trends, alerts.
+
+User story: raw rows land in the warehouse (as the Python assets would leave them), dbt builds
+the marts, and an analyst opens the DuckDB file and reads them. The raw data is a small
+synthetic 20-day history written with the framework-free warehouse: two tracked hashtags, a
+coffee group (Alpha, Beta, and Gamma that nobody mentions) and a tea group (Delta, and Epsilon
+that only shows up on day 15). Alpha has one planted spike (a negative wave); Beta has ordinary
+noise, including a jump from 8 to 17 mentions, which must not alert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from listening_pipeline.settings import DBT_PROJECT_DIR
+from listening_pipeline.tables import ALL_TABLES, BRAND_MENTIONS, BRANDS, VIDEOS
+from listening_pipeline.warehouse import DuckDBWarehouse
+
+START = dt.date(2026, 10, 1)
+DAYS = 20
+SPIKE = 16  # day index of Alpha's planted negative wave
+RANK_DAY = 2  # day index with hand-made creators for the leaderboard
+TWICE_DAY = 5  # day index on which one Alpha video is collected under both hashtags
+EPSILON_FROM = 15  # Epsilon is first mentioned on this day index, loudly
+TREND_DAYS = {10: 1, 12: 1, SPIKE: 4}  # 'pumpkinspice' videos per day index under #coffeetime
+NEW_TAG_DAY = 19  # 'newtag' appears on two #coffeetime videos that day, never before
+
+# Mentions per day: Alpha is quiet (10 +- 2) except the spike; Beta goes 8 -> 17 on day 13.
+ALPHA = [9, 11, 10, 12, 8, 10, 11, 9, 13, 10, 7, 10, 12, 9, 11, 10, 40, 11, 9, 10]
+ALPHA_NEGATIVE = [1, 2, 1, 1, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 2, 1, 24, 1, 2, 1]
+BETA = [10, 12, 8, 9, 11, 10, 13, 7, 10, 12, 9, 11, 8, 17, 10, 9, 11, 12, 10, 8]
+BETA_NEGATIVE = [1, 1, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2, 6, 1, 1, 2, 1, 1]  # 6 of 10 on day 14: under alert_min_negative
+DELTA = [3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4]
+EPSILON = [0] * EPSILON_FROM + [15] * (DAYS - EPSILON_FROM)
+SPIKE_VIDEO_SIZES = [10, 8, 6, 6, 4, 3, 3]  # Alpha's spike-day videos, by mentions
+
+CATALOG = [
+    ("Alpha", "coffee", "coffeetime"),
+    ("Beta", "coffee", "coffeetime"),
+    ("Gamma", "coffee", "coffeetime"),
+    ("Delta", "tea", "morningbrew"),
+    ("Epsilon", "tea", "morningbrew"),
+]
+HASHTAG_OF = {brand: hashtag for brand, _, hashtag in CATALOG}
+
+
+def day(index: int) -> dt.date:
+    return START + dt.timedelta(days=index)
+
+
+@dataclass
+class Video:
+    hashtag: str
+    day: dt.date
+    video_id: str
+    creator: str
+    views: int
+    mentions: list[tuple[str, str, str | None]] = field(default_factory=list)  # (brand, origin, sentiment)
+    hashtags: list[str] = field(default_factory=list)
+
+
+def _mention_list(count: int, negative: int) -> list[tuple[str, str | None]]:
+    """``count`` mentions, ``negative`` of them negative: one logo hit (no sentiment), the rest text."""
+    out: list[tuple[str, str | None]] = [("logo", None)]
+    out += [("comment", "negative")] * negative
+    while len(out) < count:
+        out.append(("description", "positive") if len(out) % 2 else ("comment", "neutral"))
+    return out[:count]
+
+
+def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
+    """The raw tables (as the Python assets write them) of the 20-day synthetic history."""
+    videos: list[Video] = []
+    serial = iter(range(7_300_000_000_000_000_000, 7_400_000_000_000_000_000))
+    creators = ["ann", "bob", "cat", "dan", "eve"]
+
+    def new_video(hashtag: str, index: int, creator: str | None = None, views: int | None = None) -> Video:
+        number = next(serial)
+        video = Video(
+            hashtag=hashtag, day=day(index), video_id=str(number),
+            creator=creator or creators[number % len(creators)], views=views if views is not None else 100 + (number * 7919) % 5000,
+        )
+        videos.append(video)
+        return video
+
+    for index in range(DAYS):
+        for brand, counts, negatives in (("Alpha", ALPHA, ALPHA_NEGATIVE), ("Beta", BETA, BETA_NEGATIVE),
+                                         ("Delta", DELTA, [0] * DAYS), ("Epsilon", EPSILON, [0] * DAYS)):
+            mentions = _mention_list(counts[index], negatives[index])
+            if not mentions:
+                continue
+            if brand == "Alpha" and index == RANK_DAY:
+                # amy and zed tie on reach (amy has more mentions); abe and bob tie on reach and mentions.
+                plan = [("zed", 5000, 2), ("amy", 3000, 3), ("amy", 2000, 1), ("bob", 1000, 2), ("abe", 1000, 2)]
+            elif brand == "Alpha" and index == SPIKE:
+                plan = [(None, None, size) for size in SPIKE_VIDEO_SIZES]
+            else:
+                plan = [(None, None, min(4, len(mentions) - start)) for start in range(0, len(mentions), 4)]
+            assert sum(size for *_, size in plan) == len(mentions), (brand, index)
+            taken = 0
+            for creator, views, size in plan:
+                video = new_video(HASHTAG_OF[brand], index, creator, views)
+                video.mentions = [(brand, origin, label) for origin, label in mentions[taken: taken + size]]
+                taken += size
+
+    for video in videos:
+        video.hashtags = [video.hashtag, "latte" if video.hashtag == "coffeetime" else "greentea"]
+    for index, count in TREND_DAYS.items():
+        for video in [v for v in videos if v.hashtag == "coffeetime" and v.day == day(index)][:count]:
+            video.hashtags.append("pumpkinspice")
+    for video in [v for v in videos if v.hashtag == "coffeetime" and v.day == day(NEW_TAG_DAY)][:2]:
+        video.hashtags.append("newtag")
+    # One Alpha video collected under both hashtags: same video id and mention ids in both partitions.
+    twice = next(v for v in videos if v.day == day(TWICE_DAY) and v.mentions[0][0] == "Alpha")
+    twice.hashtags.append("morningbrew")
+    videos.append(Video("morningbrew", twice.day, twice.video_id, twice.creator, twice.views, twice.mentions, twice.hashtags))
+
+    video_rows, mention_rows = [], []
+    for video in videos:
+        video_rows.append({
+            "hashtag": video.hashtag, "day": video.day, "video_id": video.video_id, "source": "folder",
+            "creator": video.creator,
+            "created_at": dt.datetime.combine(video.day, dt.time(12), tzinfo=dt.timezone.utc),
+            "description": "synthetic", "hashtags": video.hashtags, "region": "US", "view_count": video.views,
+            "like_count": video.views // 10, "comment_count": 3, "share_count": 1, "duration_s": 12.0,
+            "voice_to_text": None, "media_uri": None, "media_error": "metadata only",
+        })
+        for n, (brand, origin, label) in enumerate(video.mentions):
+            unit = None if origin == "logo" else f"{video.video_id}:{origin}:{n}"
+            mention_rows.append({
+                "hashtag": video.hashtag, "day": video.day, "mention_id": f"{video.video_id}:{n}:{brand}",
+                "video_id": video.video_id, "brand": brand, "origin": origin, "unit_id": unit,
+                "matched_text": None if origin == "logo" else brand, "t_s": float(n), "confidence": 1.0,
+                "sentiment_label": label,
+                "sentiment_polarity": None if label is None else {"positive": 0.8, "neutral": 0.0, "negative": -0.8}[label],
+            })
+    brands = [
+        {"brand": brand, "competitor_group": group, "aliases": [brand.lower()], "hashtags": []}
+        for brand, group, _ in CATALOG
+    ]
+    return {
+        VIDEOS.name: VIDEOS.frame(video_rows),
+        BRAND_MENTIONS.name: BRAND_MENTIONS.frame(mention_rows),
+        BRANDS.name: BRANDS.frame(brands),
+    }
+
+
+def write_synthetic_warehouse(store) -> dict[str, pl.DataFrame]:
+    """Every raw table created (dbt reads them all), the synthetic ones filled."""
+    raw = synthetic_raw_tables()
+    store.ensure_tables(ALL_TABLES.values())
+    for name, frame in raw.items():
+        store.replace_table(ALL_TABLES[name], frame)
+    return raw
+
+
+MARTS = {
+    "share_of_voice": ["brand", "day"],
+    "creator_leaderboard": ["brand", "day", "creator"],
+    "hashtag_trends": ["hashtag", "day", "co_hashtag"],
+    "brand_alerts": ["brand", "day"],
+    "brand_daily_metrics": ["brand", "day", "hashtag"],
+    "hashtag_daily_metrics": ["hashtag", "day"],
+}
+
+
+class Dbt:
+    """dbt as Dagster runs it: a subprocess pointed at one warehouse, its target and logs in tmp."""
+
+    def __init__(self, warehouse_path: Path, workdir: Path) -> None:
+        self.workdir = workdir
+        self.env = {
+            **os.environ,
+            "LISTENING_PIPELINE_DBT_TARGET": "duckdb",
+            "LISTENING_PIPELINE_DUCKDB_PATH": str(warehouse_path),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+
+    def __call__(self, *args: str, window: tuple[dt.date, dt.date] | None = None) -> subprocess.CompletedProcess:
+        command = [
+            str(Path(sys.executable).with_name("dbt")), *args,
+            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(self.workdir / "target"), "--log-path", str(self.workdir / "logs"),
+        ]
+        if window:
+            command += ["--vars", json.dumps({"min_date": window[0].isoformat(), "max_date": window[1].isoformat()})]
+        result = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout[-6000:]
+        return result
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The synthetic warehouse with every model built and tested by one plain `dbt build`."""
+    root = tmp_path_factory.mktemp("brand_marts")
+    store = DuckDBWarehouse(root / "warehouse.duckdb")
+    raw = write_synthetic_warehouse(store)
+    dbt = Dbt(store.path, root)
+    dbt("build")
+    return store, dbt, raw
+
+
+def read_mart(store: DuckDBWarehouse, mart: str) -> pl.DataFrame:
+    return store.query(f"select * from marts.{mart} order by {', '.join(MARTS[mart])}")
+
+
+# --------------------------------------------------------------------------- share of voice
+
+
+def test_share_of_voice_sums_to_one_and_keeps_silent_competitors(built):
+    store, _, raw = built
+    sov = read_mart(store, "share_of_voice")
+
+    totals = sov.group_by("day", "competitor_group").agg(pl.col("share_of_voice").sum().alias("total"))
+    assert totals.height == DAYS * 2
+    assert (totals["total"] - 1).abs().max() < 1e-9
+
+    # Gamma is never mentioned but is on every coffee day with share 0; Epsilon only once the tea group talks.
+    gamma = sov.filter(pl.col("brand") == "Gamma")
+    assert gamma.height == DAYS and gamma["mentions"].sum() == 0 and gamma["share_of_voice"].max() == 0.0
+    assert sov.filter(pl.col("brand") == "Epsilon").height == DAYS
+
+    # Counts are distinct mentions: the video collected under both hashtags counts once.
+    mentions = raw[BRAND_MENTIONS.name]
+    assert mentions.filter(pl.col("day") == day(TWICE_DAY), pl.col("brand") == "Alpha").height > ALPHA[TWICE_DAY]
+    row = sov.filter(pl.col("day") == day(TWICE_DAY), pl.col("brand") == "Alpha").row(0, named=True)
+    assert row["mentions"] == ALPHA[TWICE_DAY]
+    assert row["group_mentions"] == ALPHA[TWICE_DAY] + BETA[TWICE_DAY]
+    assert row["share_of_voice"] == pytest.approx(ALPHA[TWICE_DAY] / (ALPHA[TWICE_DAY] + BETA[TWICE_DAY]))
+    reach_total = sov.filter(pl.col("day") == day(TWICE_DAY), pl.col("competitor_group") == "coffee")["reach_share"].sum()
+    assert reach_total == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- creators
+
+
+def test_creator_leaderboard_ranks_by_reach_then_mentions_then_name(built):
+    store, _, _ = built
+    board = read_mart(store, "creator_leaderboard")
+    ranked = board.filter(pl.col("day") == day(RANK_DAY), pl.col("brand") == "Alpha").sort("rank_by_reach")
+    assert ranked.select("rank_by_reach", "creator", "reach", "mentions", "mentioning_videos").rows() == [
+        (1, "amy", 5000, 4, 2),
+        (2, "zed", 5000, 2, 1),
+        (3, "abe", 1000, 2, 1),
+        (4, "bob", 1000, 2, 1),
+    ]
+    # Ranks run 1..n without gaps for every brand and day, and mentions add up to the brand's day.
+    per_brand_day = board.group_by("brand", "day").agg(
+        pl.col("rank_by_reach").min().alias("first"), pl.col("rank_by_reach").max().alias("last"),
+        pl.len().alias("creators"), pl.col("mentions").sum().alias("mentions"),
+    )
+    assert (per_brand_day["first"] == 1).all() and (per_brand_day["last"] == per_brand_day["creators"]).all()
+    twice = per_brand_day.filter(pl.col("brand") == "Alpha", pl.col("day") == day(TWICE_DAY))
+    assert twice["mentions"].item() == ALPHA[TWICE_DAY]
+    assert board["net_sentiment"].drop_nulls().is_between(-1, 1).all()
+
+
+# --------------------------------------------------------------------------- co-hashtag trends
+
+
+def test_a_co_hashtag_that_takes_off_is_rising(built):
+    store, _, _ = built
+    trends = read_mart(store, "hashtag_trends")
+    assert trends.filter(pl.col("co_hashtag") == pl.col("hashtag")).height == 0
+
+    pumpkin = trends.filter(pl.col("hashtag") == "coffeetime", pl.col("co_hashtag") == "pumpkinspice")
+    by_day = {r["day"]: r for r in pumpkin.iter_rows(named=True)}
+    assert set(by_day) == {day(i) for i in TREND_DAYS}
+    spike = by_day[day(SPIKE)]
+    assert spike["videos"] == 4 and spike["baseline_days"] == 7
+    assert spike["baseline_videos"] == pytest.approx(2 / 7)
+    assert spike["growth_ratio"] == pytest.approx(14.0)
+    assert spike["is_rising"] is True
+    assert by_day[day(10)]["is_rising"] is False  # one video is not a trend
+
+    new = trends.filter(pl.col("co_hashtag") == "newtag").row(0, named=True)
+    assert (new["day"], new["videos"], new["baseline_videos"], new["growth_ratio"], new["is_rising"]) == (
+        day(NEW_TAG_DAY), 2, 0.0, None, True,
+    )
+    latte = trends.filter(pl.col("co_hashtag") == "latte", pl.col("day") == day(NEW_TAG_DAY)).row(0, named=True)
+    assert latte["is_rising"] is False and latte["baseline_days"] == 7
+    # Nothing rises on a hashtag's first collected day (no baseline yet).
+    assert not trends.filter(pl.col("day") == START)["is_rising"].any()
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+def test_the_planted_spike_is_the_only_alert(built):
+    store, _, _ = built
+    alerts = read_mart(store, "brand_alerts")
+    assert alerts.height == 1, alerts
+    alert = alerts.row(0, named=True)
+
+    import hashlib
+
+    spike_day = day(SPIKE)
+    assert alert["alert_id"] == hashlib.md5(f"Alpha|{spike_day.isoformat()}".encode()).hexdigest()
+    assert (alert["day"], alert["brand"], alert["competitor_group"], alert["reasons"]) == (
+        spike_day, "Alpha", "coffee", "mentions,negative_share",
+    )
+    history = ALPHA[:SPIKE]
+    assert alert["mentions"] == ALPHA[SPIKE] and alert["baseline_days"] == SPIKE
+    assert alert["baseline_mentions"] == pytest.approx(statistics.mean(history))
+    assert alert["mentions_z"] == pytest.approx((ALPHA[SPIKE] - statistics.mean(history)) / statistics.stdev(history))
+    # Every mention but the logo hit has a sentiment label.
+    shares = [n / (m - 1) for n, m in zip(ALPHA_NEGATIVE[:SPIKE], history)]
+    assert alert["negative_mentions"] == ALPHA_NEGATIVE[SPIKE]
+    assert alert["negative_share"] == pytest.approx(ALPHA_NEGATIVE[SPIKE] / (ALPHA[SPIKE] - 1))
+    assert alert["baseline_negative_share"] == pytest.approx(statistics.mean(shares))
+    assert alert["negative_share_z"] == pytest.approx(
+        (alert["negative_share"] - statistics.mean(shares)) / max(statistics.stdev(shares), 0.05)
+    )
+
+    # The biggest videos first, the two with 6 mentions by id, five at most.
+    mentions = store.query(
+        "select video_id, count(*) as n from raw.brand_mentions where brand = 'Alpha' and day = ?"
+        " group by video_id order by n desc, video_id limit 5",
+        [spike_day],
+    )
+    assert alert["top_videos"] == ",".join(mentions["video_id"])
+    assert mentions["n"].to_list() == SPIKE_VIDEO_SIZES[:5]
+
+    # The sensor's column contract, with the types the mart was built with.
+    types = store.query(
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = 'marts' and table_name = 'brand_alerts' order by ordinal_position"
+    )
+    assert types.rows() == [
+        ("alert_id", "VARCHAR"), ("day", "DATE"), ("brand", "VARCHAR"), ("competitor_group", "VARCHAR"),
+        ("reasons", "VARCHAR"), ("mentions", "BIGINT"), ("baseline_mentions", "DOUBLE"), ("mentions_z", "DOUBLE"),
+        ("negative_mentions", "BIGINT"), ("negative_share", "DOUBLE"), ("baseline_negative_share", "DOUBLE"),
+        ("negative_share_z", "DOUBLE"), ("baseline_days", "INTEGER"), ("top_videos", "VARCHAR"),
+    ]
+    from listening_pipeline.alerts import ALERT_COLUMNS
+
+    assert tuple(types["column_name"]) == ALERT_COLUMNS
+
+
+# --------------------------------------------------------------------------- rebuilds and docs
+
+
+def test_rebuilding_a_day_or_a_range_changes_nothing(built):
+    store, dbt, _ = built
+    before = {mart: read_mart(store, mart) for mart in MARTS}
+    for window in [(day(SPIKE), day(SPIKE + 1)), (day(SPIKE - 2), day(SPIKE + 2)), (START, day(1))]:
+        dbt("build", "--select", "marts", window=window)
+        for mart, frame in before.items():
+            after = read_mart(store, mart)
+            assert after.equals(frame), f"{mart} changed after rebuilding {window}"
+
+
+def test_dbt_docs_generate_gives_a_catalog_of_every_mart(built):
+    store, dbt, _ = built
+    dbt("docs", "generate")
+    target = dbt.workdir / "target"
+    catalog = json.loads((target / "catalog.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    for mart in MARTS:
+        node = f"model.listening_pipeline.{mart}"
+        columns = catalog["nodes"][node]["columns"]
+        documented = manifest["nodes"][node]["columns"]
+        assert set(columns) == set(documented), mart  # every built column is documented, and only those
+        assert all(c["description"] for c in documented.values()), mart
+        assert manifest["nodes"][node]["description"], mart
+    assert (target / "index.html").exists()
