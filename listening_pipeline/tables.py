@@ -301,9 +301,37 @@ BRAND_MENTIONS = Table(
     allowed={"origin": ("speech", "caption", "description", "hashtag", "comment", "logo"), "sentiment_label": ("positive", "neutral", "negative")}
 )
 
+ALERT_DELIVERIES = Table(
+    name="alert_deliveries",
+    description=(
+        "The alert ledger: one row per brand alert (marts.brand_alerts) the brand_alert_sensor sent to the webhook, "
+        "written right after the webhook accepted it, or that the webhook refused. Written by the sensor, not an asset."
+    ),
+    columns={
+        "alert_id": (pl.String(), "Alert id from marts.brand_alerts (md5 of brand|day)."),
+        "brand": (pl.String(), "Brand of the alert."),
+        "day": (pl.Date(), "Day of the alert."),
+        "status": (pl.String(), "delivered | failed (refused by the webhook with a 4xx; tried again on later ticks)."),
+        "webhook_host": (pl.String(), "Host the alert was posted to; never the full URL, which is a secret."),
+        "attempts": (pl.Int64(), "HTTP attempts of the last delivery."),
+        "http_status": (pl.Int64(), "HTTP status the webhook answered last."),
+        "error": (pl.String(), "The webhook's answer when it refused the alert (first 500 characters); null when delivered."),
+        "delivered_at": (pl.Datetime("us", "UTC"), "When the webhook accepted the alert (UTC); null when refused."),
+        "last_attempt_at": (pl.Datetime("us", "UTC"), "When the alert was last posted (UTC)."),
+    },
+    key=("alert_id",),
+    not_null=("alert_id", "brand", "day", "status", "webhook_host", "attempts", "last_attempt_at"),
+    partitioned=False,
+    ranges={"attempts": (1, None)},
+    allowed={"status": ("delivered", "failed")},
+)
+
 ALL_TABLES: dict[str, Table] = {
     t.name: t
-    for t in (VIDEOS, COMMENTS, QUARANTINE, BRANDS, MEDIA, FRAMES, TRANSCRIPTS, OCR_TEXT, LOGO_HITS, TEXT_UNITS, SENTIMENT, BRAND_MENTIONS)
+    for t in (
+        VIDEOS, COMMENTS, QUARANTINE, BRANDS, MEDIA, FRAMES, TRANSCRIPTS, OCR_TEXT, LOGO_HITS, TEXT_UNITS, SENTIMENT,
+        BRAND_MENTIONS, ALERT_DELIVERIES,
+    )
 }
 
 

@@ -52,6 +52,19 @@ class Warehouse(ABC):
         self._replace(table, rows, {})
         return rows.height
 
+    def upsert_rows(self, table: Table, rows: pl.DataFrame | list[dict]) -> int:
+        """Insert ``rows``, replacing the rows that have the same key, in one transaction.
+
+        For small ledgers written a row at a time (the alert deliveries), not for asset data:
+        assets replace whole partitions.
+        """
+        rows = table.frame(rows)
+        if rows.select(table.key).is_duplicated().any():
+            raise ValueError(f"rows for table {table.name} repeat a key {table.key}")
+        if rows.height:
+            self._upsert(table, rows)
+        return rows.height
+
     def read_partition(self, table: Table, *, hashtag: str, day: dt.date) -> pl.DataFrame:
         frame = self.query(
             f'SELECT * FROM {RAW_SCHEMA}."{table.name}" WHERE hashtag = {self.param} AND day = {self.param}',
@@ -75,6 +88,9 @@ class Warehouse(ABC):
 
     @abstractmethod
     def _replace(self, table: Table, rows: pl.DataFrame, where: Mapping[str, Any]) -> None: ...
+
+    @abstractmethod
+    def _upsert(self, table: Table, rows: pl.DataFrame) -> None: ...
 
     @abstractmethod
     def query(self, sql: str, params: list[Any] | None = None, *, missing_ok: bool = False) -> pl.DataFrame:
@@ -131,6 +147,22 @@ class DuckDBWarehouse(Warehouse):
                     con.register("incoming_rows", rows.to_arrow())
                     con.execute(f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) SELECT {columns} FROM incoming_rows')
                     con.unregister("incoming_rows")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def _upsert(self, table: Table, rows: pl.DataFrame) -> None:
+        columns = ", ".join(f'"{c}"' for c in table.schema)
+        key = ", ".join(f'"{c}"' for c in table.key)
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                self._ensure_table(con, table)
+                con.register("incoming_rows", rows.to_arrow())
+                con.execute(f'DELETE FROM {RAW_SCHEMA}."{table.name}" WHERE ({key}) IN (SELECT {key} FROM incoming_rows)')
+                con.execute(f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) SELECT {columns} FROM incoming_rows')
+                con.unregister("incoming_rows")
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -203,6 +235,24 @@ class PostgresWarehouse(Warehouse):
                             rows.rows(),
                             page_size=1000,
                         )
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+
+    def _upsert(self, table: Table, rows: pl.DataFrame) -> None:
+        from psycopg2.extras import execute_values
+
+        columns = ", ".join(f'"{c}"' for c in table.schema)
+        key = ", ".join(f'"{c}"' for c in table.key)
+        with self.connect() as con:
+            try:
+                with con.cursor() as cur:
+                    self._ensure_table(cur, table)
+                    execute_values(
+                        cur, f'DELETE FROM {RAW_SCHEMA}."{table.name}" WHERE ({key}) IN (VALUES %s)', rows.select(table.key).rows()
+                    )
+                    execute_values(cur, f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) VALUES %s', rows.rows())
                 con.commit()
             except BaseException:
                 con.rollback()

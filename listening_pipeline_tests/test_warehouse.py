@@ -79,3 +79,29 @@ def test_quarantine_replace_is_scoped_by_stage(warehouse):
 
 def test_reading_a_missing_table_is_empty(warehouse):
     assert warehouse.read_partition(VIDEOS, hashtag="nope", day=DAY).height == 0
+
+
+def test_upsert_replaces_rows_by_key_and_keeps_the_rest(warehouse):
+    from listening_pipeline.tables import ALERT_DELIVERIES
+
+    at = dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone.utc)
+
+    def row(alert_id, status, attempts=1):
+        return {
+            "alert_id": alert_id, "brand": "Nike", "day": DAY, "status": status, "webhook_host": "hooks.example.com",
+            "attempts": attempts, "http_status": 200 if status == "delivered" else 400, "error": None,
+            "delivered_at": at if status == "delivered" else None, "last_attempt_at": at,
+        }
+
+    assert warehouse.upsert_rows(ALERT_DELIVERIES, [row("a", "failed"), row("b", "delivered")]) == 2
+    warehouse.upsert_rows(ALERT_DELIVERIES, [row("a", "delivered", attempts=3)])
+    back = {r["alert_id"]: r for r in warehouse.read_table(ALERT_DELIVERIES).to_dicts()}
+    assert {k: (r["status"], r["attempts"]) for k, r in back.items()} == {"a": ("delivered", 3), "b": ("delivered", 1)}
+    assert back["a"]["delivered_at"] == at
+    with pytest.raises(ValueError, match="repeat a key"):
+        warehouse.upsert_rows(ALERT_DELIVERIES, [row("c", "delivered"), row("c", "failed")])
+    # A row the database rejects (NOT NULL) rolls the whole upsert back.
+    with pytest.raises(Exception, match="(?i)null"):
+        warehouse.upsert_rows(ALERT_DELIVERIES, [row("b", "failed"), {**row("d", "delivered"), "webhook_host": None}])
+    assert warehouse.read_table(ALERT_DELIVERIES).height == 2
+    assert warehouse.read_table(ALERT_DELIVERIES).filter(pl.col("alert_id") == "b")["status"].item() == "delivered"
