@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 # The detector the logo_detector asset trained for the bundled sample catalog (see bench/train_logo_detector.py).
 BUNDLED_LOGO_WEIGHTS = Path(__file__).resolve().parent / "data" / "models" / "logo_detector.pt"
+# Where brand alerts are posted (a Slack-compatible incoming webhook). A secret: resources take it with EnvVar.
+ALERT_WEBHOOK_ENV = "LISTENING_PIPELINE_ALERT_WEBHOOK_URL"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class Settings:
     logo_training_images: int
     logo_training_epochs: int
     logo_weights: str | None  # a YOLO weights file; the bundled catalog comes with its own detector
+    # How a run executes its steps: "multiprocess" (default) | "k8s" | "celery" (listening_pipeline/execution.py).
+    executor: str = "multiprocess"
+    executor_config: str | None = None  # a run-config YAML whose `execution: config:` every run uses
+    # Whether ALERT_WEBHOOK_ENV is set; its value, a secret, is not kept here.
+    alert_webhook_configured: bool = False
 
     @property
     def logo_dir(self) -> Path:
@@ -51,6 +58,9 @@ class Settings:
         if source not in ("folder", "research_api"):
             raise ValueError(f"LISTENING_PIPELINE_SOURCE must be 'folder' or 'research_api', not {source!r}")
         catalog = env.get("LISTENING_PIPELINE_CATALOG")
+        executor = env.get("LISTENING_PIPELINE_EXECUTOR", "multiprocess")
+        if executor not in ("multiprocess", "k8s", "celery"):
+            raise ValueError(f"LISTENING_PIPELINE_EXECUTOR must be 'multiprocess', 'k8s' or 'celery', not {executor!r}")
         return cls(
             data_dir=data_dir,
             warehouse=warehouse,
@@ -67,6 +77,9 @@ class Settings:
             logo_training_images=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_IMAGES", "240")),
             logo_training_epochs=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS", "20")),
             logo_weights=env.get("LISTENING_PIPELINE_LOGO_WEIGHTS") or (str(BUNDLED_LOGO_WEIGHTS) if not catalog and BUNDLED_LOGO_WEIGHTS.is_file() else None),
+            executor=executor,
+            executor_config=env.get("LISTENING_PIPELINE_EXECUTOR_CONFIG") or None,
+            alert_webhook_configured=bool(env.get(ALERT_WEBHOOK_ENV, "").strip()),
         )
 
     def export_for_dbt(self) -> None:

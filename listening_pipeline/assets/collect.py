@@ -12,9 +12,11 @@ from listening_pipeline.resources.sources import CatalogResource, SourceResource
 from listening_pipeline.resources.warehouse import WarehouseResource
 from listening_pipeline.sources.base import Problem, problems_frame
 from listening_pipeline.checks.expectations import QUARANTINE_CHECK, check_spec, checked, quarantine_rate_result
+from listening_pipeline.execution import SOURCE_POOL
 from listening_pipeline.tables import BRANDS, COMMENTS, QUARANTINE, VIDEOS
 
-COLLECT_POOL = "video_source"
+# At most N collecting steps at once across the deployment (the Research API limits each client).
+COLLECT_POOL = SOURCE_POOL
 
 
 def quarantine(

@@ -21,6 +21,7 @@ from listening_pipeline.enrich.logos import hit_rows
 from listening_pipeline.enrich.ocr import caption_rows
 from listening_pipeline.enrich.mentions import BrandMatcher, mention_rows
 from listening_pipeline.enrich.text_units import build_text_units, sentiment_rows
+from listening_pipeline.execution import GPU_OP_TAGS, GPU_POOL
 from listening_pipeline.media.artifacts import load_audio, load_frames, store_decoded
 from listening_pipeline.media.decode import DecodeLimits, MediaError, decode_video
 from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
@@ -42,6 +43,8 @@ from listening_pipeline.tables import (
 
 GROUP = "enrich"
 COMMON = dict(partitions_def=hashtag_day_partitions, group_name=GROUP, io_manager_key="warehouse_io")
+# The model-heavy assets: one step at a time per GPU pool slot, and on a GPU node/queue under k8s/celery.
+ON_GPU = dict(pool=GPU_POOL, op_tags=GPU_OP_TAGS)
 
 
 def _seconds(started: float) -> MetadataValue:
@@ -115,12 +118,17 @@ def decoded_media(
     yield quarantine_rate_result("media", quarantined, quarantined + media.height)
 
 
-@asset(**COMMON, kinds={"python", "whisperx"}, description=TRANSCRIPTS.description, check_specs=[check_spec(TRANSCRIPTS), duration_check_spec("transcripts")])
+@asset(**COMMON, **ON_GPU, kinds={"python", "whisperx"}, description=TRANSCRIPTS.description, check_specs=[check_spec(TRANSCRIPTS), duration_check_spec("transcripts")])
 def transcripts(
-    context: AssetExecutionContext, media: pl.DataFrame, media_store: MediaStoreResource, models: ModelsResource
+    context: AssetExecutionContext,
+    media: pl.DataFrame,
+    media_store: MediaStoreResource,
+    models: ModelsResource,
+    catalog: CatalogResource,
 ):
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
+    languages = catalog.load().languages
     rows, audio_s = [], 0.0
     started = time.perf_counter()
     with_audio = media.filter(pl.col("audio_uri").is_not_null())
@@ -128,7 +136,7 @@ def transcripts(
     for item in with_audio.iter_rows(named=True):
         audio = load_audio(store, item["audio_uri"])
         audio_s += len(audio) / 16_000
-        transcript = speech.transcribe(audio)
+        transcript = speech.transcribe(audio, languages)
         rows.extend(transcript_rows(transcript, hashtag=hashtag, day=day, video_id=item["video_id"]))
     elapsed = time.perf_counter() - started
     context.add_output_metadata(output_name="result", metadata=
@@ -143,7 +151,7 @@ def transcripts(
     yield within_duration_result("transcripts", segments, media, "start_s", "end_s")
 
 
-@asset(**COMMON, kinds={"python", "easyocr"}, description=OCR_TEXT.description, check_specs=[check_spec(OCR_TEXT), duration_check_spec("ocr_text")])
+@asset(**COMMON, **ON_GPU, kinds={"python", "easyocr"}, description=OCR_TEXT.description, check_specs=[check_spec(OCR_TEXT), duration_check_spec("ocr_text")])
 def ocr_text(
     context: AssetExecutionContext,
     media: pl.DataFrame,
@@ -170,6 +178,7 @@ def ocr_text(
 
 @asset(
     group_name="models",
+    **ON_GPU,
     kinds={"python", "ultralytics"},
     description="A YOLO logo detector trained on synthetic frames made from the catalog's logos.",
 )
@@ -196,7 +205,7 @@ def logo_detector(context: AssetExecutionContext, catalog: CatalogResource, mode
     )
 
 
-@asset(**COMMON, deps=[logo_detector], kinds={"python", "ultralytics"}, description=LOGO_HITS.description, check_specs=[check_spec(LOGO_HITS)])
+@asset(**COMMON, **ON_GPU, deps=[logo_detector], kinds={"python", "ultralytics"}, description=LOGO_HITS.description, check_specs=[check_spec(LOGO_HITS)])
 def logo_hits(
     context: AssetExecutionContext,
     frames: pl.DataFrame,
@@ -224,7 +233,7 @@ def text_units(
     yield from checked(TEXT_UNITS, build_text_units(videos, comments=comments, transcripts=transcripts, ocr_text=ocr_text))
 
 
-@asset(**COMMON, kinds={"python", "transformers"}, description=SENTIMENT.description, check_specs=[check_spec(SENTIMENT)])
+@asset(**COMMON, **ON_GPU, kinds={"python", "transformers"}, description=SENTIMENT.description, check_specs=[check_spec(SENTIMENT)])
 def sentiment(context: AssetExecutionContext, text_units: pl.DataFrame, models: ModelsResource):
     scorer = models.sentiment()
     started = time.perf_counter()
@@ -239,11 +248,12 @@ def brand_mentions(
     text_units: pl.DataFrame,
     sentiment: pl.DataFrame,
     logo_hits: pl.DataFrame,
+    ocr_text: pl.DataFrame,
     catalog: CatalogResource,
 ):
     hashtag, day = split_partition_key(context.partition_key)
     matcher = BrandMatcher(catalog.load().brands)
-    rows = mention_rows(text_units, sentiment, logo_hits, matcher, hashtag, day)
+    rows = mention_rows(text_units, sentiment, logo_hits, matcher, hashtag, day, ocr_text=ocr_text)
     by_brand = rows.group_by("brand").len().sort("brand")
     context.add_output_metadata(output_name="result", metadata=
         {"mentions_by_brand": MetadataValue.md("\n".join(f"- {b}: {n}" for b, n in by_brand.iter_rows()) or "_none_")}

@@ -1,0 +1,105 @@
+"""The alert story on the sample corpus: two quiet weeks of coffee talk, then a complaint wave
+about Mokka Mia. The pipeline raises exactly one alert for it, and the team's webhook gets it
+exactly once, also after the days are run again."""
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+from dagster import build_sensor_context
+
+from listening_pipeline.partitions import hashtag_partitions, partition_key
+from listening_pipeline_tests.test_alerts import Webhook
+
+pytestmark = pytest.mark.slow
+
+
+def _warehouse():
+    from listening_pipeline.definitions import warehouse
+
+    return warehouse.get()
+
+
+@pytest.fixture(scope="module")
+def truth(sample_corpus):
+    return json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))
+
+
+def _history_partitions(truth) -> list[tuple[str, dt.date]]:
+    history = truth["history"]
+    first = dt.date.fromisoformat(history["start_day"])
+    return [(history["hashtag"], first + dt.timedelta(days=n)) for n in range(history["days"])]
+
+
+def _run_history(instance, partitions) -> None:
+    from listening_pipeline.cli import run_dbt_days
+    from listening_pipeline.definitions import defs
+
+    job = defs.resolve_job_def("hashtag_day_job")
+    for hashtag, day in partitions:
+        assert job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day)).success
+    assert run_dbt_days(instance, partitions[0][1], partitions[-1][1]).success
+
+
+@pytest.fixture(scope="module")
+def history(instance, truth):
+    from listening_pipeline.definitions import defs
+
+    partitions = _history_partitions(truth)
+    instance.add_dynamic_partitions(hashtag_partitions.name, sorted({h for h, _ in partitions}))
+    assert defs.resolve_job_def("catalog_job").execute_in_process(instance=instance).success
+    _run_history(instance, partitions)
+    return partitions
+
+
+def _alerts() -> pl.DataFrame:
+    return _warehouse().query("select * from marts.brand_alerts order by day, brand")
+
+
+def _sensor_tick(webhook: Webhook) -> None:
+    from listening_pipeline.automation import brand_alert_sensor
+    from listening_pipeline.definitions import warehouse
+    from listening_pipeline.resources.alerts import AlertWebhookResource
+
+    hook = AlertWebhookResource(url=webhook.url, backoff_s=0.01, max_age_days=0)
+    with build_sensor_context(resources={"alert_webhook": hook, "warehouse": warehouse}) as context:
+        brand_alert_sensor(context)
+
+
+def test_the_planted_wave_is_the_one_alert(history, truth):
+    [planted] = truth["planted_alerts"]
+    alerts = _alerts()
+    assert alerts.select("brand", pl.col("day").cast(pl.String)).rows() == [(planted["brand"], planted["day"])]
+    alert = alerts.row(0, named=True)
+    assert alert["reasons"].split(",") == planted["reasons"]
+    assert alert["mentions"] > 2 * alert["baseline_mentions"] and alert["baseline_days"] >= 7
+    top = alert["top_videos"].split(",")
+    assert set(top[: len(planted["videos"])]) == set(planted["videos"]), "the wave's videos drive the alert"
+
+
+def test_shares_of_voice_sum_to_one_and_sentiment_stays_in_range(history):
+    sums = _warehouse().query(
+        "select day, competitor_group, sum(share_of_voice) as total from marts.share_of_voice group by day, competitor_group"
+    )
+    assert sums.height >= len(history) and ((sums["total"] - 1.0).abs() < 1e-9).all()
+    net = _warehouse().query("select min(net_sentiment) as low, max(net_sentiment) as high from marts.brand_daily_metrics")
+    assert -1.0 <= net["low"][0] <= net["high"][0] <= 1.0
+
+
+def test_the_alert_reaches_the_webhook_exactly_once_also_after_a_rerun(instance, history):
+    webhook = Webhook()
+    try:
+        _sensor_tick(webhook)
+        _sensor_tick(webhook)
+        assert len(webhook.posts) == 1
+        assert "Mokka Mia" in webhook.posts[0]["json"]["text"]
+        # The same days collected and built again: same alert id, nothing new to send.
+        _run_history(instance, history[-2:])
+        assert _alerts().height == 1
+        _sensor_tick(webhook)
+        assert len(webhook.posts) == 1
+        delivered = _warehouse().query("select * from raw.alert_deliveries")
+        assert delivered.height == 1 and delivered["status"][0] == "delivered"
+    finally:
+        webhook.httpd.shutdown()
