@@ -333,15 +333,9 @@ def logo_appearances(logo_hits: pl.DataFrame) -> list[dict]:
 
 def _iou(a: tuple, b: tuple) -> float:
     """Intersection over union of two (x0, y0, x1, y1) boxes; 1.0 when either box is unknown."""
-    if any(v is None for v in (*a, *b)):
-        return 1.0
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    inter = width * height
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+    from listening_pipeline.enrich.logos import iou
+
+    return 1.0 if any(v is None for v in (*a, *b)) else iou(a, b)
 
 
 def _logo_mention_rows(logo_hits: pl.DataFrame, hashtag: str, day: date) -> list[dict]:
