@@ -21,7 +21,6 @@ or logged, and error messages are scrubbed of it.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import time
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from urllib.parse import urlsplit
 import polars as pl
 import requests
 
+from listening_pipeline.http_retry import retry_after_s
 from listening_pipeline.settings import ALERT_WEBHOOK_ENV
 from listening_pipeline.tables import ALERT_DELIVERIES, RAW_SCHEMA
 from listening_pipeline.warehouse import Warehouse
@@ -243,22 +243,6 @@ def post_json(
     finally:
         if session is None:
             http.close()
-
-
-def retry_after_s(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), when it says."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
 
 
 # --------------------------------------------------------------------------- the batch

@@ -16,7 +16,8 @@ import duckdb
 import pytest
 from dagster import SkipReason, build_sensor_context
 
-from listening_pipeline.alerts import Alert, deliver_pending, retry_after_s, slack_payload
+from listening_pipeline.alerts import Alert, deliver_pending, slack_payload
+from listening_pipeline.http_retry import retry_after_s
 from listening_pipeline.automation import brand_alert_sensor
 from listening_pipeline.resources.alerts import AlertWebhookResource
 from listening_pipeline.resources.warehouse import WarehouseResource

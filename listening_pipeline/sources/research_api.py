@@ -41,6 +41,7 @@ from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 import polars as pl
 import requests
 
+from listening_pipeline.http_retry import retry_after_s
 from listening_pipeline.sources.base import (
     Collected,
     MediaUnavailable,
@@ -510,7 +511,7 @@ def _decode(response: requests.Response) -> _Answer:
         log_id=None if log_id is None else str(log_id),
         code=None if code is None else str(code),
         message="" if message is None else str(message),
-        retry_after=_retry_after(response.headers.get("Retry-After")),
+        retry_after=retry_after_s(response.headers.get("Retry-After")),
     )
 
 
@@ -520,16 +521,6 @@ def _token_failure(answer: _Answer, body: Mapping[str, Any]) -> _Answer:
         return _Answer(200, body, answer.text, answer.log_id, answer.code or "no_access_token",
                        answer.message or "the answer carries no access_token", None)
     return answer
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None  # an HTTP-date is rare here; fall back to our own backoff
-    return max(0.0, seconds)
 
 
 def _is_transient(answer: _Answer) -> bool:
