@@ -140,7 +140,17 @@ def markdown_image(png: bytes, alt: str = "chart") -> str:
     return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})"
 
 
-def mart_metadata(warehouse: Any, mart: str, first: dt.date, last: dt.date, chart_dir: Path | None = None) -> dict[str, Any]:
+def mart_rows(warehouse: Any, view: MartView, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """The mart's rows for days ``first``..``last``, most telling first."""
+    return warehouse.query(
+        f"select * from {MARTS_SCHEMA}.{view.name} where day >= {warehouse.param} and day <= {warehouse.param}"
+        f" order by {view.order_by}",
+        [first, last],
+        missing_ok=True,
+    )
+
+
+def mart_metadata(warehouse: Any, mart: str, first: dt.date, last: dt.date) -> dict[str, Any]:
     """Row counts, a preview of the rebuilt days and, for brand metrics, the chart (plain values).
 
     The caller wraps them in Dagster metadata types; keeping this plain keeps it testable.
@@ -148,11 +158,7 @@ def mart_metadata(warehouse: Any, mart: str, first: dt.date, last: dt.date, char
     view = MART_VIEWS.get(mart)
     if view is None:
         return {}
-    window = warehouse.query(
-        f"select * from {MARTS_SCHEMA}.{mart} where day >= {warehouse.param} and day <= {warehouse.param} order by {view.order_by}",
-        [first, last],
-        missing_ok=True,
-    )
+    window = mart_rows(warehouse, view, first, last)
     total = warehouse.query(f"select count(*) as n from {MARTS_SCHEMA}.{mart}", missing_ok=True)
     result: dict[str, Any] = {
         "rows_in_window": window.height,
@@ -164,11 +170,6 @@ def mart_metadata(warehouse: Any, mart: str, first: dt.date, last: dt.date, char
         png = brand_chart_png(trend, alerts_between(warehouse, last - dt.timedelta(days=CHART_DAYS - 1), last))
         if png is not None:
             result["chart"] = markdown_image(png, f"brands up to {last}")
-            if chart_dir is not None:
-                chart_dir.mkdir(parents=True, exist_ok=True)
-                path = chart_dir / f"brand_metrics_{last.isoformat()}.png"
-                path.write_bytes(png)
-                result["chart_path"] = str(path)
     return result
 
 
@@ -185,11 +186,7 @@ def write_report(warehouse: Any, out_dir: Path, last_day: dt.date | None = None)
         (out_dir / "brand_trend.png").write_bytes(png)
         lines += ["![mentions and net sentiment per brand](brand_trend.png)", ""]
     for view in MART_VIEWS.values():
-        frame = warehouse.query(
-            f"select * from {MARTS_SCHEMA}.{view.name} where day >= {warehouse.param} and day <= {warehouse.param} order by {view.order_by}",
-            [first, last_day],
-            missing_ok=True,
-        )
+        frame = mart_rows(warehouse, view, first, last_day)
         lines += [f"## {view.title} (`{MARTS_SCHEMA}.{view.name}`)", "", markdown_preview(frame, rows=15), ""]
     path = out_dir / "brand_report.md"
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -127,3 +127,18 @@ def test_history_brand_metrics_equal_the_ground_truth(history, truth):
         if r["day"] in days
     }
     assert len(expected) >= len(days) and actual == expected
+
+
+def test_the_ui_and_the_report_show_the_story(instance, history, tmp_path):
+    from dagster import AssetKey
+
+    from listening_pipeline.reports import write_report
+
+    event = instance.get_latest_materialization_event(AssetKey(["marts", "brand_daily_metrics"]))
+    metadata = event.asset_materialization.metadata
+    assert metadata["rows_in_window"].value > 0 and metadata["rows_total"].value >= metadata["rows_in_window"].value
+    assert "| brand |" in metadata["preview"].value and "data:image/png;base64," in metadata["chart"].value
+    report = write_report(_warehouse(), tmp_path)
+    assert (tmp_path / "brand_trend.png").read_bytes()[:4] == b"\x89PNG"
+    text = report.read_text(encoding="utf-8")
+    assert "marts.brand_alerts" in text and "Mokka Mia" in text

@@ -74,8 +74,6 @@ def _ui_metadata(plain: dict[str, Any]) -> dict[str, MetadataValue]:
     for name, value in plain.items():
         if isinstance(value, int):
             typed[name] = MetadataValue.int(value)
-        elif name in ("preview", "chart"):
+        else:  # the preview and the chart: Markdown the UI renders
             typed[name] = MetadataValue.md(value)
-        else:
-            typed[name] = MetadataValue.text(str(value))
     return typed
