@@ -112,3 +112,26 @@ def sentiment_agreement(truth_videos: Sequence[Mapping[str, Any]], units: pl.Dat
             total += 1
             agree += label == comment["sentiment"]
     return agree / total if total else 1.0
+
+
+MENTION_ORIGINS = ("speech", "caption", "logo", "description", "hashtag", "comment")
+PartitionBrand = tuple[str, str, str]  # hashtag, ISO day, brand
+
+
+def expected_origin_counts(mention_counts: Iterable[Mapping[str, Any]], partitions: set[tuple[str, str]]) -> dict[PartitionBrand, dict[str, int]]:
+    """Ground truth ``mention_counts`` of the given (hashtag, ISO day) partitions, per brand and origin."""
+    expected: dict[PartitionBrand, dict[str, int]] = {}
+    for row in mention_counts:
+        if (row["hashtag"], row["day"]) in partitions:
+            counts = expected.setdefault((row["hashtag"], row["day"], row["brand"]), dict.fromkeys(MENTION_ORIGINS, 0))
+            counts[row["origin"]] = row["count"]
+    return expected
+
+
+def measured_origin_counts(brand_daily_metrics: pl.DataFrame, partitions: set[tuple[str, str]]) -> dict[PartitionBrand, dict[str, int]]:
+    """The same shape from ``marts.brand_daily_metrics`` rows (its ``<origin>_mentions`` columns)."""
+    return {
+        (r["hashtag"], r["day"].isoformat(), r["brand"]): {o: r[f"{o}_mentions"] for o in MENTION_ORIGINS}
+        for r in brand_daily_metrics.iter_rows(named=True)
+        if (r["hashtag"], r["day"].isoformat()) in partitions
+    }

@@ -105,28 +105,14 @@ def test_the_alert_reaches_the_webhook_exactly_once_also_after_a_rerun(instance,
         webhook.httpd.shutdown()
 
 
-ORIGIN_COLUMNS = {
-    "speech": "speech_mentions", "caption": "caption_mentions", "logo": "logo_mentions",
-    "description": "description_mentions", "hashtag": "hashtag_mentions", "comment": "comment_mentions",
-}
-
-
 def test_history_brand_metrics_equal_the_ground_truth(history, truth):
     """Text-only days: every count per brand, day and origin is exactly what the generator wrote."""
-    days = {d.isoformat() for _, d in history}
-    expected: dict[tuple[str, str, str], dict[str, int]] = {}
-    for row in truth["mention_counts"]:
-        if row["day"] in days:
-            counts = expected.setdefault((row["hashtag"], row["day"], row["brand"]), dict.fromkeys(ORIGIN_COLUMNS, 0))
-            counts[row["origin"]] = row["count"]
-    columns = ", ".join(ORIGIN_COLUMNS.values())
-    metrics = _warehouse().query(f"select hashtag, cast(day as varchar) as day, brand, {columns} from marts.brand_daily_metrics")
-    actual = {
-        (r["hashtag"], r["day"], r["brand"]): {o: r[c] for o, c in ORIGIN_COLUMNS.items()}
-        for r in metrics.iter_rows(named=True)
-        if r["day"] in days
-    }
-    assert len(expected) >= len(days) and actual == expected
+    from listening_pipeline.evaluation import expected_origin_counts, measured_origin_counts
+
+    wanted = {(h, d.isoformat()) for h, d in history}
+    expected = expected_origin_counts(truth["mention_counts"], wanted)
+    actual = measured_origin_counts(_warehouse().query("select * from marts.brand_daily_metrics"), wanted)
+    assert len(expected) >= len(wanted) and actual == expected
 
 
 def test_the_ui_and_the_report_show_the_story(instance, history, tmp_path):

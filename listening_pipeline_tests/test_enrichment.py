@@ -8,7 +8,15 @@ import json
 import polars as pl
 import pytest
 
-from listening_pipeline.evaluation import caption_recall, corpus_wer, logo_precision_recall, sentiment_agreement
+from listening_pipeline.evaluation import (
+    MENTION_ORIGINS,
+    caption_recall,
+    corpus_wer,
+    expected_origin_counts,
+    logo_precision_recall,
+    measured_origin_counts,
+    sentiment_agreement,
+)
 from listening_pipeline.partitions import hashtag_partitions, partition_key
 
 pytestmark = pytest.mark.slow
@@ -128,33 +136,17 @@ def test_brands_in_descriptions_and_comments_reach_the_brand_metrics(enriched, t
     assert expected and expected <= present
 
 
-ORIGIN_COLUMNS = {
-    "speech": "speech_mentions", "caption": "caption_mentions", "logo": "logo_mentions",
-    "description": "description_mentions", "hashtag": "hashtag_mentions", "comment": "comment_mentions",
-}
-
-
 def test_brand_metrics_match_what_the_generator_said_wrote_and_showed(enriched, sample_corpus):
     """Every brand present on a day shows up with the right count per origin; no brand appears where it never was."""
     doc = json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))
     wanted = {(h, d.isoformat()) for h, d in PARTITIONS}
-    expected: dict[tuple[str, str, str], dict[str, int]] = {}
-    for row in doc["mention_counts"]:
-        if (row["hashtag"], row["day"]) in wanted:
-            counts = expected.setdefault((row["hashtag"], row["day"], row["brand"]), dict.fromkeys(ORIGIN_COLUMNS, 0))
-            counts[row["origin"]] = row["count"]
-    columns = ", ".join(ORIGIN_COLUMNS.values())
-    metrics = _warehouse().query(f"select hashtag, cast(day as varchar) as day, brand, {columns} from marts.brand_daily_metrics")
-    actual = {
-        (r["hashtag"], r["day"], r["brand"]): {origin: r[column] for origin, column in ORIGIN_COLUMNS.items()}
-        for r in metrics.iter_rows(named=True)
-        if (r["hashtag"], r["day"]) in wanted
-    }
+    expected = expected_origin_counts(doc["mention_counts"], wanted)
+    actual = measured_origin_counts(_warehouse().query("select * from marts.brand_daily_metrics"), wanted)
     print("\nexpected vs measured mentions per origin:")
     for key in sorted(set(expected) | set(actual)):
         print(f"  {key}: expected {expected.get(key)} measured {actual.get(key)}")
     assert set(actual) == set(expected), "a brand is missing, or appears where the generator never put it"
-    exact = [o for o in ORIGIN_COLUMNS if o != "speech"]
+    exact = [o for o in MENTION_ORIGINS if o != "speech"]
     assert {k: [v[o] for o in exact] for k, v in actual.items()} == {k: [v[o] for o in exact] for k, v in expected.items()}
     # Speech recognition mishears some invented names ("Mokka Mia" as "mark"): never more
     # speech mentions than were said, and most of them.
