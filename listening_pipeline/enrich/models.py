@@ -13,6 +13,8 @@ import importlib
 import logging
 import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Sequence
@@ -175,9 +177,6 @@ def _whisper_base_packages() -> ResolvedModel | None:
     model = folder / "model.bin"
     expected = sum(p.stat().st_size for p in parts)
     if not model.is_file() or model.stat().st_size != expected:
-        import shutil
-        import tempfile
-
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".model.bin.", delete=False) as out:
             for part in parts:
@@ -187,8 +186,6 @@ def _whisper_base_packages() -> ResolvedModel | None:
     for extra in extras:
         target = folder / extra.name
         if not target.is_file() or target.stat().st_size != extra.stat().st_size:
-            import shutil
-
             shutil.copyfile(extra, target)
     return ResolvedModel("faster-whisper-base", folder, "package")
 
