@@ -13,7 +13,7 @@ import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import polars as pl
 
@@ -133,35 +133,24 @@ class DuckDBWarehouse(Warehouse):
             con.close()
 
     def _replace(self, table: Table, rows: pl.DataFrame, where: Mapping[str, Any]) -> None:
-        columns = ", ".join(f'"{c}"' for c in table.schema)
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                self._ensure_table(con, table)
-                if where:
-                    clause = " AND ".join(f'"{c}" = ?' for c in where)
-                    con.execute(f'DELETE FROM {RAW_SCHEMA}."{table.name}" WHERE {clause}', list(where.values()))
-                else:
-                    con.execute(f'DELETE FROM {RAW_SCHEMA}."{table.name}"')
-                if rows.height:
-                    con.register("incoming_rows", rows.to_arrow())
-                    con.execute(f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) SELECT {columns} FROM incoming_rows')
-                    con.unregister("incoming_rows")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        clause = " AND ".join(f'"{c}" = ?' for c in where) or "TRUE"
+        self._delete_then_insert(table, rows, clause, list(where.values()))
 
     def _upsert(self, table: Table, rows: pl.DataFrame) -> None:
-        columns = ", ".join(f'"{c}"' for c in table.schema)
         key = ", ".join(f'"{c}"' for c in table.key)
+        self._delete_then_insert(table, rows, f"({key}) IN (SELECT {key} FROM incoming_rows)", [])
+
+    def _delete_then_insert(self, table: Table, rows: pl.DataFrame, where_sql: str, params: list[Any]) -> None:
+        """One transaction: delete what ``where_sql`` selects (it may read ``incoming_rows``), insert ``rows``."""
+        columns = ", ".join(f'"{c}"' for c in table.schema)
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 self._ensure_table(con, table)
                 con.register("incoming_rows", rows.to_arrow())
-                con.execute(f'DELETE FROM {RAW_SCHEMA}."{table.name}" WHERE ({key}) IN (SELECT {key} FROM incoming_rows)')
-                con.execute(f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) SELECT {columns} FROM incoming_rows')
+                con.execute(f'DELETE FROM {RAW_SCHEMA}."{table.name}" WHERE {where_sql}', params)
+                if rows.height:
+                    con.execute(f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) SELECT {columns} FROM incoming_rows')
                 con.unregister("incoming_rows")
                 con.execute("COMMIT")
             except BaseException:
@@ -219,40 +208,37 @@ class PostgresWarehouse(Warehouse):
             con.close()
 
     def _replace(self, table: Table, rows: pl.DataFrame, where: Mapping[str, Any]) -> None:
-        from psycopg2.extras import execute_values
+        clause = " AND ".join(f'"{c}" = %s' for c in where) or "TRUE"
 
-        columns = ", ".join(f'"{c}"' for c in table.schema)
-        with self.connect() as con:
-            try:
-                with con.cursor() as cur:
-                    self._ensure_table(cur, table)
-                    clause = " AND ".join(f'"{c}" = %s' for c in where) or "TRUE"
-                    cur.execute(f'DELETE FROM {RAW_SCHEMA}."{table.name}" WHERE {clause}', list(where.values()))
-                    if rows.height:
-                        execute_values(
-                            cur,
-                            f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) VALUES %s',
-                            rows.rows(),
-                            page_size=1000,
-                        )
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
+        def delete(cur: Any) -> None:
+            cur.execute(f'DELETE FROM {RAW_SCHEMA}."{table.name}" WHERE {clause}', list(where.values()))
+
+        self._delete_then_insert(table, rows, delete)
 
     def _upsert(self, table: Table, rows: pl.DataFrame) -> None:
         from psycopg2.extras import execute_values
 
-        columns = ", ".join(f'"{c}"' for c in table.schema)
         key = ", ".join(f'"{c}"' for c in table.key)
+
+        def delete(cur: Any) -> None:
+            sql = f'DELETE FROM {RAW_SCHEMA}."{table.name}" WHERE ({key}) IN (VALUES %s)'
+            execute_values(cur, sql, rows.select(table.key).rows())
+
+        self._delete_then_insert(table, rows, delete)
+
+    def _delete_then_insert(self, table: Table, rows: pl.DataFrame, delete: Callable[[Any], None]) -> None:
+        """One transaction: ``delete(cursor)``, then insert ``rows``."""
+        from psycopg2.extras import execute_values
+
+        columns = ", ".join(f'"{c}"' for c in table.schema)
         with self.connect() as con:
             try:
                 with con.cursor() as cur:
                     self._ensure_table(cur, table)
-                    execute_values(
-                        cur, f'DELETE FROM {RAW_SCHEMA}."{table.name}" WHERE ({key}) IN (VALUES %s)', rows.select(table.key).rows()
-                    )
-                    execute_values(cur, f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) VALUES %s', rows.rows())
+                    delete(cur)
+                    if rows.height:
+                        sql = f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) VALUES %s'
+                        execute_values(cur, sql, rows.rows(), page_size=1000)
                 con.commit()
             except BaseException:
                 con.rollback()
