@@ -18,18 +18,23 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from listening_pipeline.enrich.models import resolve_easyocr_models  # noqa: E402
-from listening_pipeline.enrich.ocr import TextReader, caption_rows  # noqa: E402
-from listening_pipeline.evaluation import caption_recall  # noqa: E402
-from listening_pipeline.media.decode import DecodeLimits, decode_video  # noqa: E402
-from listening_pipeline.tables import OCR_TEXT  # noqa: E402
+from listening_pipeline.enrich.models import resolve_easyocr_models
+from listening_pipeline.enrich.ocr import TextReader, caption_rows
+from listening_pipeline.evaluation import caption_recall
+from listening_pipeline.media.decode import DecodeLimits, decode_video
+from listening_pipeline.tables import OCR_TEXT
 
 
 def run(corpus: Path, videos: int) -> None:
-    truth = [v for v in json.loads((corpus / "ground_truth.json").read_text())["videos"] if v["kind"] == "speech"][:videos]
+    truth = [v for v in json.loads((corpus / "ground_truth.json").read_text())["videos"] if v["kind"] == "speech"][
+        :videos
+    ]
     reader = TextReader(("en",), resolve_easyocr_models().path)
     results = {}
-    for name, limits in {"deduplicated": DecodeLimits(), "baseline (no dedup)": DecodeLimits(hash_threshold=-1, frame_interval_s=0.25)}.items():
+    for name, limits in {
+        "deduplicated": DecodeLimits(),
+        "baseline (no dedup)": DecodeLimits(hash_threshold=-1, frame_interval_s=0.25),
+    }.items():
         frames = ocr_s = 0.0
         rows = []
         for video in truth:
@@ -38,7 +43,9 @@ def run(corpus: Path, videos: int) -> None:
             started = time.perf_counter()
             spans = reader.read(decoded.frames)
             ocr_s += time.perf_counter() - started
-            rows += caption_rows(spans, reader.name, hashtag=video["hashtag"], day=date.fromisoformat(video["day"]), video_id=video["id"])
+            rows += caption_rows(
+                spans, reader.name, hashtag=video["hashtag"], day=date.fromisoformat(video["day"]), video_id=video["id"]
+            )
         recall = caption_recall(truth, OCR_TEXT.frame(rows) if rows else OCR_TEXT.empty())
         results[name] = (frames, ocr_s, recall)
         print(f"{name:22} frames {frames:5.0f}  OCR {ocr_s:7.1f} s  caption recall {recall:.3f}")

@@ -31,10 +31,16 @@ def frames(count: int, seed: int = 7) -> list[np.ndarray]:
         top = np.array([rng.randint(120, 255) for _ in range(3)], dtype=np.float32)
         bottom = np.array([rng.randint(0, 110) for _ in range(3)], dtype=np.float32)
         ramp = np.linspace(0, 1, 640, dtype=np.float32)[:, None, None]
-        image = Image.fromarray(np.broadcast_to((top * (1 - ramp) + bottom * ramp).astype(np.uint8), (640, 360, 3)).copy())
+        image = Image.fromarray(
+            np.broadcast_to((top * (1 - ramp) + bottom * ramp).astype(np.uint8), (640, 360, 3)).copy()
+        )
         for logo in rng.sample(logos, rng.randint(1, 3)):
             size = rng.randint(80, 150)
-            image.paste(logo.resize((size, size)), (rng.randint(0, 360 - size), rng.randint(150, 640 - size)), logo.resize((size, size)))
+            image.paste(
+                logo.resize((size, size)),
+                (rng.randint(0, 360 - size), rng.randint(150, 640 - size)),
+                logo.resize((size, size)),
+            )
         out.append(np.asarray(image))
     return out
 
@@ -72,7 +78,9 @@ def main() -> int:
         rate = len(images) / best
         baseline = baseline or rate
         name = torch.cuda.get_device_name(0) if device == "cuda" else f"cpu ({os.cpu_count()} cores)"
-        print(f"{name}: {rate:.0f} frames/s ({1000 * best / len(images):.1f} ms/frame), logos found {found}, x{rate / baseline:.1f} vs cpu")
+        print(
+            f"{name}: {rate:.0f} frames/s ({1000 * best / len(images):.1f} ms/frame), logos found {found}, x{rate / baseline:.1f} vs cpu"
+        )
     return 0
 
 

@@ -52,7 +52,11 @@ def main() -> int:
 
         def timed(job_name: str, key: str) -> float:
             started = time.perf_counter()
-            assert defs.resolve_job_def(job_name).execute_in_process(instance=instance, partition_key=key, run_config=quiet).success
+            assert (
+                defs.resolve_job_def(job_name)
+                .execute_in_process(instance=instance, partition_key=key, run_config=quiet)
+                .success
+            )
             return time.perf_counter() - started
 
         keys = [partition_key(h, d) for h, d in partitions]
@@ -61,7 +65,9 @@ def main() -> int:
     videos = sum(1 for line in (settings.source_folder / "videos.jsonl").read_text().splitlines() if line.strip())
     base = statistics.median(collect)
     warm = statistics.median(enrich[1:]) if len(enrich) > 1 else enrich[0]
-    print(f"partitions: {len(keys)} of the sample corpus (~{videos / 9:.1f} videos each, 6-8 s clips), cores: {os.cpu_count()}")
+    print(
+        f"partitions: {len(keys)} of the sample corpus (~{videos / 9:.1f} videos each, 6-8 s clips), cores: {os.cpu_count()}"
+    )
     print(f"collect only (baseline): median {base:.1f} s per partition")
     print(f"collect + enrich, first (models load): {enrich[0]:.1f} s  = x{enrich[0] / base:.1f} the baseline")
     print(f"collect + enrich, warm: median {warm:.1f} s  = x{warm / base:.1f} the baseline")

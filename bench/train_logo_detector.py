@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from listening_pipeline.enrich import logos  # noqa: E402
+from listening_pipeline.enrich import logos
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,23 +45,36 @@ def main(argv: list[str] | None = None) -> int:
     print(f"catalog {catalog.path}: {len(catalog.brands)} brands; cpu threads {os.cpu_count()}; load {_load()}")
 
     started = time.perf_counter()
-    data_yaml = logos.build_training_set(catalog.brands, out / "dataset", images=args.images, size=args.imgsz, seed=args.seed)
-    print(f"training set: {args.images} images at {args.imgsz} px in {time.perf_counter() - started:.1f} s -> {data_yaml}")
+    data_yaml = logos.build_training_set(
+        catalog.brands, out / "dataset", images=args.images, size=args.imgsz, seed=args.seed
+    )
+    print(
+        f"training set: {args.images} images at {args.imgsz} px in {time.perf_counter() - started:.1f} s -> {data_yaml}"
+    )
 
     trained = logos.train_detector(
-        data_yaml, out / "train", epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, seed=args.seed,
+        data_yaml,
+        out / "train",
+        epochs=args.epochs,
+        imgsz=args.imgsz,
+        batch=args.batch,
+        seed=args.seed,
         config_dir=out / "yolo-config",
     )
     print(f"trained {args.epochs} epochs in {trained.seconds:.0f} s -> {trained.weights}")
     print(f"validation split: precision {trained.precision:.3f} recall {trained.recall:.3f} mAP50 {trained.map50:.3f}")
     _print_curve(trained.weights.parent / "run" / "results.csv")
 
-    detector = logos.LogoDetector(trained.weights, imgsz=args.imgsz, conf=min(THRESHOLDS), config_dir=out / "yolo-config")
+    detector = logos.LogoDetector(
+        trained.weights, imgsz=args.imgsz, conf=min(THRESHOLDS), config_dir=out / "yolo-config"
+    )
     heldout = logos.synthetic_frames(catalog.brands, args.heldout, size=args.imgsz, seed=args.seed + 1000)
     started = time.perf_counter()
     answers = detector.detect([image for image, _ in heldout])
     per_frame_ms = (time.perf_counter() - started) / max(1, len(heldout)) * 1000
-    print(f"held-out synthetic frames ({len(heldout)}, {per_frame_ms:.0f} ms/frame), IoU 0.5: {_sweep(answers, heldout)}")
+    print(
+        f"held-out synthetic frames ({len(heldout)}, {per_frame_ms:.0f} ms/frame), IoU 0.5: {_sweep(answers, heldout)}"
+    )
     if args.corpus:
         frames = _corpus_frames(Path(args.corpus))
         with_logo = sum(1 for _, truth in frames if truth)
@@ -116,7 +129,7 @@ def _print_curve(results_csv: Path) -> None:
     print("mAP50 by epoch: " + " ".join(points))
 
 
-def _corpus_frames(folder: Path, step_s: float = 0.5) -> list[tuple["np.ndarray", list[tuple[str, logos.Box]]]]:
+def _corpus_frames(folder: Path, step_s: float = 0.5) -> list[tuple[np.ndarray, list[tuple[str, logos.Box]]]]:
     """Frames every ``step_s`` of each sample video, with the logos ground_truth.json says are on screen."""
     import av
 
@@ -134,8 +147,17 @@ def _corpus_frames(folder: Path, step_s: float = 0.5) -> list[tuple["np.ndarray"
                     continue
                 next_t += step_s
                 shown = [
-                    (logo["brand"], (logo["box"][0] / width, logo["box"][1] / height, logo["box"][2] / width, logo["box"][3] / height))
-                    for logo in video["logos"] if logo["start_s"] <= t < logo["end_s"]
+                    (
+                        logo["brand"],
+                        (
+                            logo["box"][0] / width,
+                            logo["box"][1] / height,
+                            logo["box"][2] / width,
+                            logo["box"][3] / height,
+                        ),
+                    )
+                    for logo in video["logos"]
+                    if logo["start_s"] <= t < logo["end_s"]
                 ]
                 frames.append((frame.to_ndarray(format="rgb24"), shown))
     return frames

@@ -23,8 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import polars as pl
@@ -38,8 +39,20 @@ from listening_pipeline.warehouse import Warehouse
 ALERTS_RELATION = "marts.brand_alerts"
 # The mart's column contract (dbt/models/marts/brand_alerts.sql).
 ALERT_COLUMNS = (
-    "alert_id", "day", "brand", "competitor_group", "reasons", "mentions", "baseline_mentions", "mentions_z",
-    "negative_mentions", "negative_share", "baseline_negative_share", "negative_share_z", "baseline_days", "top_videos",
+    "alert_id",
+    "day",
+    "brand",
+    "competitor_group",
+    "reasons",
+    "mentions",
+    "baseline_mentions",
+    "mentions_z",
+    "negative_mentions",
+    "negative_share",
+    "baseline_negative_share",
+    "negative_share_z",
+    "baseline_days",
+    "top_videos",
 )
 VIDEO_URL = "https://www.tiktok.com/@/video/{video_id}"
 # Answers that say the webhook itself is gone or forbidden: the rest of the batch would be refused too.
@@ -67,7 +80,7 @@ class Alert:
     top_videos: tuple[str, ...]
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "Alert":
+    def from_row(cls, row: Mapping[str, Any]) -> Alert:
         return cls(
             alert_id=str(row["alert_id"]),
             day=row["day"],
@@ -146,8 +159,7 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
     """Slack incoming-webhook JSON: a plain ``text`` (notifications, non-Slack receivers) and ``blocks``."""
     reasons = [_REASON_WORDS.get(r, r) for r in alert.reasons] or ["unusual activity"]
     mentions_line = (
-        f"{alert.mentions:,} mentions vs a baseline of {_num(alert.baseline_mentions)}/day"
-        f" ({_z(alert.mentions_z)})"
+        f"{alert.mentions:,} mentions vs a baseline of {_num(alert.baseline_mentions)}/day ({_z(alert.mentions_z)})"
     )
     negative_line = (
         f"{_pct(alert.negative_share)} negative ({alert.negative_mentions:,} mentions) vs a baseline of"
@@ -161,7 +173,10 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
         {"type": "mrkdwn", "text": f"*Day*\n{day}"},
         {"type": "mrkdwn", "text": f"*Why*\n{_esc(', '.join(reasons))}"},
         {"type": "mrkdwn", "text": f"*Competitor group*\n{_esc(alert.competitor_group or '-')}"},
-        {"type": "mrkdwn", "text": f"*Mentions*\n{alert.mentions:,} (baseline {_num(alert.baseline_mentions)}, {_z(alert.mentions_z)})"},
+        {
+            "type": "mrkdwn",
+            "text": f"*Mentions*\n{alert.mentions:,} (baseline {_num(alert.baseline_mentions)}, {_z(alert.mentions_z)})",
+        },
         {
             "type": "mrkdwn",
             "text": f"*Negative share*\n{_pct(alert.negative_share)} (baseline {_pct(alert.baseline_negative_share)}, {_z(alert.negative_share_z)})",
@@ -175,7 +190,10 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
         links = "\n".join(f"<{VIDEO_URL.format(video_id=v)}|video {_esc(v)}>" for v in alert.top_videos)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Top videos*\n{links}"}})
     blocks.append(
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{baseline} · alert {alert.alert_id} · listening_pipeline"}]}
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": f"{baseline} · alert {alert.alert_id} · listening_pipeline"}],
+        }
     )
     return {"text": text, "blocks": blocks}
 
@@ -235,10 +253,17 @@ def post_json(
                     return PostOutcome(ok=False, attempts=attempt, status=status, error=error, refused=True)
                 wait = retry_after_s(response.headers.get("Retry-After"))
             if attempt >= max_attempts:
-                return PostOutcome(ok=False, attempts=attempt, status=status, error=f"{error} (gave up after {attempt} attempts)")
+                return PostOutcome(
+                    ok=False, attempts=attempt, status=status, error=f"{error} (gave up after {attempt} attempts)"
+                )
             delay = backoff_s * 2 ** (attempt - 1) if wait is None else wait
             if delay > max_backoff_s or (deadline is not None and time.monotonic() + delay > deadline):
-                return PostOutcome(ok=False, attempts=attempt, status=status, error=f"{error} (next attempt in {delay:.0f} s: left for a later tick)")
+                return PostOutcome(
+                    ok=False,
+                    attempts=attempt,
+                    status=status,
+                    error=f"{error} (next attempt in {delay:.0f} s: left for a later tick)",
+                )
             sleep(delay)
     finally:
         if session is None:
@@ -275,7 +300,7 @@ def deliver_pending(
     report = DeliveryReport(webhook_host=host)
     alerts = pending_alerts(store)
     if max_age_days > 0:
-        oldest = (today or dt.datetime.now(dt.timezone.utc).date()) - dt.timedelta(days=max_age_days)
+        oldest = (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=max_age_days)
         report.too_old = sum(1 for a in alerts if a.day < oldest)
         alerts = [a for a in alerts if a.day >= oldest]
     report.pending = len(alerts)
@@ -318,7 +343,7 @@ def deliver_pending(
 
 def record(store: Warehouse, alert: Alert, outcome: PostOutcome, host: str, *, at: dt.datetime | None = None) -> None:
     """Upsert the alert's ledger row: 'delivered' when the webhook accepted it, 'failed' when it refused."""
-    at = at or dt.datetime.now(dt.timezone.utc)
+    at = at or dt.datetime.now(dt.UTC)
     store.upsert_rows(
         ALERT_DELIVERIES,
         pl.DataFrame(

@@ -40,7 +40,9 @@ class Analysis:
             "transcript": rows(self.transcript),
             "captions": rows(self.captions),
             "logos": rows(self.logos),
-            "sentiment": rows(self.text_units.join(self.sentiment, on=["hashtag", "day", "unit_id", "video_id"], how="left")),
+            "sentiment": rows(
+                self.text_units.join(self.sentiment, on=["hashtag", "day", "unit_id", "video_id"], how="left")
+            ),
             "brand_mentions": rows(self.mentions),
             "notes": self.notes,
         }
@@ -59,8 +61,8 @@ def analyze_video(
     """Decode ``path`` once and run every enrichment step on it with the given loaded models."""
     from listening_pipeline.enrich.asr import transcript_rows
     from listening_pipeline.enrich.logos import hit_rows
-    from listening_pipeline.enrich.ocr import caption_rows
     from listening_pipeline.enrich.mentions import BrandMatcher, mention_rows
+    from listening_pipeline.enrich.ocr import caption_rows
     from listening_pipeline.enrich.text_units import build_text_units, sentiment_rows
 
     path = Path(path)
@@ -82,18 +84,40 @@ def analyze_video(
         found = detector.detect([f.image for f in decoded.frames])
         logos = hit_rows(decoded.frames, found, detector.model_name, **key)
     video = {
-        **key, "source": "file", "creator": None, "created_at": dt.datetime.now(dt.timezone.utc), "description": description,
-        "hashtags": [], "region": None, "view_count": None, "like_count": None, "comment_count": None,
-        "share_count": None, "duration_s": decoded.duration_s, "voice_to_text": None, "media_uri": str(path),
+        **key,
+        "source": "file",
+        "creator": None,
+        "created_at": dt.datetime.now(dt.UTC),
+        "description": description,
+        "hashtags": [],
+        "region": None,
+        "view_count": None,
+        "like_count": None,
+        "comment_count": None,
+        "share_count": None,
+        "duration_s": decoded.duration_s,
+        "voice_to_text": None,
+        "media_uri": str(path),
         "media_error": None,
     }
     videos = VIDEOS.frame([video])
-    transcript_frame, caption_frame, logo_frame = TRANSCRIPTS.frame(transcripts), OCR_TEXT.frame(captions), LOGO_HITS.frame(logos)
+    transcript_frame, caption_frame, logo_frame = (
+        TRANSCRIPTS.frame(transcripts),
+        OCR_TEXT.frame(captions),
+        LOGO_HITS.frame(logos),
+    )
     units = build_text_units(videos, transcripts=transcript_frame, ocr_text=caption_frame)
     scores = sentiment_rows(units, scorer)
-    mentions = mention_rows(units, scores, logo_frame, BrandMatcher(catalog.brands), ANALYZE_HASHTAG, day, ocr_text=caption_frame)
+    mentions = mention_rows(
+        units, scores, logo_frame, BrandMatcher(catalog.brands), ANALYZE_HASHTAG, day, ocr_text=caption_frame
+    )
     summary = {
-        "file": str(path), "duration_s": round(decoded.duration_s, 2), "width": decoded.width, "height": decoded.height,
-        "has_audio": decoded.has_audio, "frames_sampled": decoded.frames_sampled, "frames_kept": len(decoded.frames),
+        "file": str(path),
+        "duration_s": round(decoded.duration_s, 2),
+        "width": decoded.width,
+        "height": decoded.height,
+        "has_audio": decoded.has_audio,
+        "frames_sampled": decoded.frames_sampled,
+        "frames_kept": len(decoded.frames),
     }
     return Analysis(summary, transcript_frame, caption_frame, logo_frame, units, scores, mentions, notes)

@@ -24,10 +24,10 @@ from dagster import (
     sensor,
 )
 
+from listening_pipeline.alerts import Delivery, webhook_host
 from listening_pipeline.catalog import CatalogError
 from listening_pipeline.execution import collect_run_tags, model_run_tags
 from listening_pipeline.partitions import hashtag_partitions, partition_key
-from listening_pipeline.alerts import Delivery, webhook_host
 from listening_pipeline.resources.alerts import AlertWebhookResource
 from listening_pipeline.resources.sources import CatalogResource
 from listening_pipeline.resources.warehouse import WarehouseResource
@@ -71,7 +71,7 @@ models_job = define_asset_job(
 
 def days_to_collect(scheduled_for: dt.datetime) -> list[dt.date]:
     """The last complete UTC day before ``scheduled_for`` and the RECOLLECT_DAYS days before it."""
-    last_complete = scheduled_for.astimezone(dt.timezone.utc).date() - dt.timedelta(days=1)
+    last_complete = scheduled_for.astimezone(dt.UTC).date() - dt.timedelta(days=1)
     return [last_complete - dt.timedelta(days=n) for n in range(RECOLLECT_DAYS + 1)]
 
 
@@ -133,7 +133,9 @@ def catalog_sensor(context: SensorEvaluationContext, catalog: CatalogResource):
         "raw.alert_deliveries is the ledger."
     ),
 )
-def brand_alert_sensor(context: SensorEvaluationContext, alert_webhook: AlertWebhookResource, warehouse: WarehouseResource):
+def brand_alert_sensor(
+    context: SensorEvaluationContext, alert_webhook: AlertWebhookResource, warehouse: WarehouseResource
+):
     if not alert_webhook.configured:
         return SkipReason(
             f"no alert webhook configured: set {ALERT_WEBHOOK_ENV} to a Slack-compatible incoming-webhook URL "
@@ -149,10 +151,16 @@ def brand_alert_sensor(context: SensorEvaluationContext, alert_webhook: AlertWeb
         elif outcome.refused:
             context.log.warning(f"{what} refused by {host}, tried again next tick: {outcome.error}")
         else:
-            context.log.warning(f"{what} not delivered to {host} after {outcome.attempts} attempt(s), pending: {outcome.error}")
+            context.log.warning(
+                f"{what} not delivered to {host} after {outcome.attempts} attempt(s), pending: {outcome.error}"
+            )
 
     report = alert_webhook.deliver(warehouse.get(), on_delivery=log)
-    old = f"; {report.too_old} undelivered alert(s) older than {alert_webhook.max_age_days} days not sent" if report.too_old else ""
+    old = (
+        f"; {report.too_old} undelivered alert(s) older than {alert_webhook.max_age_days} days not sent"
+        if report.too_old
+        else ""
+    )
     if not report.delivered and not report.failed:
         return SkipReason(f"no new brand alerts{old}")
     if report.stopped:

@@ -102,7 +102,9 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
 
 def _languages(values: object, where: str, errors: list[str]) -> tuple[str, ...]:
-    if not isinstance(values, list) or not all(isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}", v.strip().lower()) for v in values):
+    if not isinstance(values, list) or not all(
+        isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}", v.strip().lower()) for v in values
+    ):
         errors.append(f"{where}: must be a list of ISO 639-1 codes such as [en, es]")
         return ()
     return tuple(dict.fromkeys(v.strip().lower() for v in values))

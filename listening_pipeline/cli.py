@@ -7,8 +7,8 @@ import contextlib
 import datetime as dt
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from listening_pipeline.hashtags import InvalidHashtag, normalize_hashtag
 from listening_pipeline.settings import Settings
@@ -100,9 +100,17 @@ def run_partitions(
     missing = sorted({h for h, _ in partitions} - known)
     if missing:
         instance.add_dynamic_partitions(hashtag_partitions.name, missing)
-    ok = defs.resolve_job_def("catalog_job").execute_in_process(instance=instance, run_config=quiet, raise_on_error=False).success
+    ok = (
+        defs.resolve_job_def("catalog_job")
+        .execute_in_process(instance=instance, run_config=quiet, raise_on_error=False)
+        .success
+    )
     if not collect_only:
-        ok &= defs.resolve_job_def("models_job").execute_in_process(instance=instance, run_config=quiet, raise_on_error=False).success
+        ok &= (
+            defs.resolve_job_def("models_job")
+            .execute_in_process(instance=instance, run_config=quiet, raise_on_error=False)
+            .success
+        )
     job = defs.resolve_job_def("collect_job" if collect_only else "hashtag_day_job")
     for hashtag, day in partitions:
         result = job.execute_in_process(
@@ -125,8 +133,13 @@ def run_dbt_days(instance, first: dt.date, last: dt.date, **kwargs):
     from listening_pipeline.definitions import defs
 
     # Dagster's partition-range run tags (dagster._core.storage.tags, not exported publicly).
-    tags = {"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()}
-    return defs.resolve_job_def("dbt_day_job").execute_in_process(instance=instance, tags=tags, raise_on_error=False, **kwargs)
+    tags = {
+        "dagster/asset_partition_range_start": first.isoformat(),
+        "dagster/asset_partition_range_end": last.isoformat(),
+    }
+    return defs.resolve_job_def("dbt_day_job").execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False, **kwargs
+    )
 
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
@@ -177,9 +190,14 @@ def print_metrics(settings: Settings) -> None:
         + ", ".join(
             f"cast(sum({column}) as bigint) as {alias}"
             for column, alias in [
-                ("mentioning_videos", "videos"), ("mentions", "mentions"), ("speech_mentions", "speech"),
-                ("caption_mentions", "caption"), ("logo_mentions", "logo"), ("description_mentions", "descr"),
-                ("comment_mentions", "comment"), ("reach", "reach"),
+                ("mentioning_videos", "videos"),
+                ("mentions", "mentions"),
+                ("speech_mentions", "speech"),
+                ("caption_mentions", "caption"),
+                ("logo_mentions", "logo"),
+                ("description_mentions", "descr"),
+                ("comment_mentions", "comment"),
+                ("reach", "reach"),
             ]
         )
         + ", round(sum(positive_mentions - negative_mentions) * 1.0"
@@ -254,8 +272,13 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
             detector = None
         try:
             result = analyze_video(
-                video, catalog, speech=loaded.speech(), reader=loaded.text_reader(), scorer=loaded.sentiment(),
-                detector=detector, description=args.description,
+                video,
+                catalog,
+                speech=loaded.speech(),
+                reader=loaded.text_reader(),
+                scorer=loaded.sentiment(),
+                detector=detector,
+                description=args.description,
             )
         except MediaError as exc:
             return _fail(f"{video}: {exc.reason}")
@@ -297,8 +320,10 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     ]:
         try:
             found = resolve()
-            print(f"{name:14} {found.name if found else 'lexicon fallback (no transformers model cached)'}"
-                  + (f"  [{found.origin}] {found.path}" if found else ""))
+            print(
+                f"{name:14} {found.name if found else 'lexicon fallback (no transformers model cached)'}"
+                + (f"  [{found.origin}] {found.path}" if found else "")
+            )
         except models.ModelNotFound as exc:
             print(f"{name:14} not found: {exc}")
     print(f"device         {models.best_device()}")
@@ -361,7 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--logo-weights", help="YOLO weights file")
     analyze.set_defaults(func=cmd_analyze)
 
-    model_cmd = sub.add_parser("models", help="show which model weights are used; pull downloads them (the only download)")
+    model_cmd = sub.add_parser(
+        "models", help="show which model weights are used; pull downloads them (the only download)"
+    )
     model_sub = model_cmd.add_subparsers(dest="action", required=True)
     model_sub.add_parser("list")
     pull = model_sub.add_parser("pull", help="download production models into the Hugging Face cache")

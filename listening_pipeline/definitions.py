@@ -11,14 +11,14 @@ from dagster_dbt import DbtCliResource
 
 from listening_pipeline.assets import collect, dbt, enrich
 from listening_pipeline.automation import (
-    catalog_job,
-    models_job,
     brand_alert_sensor,
+    catalog_job,
     catalog_sensor,
     collect_job,
     daily_collection,
     dbt_day_job,
     hashtag_day_job,
+    models_job,
 )
 from listening_pipeline.execution import executor_def
 from listening_pipeline.resources.alerts import AlertWebhookResource

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from difflib import SequenceMatcher
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import polars as pl
 
@@ -77,7 +78,9 @@ def logo_precision_recall(
     truth_videos: Sequence[Mapping[str, Any]], logo_hits: pl.DataFrame, tolerance_s: float = 1.0
 ) -> tuple[float, float]:
     """Recall: logo appearances with a hit of that brand during them. Precision: hits that fall in one."""
-    appearances = [(v["id"], logo["brand"], logo["start_s"], logo["end_s"]) for v in truth_videos for logo in v.get("logos", [])]
+    appearances = [
+        (v["id"], logo["brand"], logo["start_s"], logo["end_s"]) for v in truth_videos for logo in v.get("logos", [])
+    ]
     found = 0
     for video_id, brand, start, end in appearances:
         hits = logo_hits.filter(
@@ -118,7 +121,9 @@ MENTION_ORIGINS = ("speech", "caption", "logo", "description", "hashtag", "comme
 PartitionBrand = tuple[str, str, str]  # hashtag, ISO day, brand
 
 
-def expected_origin_counts(mention_counts: Iterable[Mapping[str, Any]], partitions: set[tuple[str, str]]) -> dict[PartitionBrand, dict[str, int]]:
+def expected_origin_counts(
+    mention_counts: Iterable[Mapping[str, Any]], partitions: set[tuple[str, str]]
+) -> dict[PartitionBrand, dict[str, int]]:
     """Ground truth ``mention_counts`` of the given (hashtag, ISO day) partitions, per brand and origin."""
     expected: dict[PartitionBrand, dict[str, int]] = {}
     for row in mention_counts:
@@ -128,7 +133,9 @@ def expected_origin_counts(mention_counts: Iterable[Mapping[str, Any]], partitio
     return expected
 
 
-def measured_origin_counts(brand_daily_metrics: pl.DataFrame, partitions: set[tuple[str, str]]) -> dict[PartitionBrand, dict[str, int]]:
+def measured_origin_counts(
+    brand_daily_metrics: pl.DataFrame, partitions: set[tuple[str, str]]
+) -> dict[PartitionBrand, dict[str, int]]:
     """The same shape from ``marts.brand_daily_metrics`` rows (its ``<origin>_mentions`` columns)."""
     return {
         (r["hashtag"], r["day"].isoformat(), r["brand"]): {o: r[f"{o}_mentions"] for o in MENTION_ORIGINS}

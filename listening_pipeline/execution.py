@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from dagster import ExecutorDefinition, multi_or_in_process_executor
 
 EXECUTORS = ("multiprocess", "k8s", "celery")
@@ -101,6 +100,8 @@ def _executor(name: str) -> ExecutorDefinition:
         try:
             from dagster_celery import celery_executor
         except ImportError as exc:  # pragma: no cover
-            raise ImportError("LISTENING_PIPELINE_EXECUTOR=celery needs dagster-celery (pip install dagster-celery)") from exc
+            raise ImportError(
+                "LISTENING_PIPELINE_EXECUTOR=celery needs dagster-celery (pip install dagster-celery)"
+            ) from exc
         return celery_executor
     raise ValueError(f"LISTENING_PIPELINE_EXECUTOR must be one of {', '.join(EXECUTORS)}, not {name!r}")

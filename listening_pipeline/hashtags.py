@@ -34,9 +34,7 @@ def normalize_hashtag(raw: str) -> str:
     bad = sorted({ch for ch in text if not _allowed(ch)})
     if bad:
         listed = " ".join(ascii(ch) for ch in bad[:10])
-        raise InvalidHashtag(
-            f"hashtag {shown} contains characters other than letters, digits and '_': {listed}"
-        )
+        raise InvalidHashtag(f"hashtag {shown} contains characters other than letters, digits and '_': {listed}")
     return text
 
 

@@ -117,7 +117,9 @@ def brand_chart_png(trend: pl.DataFrame, alerts: pl.DataFrame | None = None) -> 
             points = [(a["day"], lookup.get((a["day"], a["brand"]))) for a in alerts.iter_rows(named=True)]
             points = [(d, m) for d, m in points if m is not None]
             if points:
-                top.scatter(*zip(*points), s=260, facecolors="none", edgecolors="red", linewidths=2, label="alert", zorder=5)
+                top.scatter(
+                    *zip(*points), s=260, facecolors="none", edgecolors="red", linewidths=2, label="alert", zorder=5
+                )
         top.set_ylabel("mentions")
         top.set_title("Brand mentions and net sentiment per day")
         top.legend(fontsize=8, ncol=3, loc="upper left")

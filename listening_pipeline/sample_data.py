@@ -106,12 +106,13 @@ import tempfile
 import unicodedata
 import wave
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from random import Random
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import av
 import numpy as np
@@ -254,8 +255,14 @@ def draw_logo(name: str, size: int = LOGO_SIZE) -> Image.Image:
         font = _font(font_size)
     center_y = big * (0.74 if style.shape == "mountain" else 0.5)
     draw.multiline_text(
-        (big / 2, center_y), text, font=font, fill=style.ink + (255,), anchor="mm", align="center",
-        stroke_width=max(2, font_size // 14), stroke_fill=style.fill + (255,),
+        (big / 2, center_y),
+        text,
+        font=font,
+        fill=style.ink + (255,),
+        anchor="mm",
+        align="center",
+        stroke_width=max(2, font_size // 14),
+        stroke_fill=style.fill + (255,),
     )
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
@@ -458,8 +465,16 @@ CO_HASHTAGS: dict[str, tuple[str, ...]] = {
 RISING_HASHTAGS: dict[str, str] = {"summerdrinks": "heatwave", "hikinglife": "firstsnow", "coffeetime": "pumpkinspice"}
 EVERYWHERE_HASHTAG = "fyp"
 USERNAMES = (
-    "sunny.sips", "trail_tales", "bean.there", "maria_cocina", "wanderwill",
-    "lena.draussen", "ice_cold_ivy", "morningbrewmax", "gipfel_gluck", "coastal.carla",
+    "sunny.sips",
+    "trail_tales",
+    "bean.there",
+    "maria_cocina",
+    "wanderwill",
+    "lena.draussen",
+    "ice_cold_ivy",
+    "morningbrewmax",
+    "gipfel_gluck",
+    "coastal.carla",
 )
 REGIONS = {"en": ("US", "GB", "CA", "AU"), "es": ("ES", "MX", "AR"), "de": ("DE", "AT", "CH")}
 
@@ -555,9 +570,7 @@ class CorpusPlan:
     planted_alerts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def plan_corpus(
-    catalog: Catalog, *, seed: int, start_day: dt.date, days: int, history_days: int = 0
-) -> CorpusPlan:
+def plan_corpus(catalog: Catalog, *, seed: int, start_day: dt.date, days: int, history_days: int = 0) -> CorpusPlan:
     """Decide every video, text, caption, logo and comment from ``seed`` (no media are made).
 
     Hashtag i of the catalog covers competitor group i (cycling); each hashtag-day gets one
@@ -628,20 +641,39 @@ def _plan_history(
             plan.videos.append(_plan_video(rng, counter, catalog, slot, "metadata_only", "en", sentiment, False))
         if day == wave_day:
             for _ in range(WAVE_VIDEOS):
-                video = _plan_video(rng, counter, catalog, slot, "metadata_only", "en", "negative", False, brand=wave_brand)
+                video = _plan_video(
+                    rng, counter, catalog, slot, "metadata_only", "en", "negative", False, brand=wave_brand
+                )
                 video.comments = _plan_comments(
-                    rng, counter, catalog, video.video_id, "en", wave_brand, None, video.create_time,
-                    count=(6, 8), key="comment.negative.wave", sentiment="negative",
+                    rng,
+                    counter,
+                    catalog,
+                    video.video_id,
+                    "en",
+                    wave_brand,
+                    None,
+                    video.create_time,
+                    count=(6, 8),
+                    key="comment.negative.wave",
+                    sentiment="negative",
                 )
                 video.comment_count = len(video.comments) + rng.randint(20, 200)
                 plan.videos.append(video)
                 wave_ids.append(str(video.video_id))
     plan.history = {
-        "hashtag": hashtag, "start_day": first.isoformat(), "days": history_days, "kind": "metadata_only",
+        "hashtag": hashtag,
+        "start_day": first.isoformat(),
+        "days": history_days,
+        "kind": "metadata_only",
     }
-    plan.planted_alerts.append({
-        "brand": wave_brand, "day": wave_day.isoformat(), "reasons": ["mentions", "negative_share"], "videos": wave_ids,
-    })
+    plan.planted_alerts.append(
+        {
+            "brand": wave_brand,
+            "day": wave_day.isoformat(),
+            "reasons": ["mentions", "negative_share"],
+            "videos": wave_ids,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -670,19 +702,34 @@ def _with_broken_lines(plan: CorpusPlan) -> CorpusPlan:
     plan.bad_comment_line_after = min(8, sum(len(v.comments) for v in plan.videos))
     for video in plan.videos:
         if video.kind in ("music_only", "corrupt_media"):
-            plan.edge_cases.append({
-                "kind": video.kind, "video_id": str(video.video_id), "hashtag": video.hashtag,
-                "day": video.day.isoformat(),
-            })
+            plan.edge_cases.append(
+                {
+                    "kind": video.kind,
+                    "video_id": str(video.video_id),
+                    "hashtag": video.hashtag,
+                    "day": video.day.isoformat(),
+                }
+            )
     all_days = [(plan.start_day + dt.timedelta(days=i)).isoformat() for i in range(plan.days)]
-    plan.edge_cases.append({
-        "kind": "malformed_video_line", "file": "videos.jsonl", "line": plan.bad_video_line_after + 1,
-        "hashtag": first_tag, "days": all_days,
-    })
-    plan.edge_cases.append({
-        "kind": "malformed_comment_line", "file": "comments.jsonl", "line": plan.bad_comment_line_after + 1,
-        "video_id": str(target.video_id), "hashtag": target.hashtag, "day": target.day.isoformat(),
-    })
+    plan.edge_cases.append(
+        {
+            "kind": "malformed_video_line",
+            "file": "videos.jsonl",
+            "line": plan.bad_video_line_after + 1,
+            "hashtag": first_tag,
+            "days": all_days,
+        }
+    )
+    plan.edge_cases.append(
+        {
+            "kind": "malformed_comment_line",
+            "file": "comments.jsonl",
+            "line": plan.bad_comment_line_after + 1,
+            "video_id": str(target.video_id),
+            "hashtag": target.hashtag,
+            "day": target.day.isoformat(),
+        }
+    )
     return plan
 
 
@@ -711,8 +758,15 @@ def _competitor_groups(catalog: Catalog) -> list[tuple[str, ...]]:
 
 
 def _plan_video(
-    rng: Random, counter: _Counter, catalog: Catalog, slot: _Slot, kind: str, language: str, sentiment: str,
-    brandless: bool, brand: str | None = None,
+    rng: Random,
+    counter: _Counter,
+    catalog: Catalog,
+    slot: _Slot,
+    kind: str,
+    language: str,
+    sentiment: str,
+    brandless: bool,
+    brand: str | None = None,
 ) -> VideoPlan:
     number = counter.next_video()
     video_id = VIDEO_ID_BASE + number
@@ -721,7 +775,7 @@ def _plan_video(
     rivals = [b for b in slot.group if b != brand] or [b.name for b in catalog.brands if b.name != brand]
     competitor = rng.choice(rivals) if brand and rivals else None
     duration = rng.choice((6, 7, 8))
-    day_start = int(dt.datetime.combine(slot.day, dt.time(), tzinfo=dt.timezone.utc).timestamp())
+    day_start = int(dt.datetime.combine(slot.day, dt.time(), tzinfo=dt.UTC).timestamp())
     create_time = day_start + rng.randint(600, 86_400 - 600)
     views = int(rng.lognormvariate(9.0, 1.2)) + 50
 
@@ -739,16 +793,34 @@ def _plan_video(
         description_text = _phrase(rng, language, key, brand=brand or "")
     tags = _plan_hashtags(rng, slot, brand)
     description = description_text + " " + " ".join(f"#{t}" for t in tags)
-    comments = _plan_comments(rng, counter, catalog, video_id, language, brand, competitor, create_time, count=comment_range)
+    comments = _plan_comments(
+        rng, counter, catalog, video_id, language, brand, competitor, create_time, count=comment_range
+    )
     return VideoPlan(
-        number=number, video_id=video_id, hashtag=slot.hashtag, day=slot.day, kind=kind,
-        language=language, sentiment=sentiment, brand=brand, competitor=competitor,
-        username=rng.choice(USERNAMES), region=rng.choice(REGIONS[language]),
-        create_time=create_time, duration_s=duration, speech_text=speech_text,
-        speech_start_s=speech_start, captions=captions, logos=logos, description=description,
-        hashtag_names=tags, comments=comments,
-        view_count=views, like_count=int(views * rng.uniform(0.02, 0.15)),
-        comment_count=len(comments) + rng.randint(0, 40), share_count=int(views * rng.uniform(0.001, 0.02)),
+        number=number,
+        video_id=video_id,
+        hashtag=slot.hashtag,
+        day=slot.day,
+        kind=kind,
+        language=language,
+        sentiment=sentiment,
+        brand=brand,
+        competitor=competitor,
+        username=rng.choice(USERNAMES),
+        region=rng.choice(REGIONS[language]),
+        create_time=create_time,
+        duration_s=duration,
+        speech_text=speech_text,
+        speech_start_s=speech_start,
+        captions=captions,
+        logos=logos,
+        description=description,
+        hashtag_names=tags,
+        comments=comments,
+        view_count=views,
+        like_count=int(views * rng.uniform(0.02, 0.15)),
+        comment_count=len(comments) + rng.randint(0, 40),
+        share_count=int(views * rng.uniform(0.001, 0.02)),
         background=(_colour(rng, 150, 255), _colour(rng, 10, 110)),
     )
 
@@ -861,9 +933,18 @@ def _plan_hashtags(rng: Random, slot: _Slot, brand: str | None) -> list[str]:
 
 
 def _plan_comments(
-    rng: Random, counter: _Counter, catalog: Catalog, video_id: int, language: str,
-    brand: str | None, competitor: str | None, video_time: int,
-    *, count: tuple[int, int] = (2, 4), key: str | None = None, sentiment: str | None = None,
+    rng: Random,
+    counter: _Counter,
+    catalog: Catalog,
+    video_id: int,
+    language: str,
+    brand: str | None,
+    competitor: str | None,
+    video_time: int,
+    *,
+    count: tuple[int, int] = (2, 4),
+    key: str | None = None,
+    sentiment: str | None = None,
 ) -> list[CommentPlan]:
     """2-4 comments of mixed sentiment about the brand, its competitor or nothing; some are replies.
 
@@ -886,11 +967,17 @@ def _plan_comments(
         parent = video_id
         if drafts and rng.random() < 0.3:
             parent = drafts[0]["comment_id"]
-        drafts.append({
-            "comment_id": COMMENT_ID_BASE + counter.next_comment(), "parent_id": parent,
-            "text": text, "language": comment_language, "sentiment": sentiment,
-            "like_count": rng.randint(0, 300), "create_time": video_time + rng.randint(60, 36_000),
-        })
+        drafts.append(
+            {
+                "comment_id": COMMENT_ID_BASE + counter.next_comment(),
+                "parent_id": parent,
+                "text": text,
+                "language": comment_language,
+                "sentiment": sentiment,
+                "like_count": rng.randint(0, 300),
+                "create_time": video_time + rng.randint(60, 36_000),
+            }
+        )
     replies = {d["comment_id"]: sum(1 for other in drafts if other["parent_id"] == d["comment_id"]) for d in drafts}
     return [CommentPlan(reply_count=replies[d["comment_id"]], **d) for d in drafts]
 
@@ -978,7 +1065,7 @@ def video_codec() -> str:
     for name in ("libx264", "h264", "libopenh264", "mpeg4"):
         try:
             return av.codec.Codec(name, "w").name
-        except Exception:  # noqa: BLE001 - PyAV raises different errors for unknown codecs by version
+        except Exception:
             continue
     raise SampleDataError("this PyAV build has no H.264 or MPEG-4 encoder")
 
@@ -1008,8 +1095,13 @@ def _caption_image(caption: CaptionPlan) -> Image.Image:
     for index, line in enumerate(caption.lines):
         y = 8 + index * line_height + line_height // 2
         draw.text(
-            ((x1 - x0) / 2, y), line, font=font, fill=(255, 255, 255, 255), anchor="mm",
-            stroke_width=2, stroke_fill=(0, 0, 0, 255),
+            ((x1 - x0) / 2, y),
+            line,
+            font=font,
+            fill=(255, 255, 255, 255),
+            anchor="mm",
+            stroke_width=2,
+            stroke_fill=(0, 0, 0, 255),
         )
     return panel
 
@@ -1132,27 +1224,52 @@ def _video_truth(video: VideoPlan, catalog: Catalog) -> dict[str, Any]:
     speech = None
     if has_media and video.speech_text is not None:
         speech = {
-            "text": video.speech_text, "voice": ESPEAK_VOICES.get(video.language, video.language),
-            "start_s": video.speech_start_s, "end_s": video.speech_end_s,
-            "sentiment": video.sentiment, "brands": brands_named_in(video.speech_text, catalog),
+            "text": video.speech_text,
+            "voice": ESPEAK_VOICES.get(video.language, video.language),
+            "start_s": video.speech_start_s,
+            "end_s": video.speech_end_s,
+            "sentiment": video.sentiment,
+            "brands": brands_named_in(video.speech_text, catalog),
         }
-    captions = [
-        {"text": c.text, "start_s": c.start_s, "end_s": c.end_s, "box": list(c.box), "sentiment": c.sentiment,
-         "brands": brands_named_in(c.text, catalog)}
-        for c in video.captions
-    ] if has_media else []
-    logos = [
-        {"brand": logo.brand, "start_s": logo.start_s, "end_s": logo.end_s, "box": list(logo.box)}
-        for logo in video.logos
-    ] if has_media else []
+    captions = (
+        [
+            {
+                "text": c.text,
+                "start_s": c.start_s,
+                "end_s": c.end_s,
+                "box": list(c.box),
+                "sentiment": c.sentiment,
+                "brands": brands_named_in(c.text, catalog),
+            }
+            for c in video.captions
+        ]
+        if has_media
+        else []
+    )
+    logos = (
+        [
+            {"brand": logo.brand, "start_s": logo.start_s, "end_s": logo.end_s, "box": list(logo.box)}
+            for logo in video.logos
+        ]
+        if has_media
+        else []
+    )
     hashtags = [{"tag": t, "brands": brands_in_hashtag(t, catalog)} for t in video.hashtag_names]
     comments = [
-        {"id": str(c.comment_id), "parent_id": str(c.parent_id), "text": c.text, "language": c.language,
-         "sentiment": c.sentiment, "brands": brands_named_in(c.text, catalog)}
+        {
+            "id": str(c.comment_id),
+            "parent_id": str(c.parent_id),
+            "text": c.text,
+            "language": c.language,
+            "sentiment": c.sentiment,
+            "brands": brands_named_in(c.text, catalog),
+        }
         for c in video.comments
     ]
     description = {
-        "text": video.description, "sentiment": video.sentiment, "brands": brands_named_in(video.description, catalog),
+        "text": video.description,
+        "sentiment": video.sentiment,
+        "brands": brands_named_in(video.description, catalog),
     }
     per_origin: dict[str, set[str]] = {origin: set() for origin in ORIGINS}
     per_origin["speech"].update(speech["brands"] if speech else [])
@@ -1162,12 +1279,21 @@ def _video_truth(video: VideoPlan, catalog: Catalog) -> dict[str, Any]:
     per_origin["hashtag"].update(b for h in hashtags for b in h["brands"])
     per_origin["comment"].update(b for c in comments for b in c["brands"])
     return {
-        "id": str(video.video_id), "hashtag": video.hashtag, "day": video.day.isoformat(), "kind": video.kind,
-        "media": video.media, "duration_s": video.duration_s,
+        "id": str(video.video_id),
+        "hashtag": video.hashtag,
+        "day": video.day.isoformat(),
+        "kind": video.kind,
+        "media": video.media,
+        "duration_s": video.duration_s,
         "language": video.language if video.kind == "speech" else None,
-        "brand": video.brand, "competitor": video.competitor,
-        "speech": speech, "captions": captions, "logos": logos, "description": description,
-        "hashtags": hashtags, "comments": comments,
+        "brand": video.brand,
+        "competitor": video.competitor,
+        "speech": speech,
+        "captions": captions,
+        "logos": logos,
+        "description": description,
+        "hashtags": hashtags,
+        "comments": comments,
         "mentions": {origin: sorted(brands) for origin, brands in per_origin.items()},
     }
 
@@ -1213,8 +1339,12 @@ def _ground_truth(plan: CorpusPlan, catalog: Catalog) -> dict[str, Any]:
         "days": plan.days,
         "hashtags": list(plan.hashtags),
         "video": {
-            "width": WIDTH, "height": HEIGHT, "fps": FPS, "audio_sample_rate": AUDIO_RATE,
-            "video_codec": video_codec(), "audio_codec": "aac",
+            "width": WIDTH,
+            "height": HEIGHT,
+            "fps": FPS,
+            "audio_sample_rate": AUDIO_RATE,
+            "video_codec": video_codec(),
+            "audio_codec": "aac",
         },
         "mention_rule": MENTION_RULE,
         "videos": videos,
@@ -1319,8 +1449,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out_dir is not None:
         catalog = load_catalog(args.catalog) if args.catalog else None
         out = generate_sample_corpus(
-            args.out_dir, seed=args.seed, start_day=args.start_day, days=args.days,
-            history_days=args.history_days, catalog=catalog,
+            args.out_dir,
+            seed=args.seed,
+            start_day=args.start_day,
+            days=args.days,
+            history_days=args.history_days,
+            catalog=catalog,
         )
         print(out)
     elif not args.write_logos:

@@ -48,7 +48,7 @@ class Settings:
         return self.data_dir / "models" / "logo_detector"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         env = os.environ
         data_dir = Path(env.get("LISTENING_PIPELINE_DATA_DIR", PROJECT_ROOT / "var")).resolve()
         warehouse = env.get("LISTENING_PIPELINE_WAREHOUSE", "duckdb")
@@ -76,7 +76,8 @@ class Settings:
             pg_database=env.get("LISTENING_PIPELINE_PG_DATABASE", "listening"),
             logo_training_images=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_IMAGES", "240")),
             logo_training_epochs=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS", "20")),
-            logo_weights=env.get("LISTENING_PIPELINE_LOGO_WEIGHTS") or (str(BUNDLED_LOGO_WEIGHTS) if not catalog and BUNDLED_LOGO_WEIGHTS.is_file() else None),
+            logo_weights=env.get("LISTENING_PIPELINE_LOGO_WEIGHTS")
+            or (str(BUNDLED_LOGO_WEIGHTS) if not catalog and BUNDLED_LOGO_WEIGHTS.is_file() else None),
             executor=executor,
             executor_config=env.get("LISTENING_PIPELINE_EXECUTOR_CONFIG") or None,
             alert_webhook_configured=bool(env.get(ALERT_WEBHOOK_ENV, "").strip()),

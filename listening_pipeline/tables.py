@@ -9,8 +9,8 @@ the rows of its partition.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import polars as pl
 
@@ -81,8 +81,14 @@ VIDEOS = Table(
     ),
     key=("hashtag", "day", "video_id"),
     not_null=("hashtag", "day", "video_id", "source", "created_at"),
-    ranges={"view_count": (0, None), "like_count": (0, None), "comment_count": (0, None), "share_count": (0, None), "duration_s": (0, None)},
-    allowed={"source": ("folder", "research_api")}
+    ranges={
+        "view_count": (0, None),
+        "like_count": (0, None),
+        "comment_count": (0, None),
+        "share_count": (0, None),
+        "duration_s": (0, None),
+    },
+    allowed={"source": ("folder", "research_api")},
 )
 
 COMMENTS = Table(
@@ -101,7 +107,7 @@ COMMENTS = Table(
     ),
     key=("hashtag", "day", "comment_id"),
     not_null=("hashtag", "day", "comment_id", "video_id"),
-    ranges={"like_count": (0, None), "reply_count": (0, None)}
+    ranges={"like_count": (0, None), "reply_count": (0, None)},
 )
 
 QUARANTINE = Table(
@@ -152,7 +158,7 @@ MEDIA = Table(
     ),
     key=("hashtag", "day", "video_id"),
     not_null=("hashtag", "day", "video_id", "duration_s", "has_audio", "frames_kept", "decoder"),
-    ranges={"duration_s": (0, None), "width": (1, None), "height": (1, None), "frames_kept": (0, None)}
+    ranges={"duration_s": (0, None), "width": (1, None), "height": (1, None), "frames_kept": (0, None)},
 )
 
 FRAMES = Table(
@@ -170,7 +176,7 @@ FRAMES = Table(
     ),
     key=("hashtag", "day", "video_id", "frame_no"),
     not_null=("hashtag", "day", "video_id", "frame_no", "t_s", "t_until_s", "image_uri"),
-    ranges={"frame_no": (0, None), "t_s": (0, None), "t_until_s": (0, None)}
+    ranges={"frame_no": (0, None), "t_s": (0, None), "t_until_s": (0, None)},
 )
 
 TRANSCRIPTS = Table(
@@ -190,7 +196,7 @@ TRANSCRIPTS = Table(
     ),
     key=("hashtag", "day", "video_id", "segment_no"),
     not_null=("hashtag", "day", "video_id", "segment_no", "start_s", "end_s", "text", "model"),
-    ranges={"start_s": (0, None), "end_s": (0, None)}
+    ranges={"start_s": (0, None), "end_s": (0, None)},
 )
 
 OCR_TEXT = Table(
@@ -213,7 +219,15 @@ OCR_TEXT = Table(
     ),
     key=("hashtag", "day", "video_id", "span_no"),
     not_null=("hashtag", "day", "video_id", "span_no", "text", "confidence", "first_seen_s", "last_seen_s", "model"),
-    ranges={"confidence": (0, 1), "first_seen_s": (0, None), "last_seen_s": (0, None), "box_x0": (0, 1), "box_y0": (0, 1), "box_x1": (0, 1), "box_y1": (0, 1)}
+    ranges={
+        "confidence": (0, 1),
+        "first_seen_s": (0, None),
+        "last_seen_s": (0, None),
+        "box_x0": (0, 1),
+        "box_y0": (0, 1),
+        "box_x1": (0, 1),
+        "box_y1": (0, 1),
+    },
 )
 
 LOGO_HITS = Table(
@@ -235,7 +249,14 @@ LOGO_HITS = Table(
     ),
     key=("hashtag", "day", "video_id", "brand", "t_s"),
     not_null=("hashtag", "day", "video_id", "brand", "confidence", "t_s", "model"),
-    ranges={"confidence": (0, 1), "t_s": (0, None), "box_x0": (0, 1), "box_y0": (0, 1), "box_x1": (0, 1), "box_y1": (0, 1)}
+    ranges={
+        "confidence": (0, 1),
+        "t_s": (0, None),
+        "box_x0": (0, 1),
+        "box_y0": (0, 1),
+        "box_x1": (0, 1),
+        "box_y1": (0, 1),
+    },
 )
 
 TEXT_UNITS = Table(
@@ -256,7 +277,7 @@ TEXT_UNITS = Table(
     key=("hashtag", "day", "unit_id"),
     not_null=("hashtag", "day", "unit_id", "video_id", "origin", "text"),
     ranges={"start_s": (0, None), "end_s": (0, None)},
-    allowed={"origin": ("speech", "caption", "description", "hashtag", "comment")}
+    allowed={"origin": ("speech", "caption", "description", "hashtag", "comment")},
 )
 
 SENTIMENT = Table(
@@ -275,7 +296,7 @@ SENTIMENT = Table(
     key=("hashtag", "day", "unit_id"),
     not_null=("hashtag", "day", "unit_id", "video_id", "label", "score", "polarity", "model"),
     ranges={"score": (0, 1), "polarity": (-1, 1)},
-    allowed={"label": ("positive", "neutral", "negative")}
+    allowed={"label": ("positive", "neutral", "negative")},
 )
 
 BRAND_MENTIONS = Table(
@@ -298,7 +319,10 @@ BRAND_MENTIONS = Table(
     key=("hashtag", "day", "mention_id"),
     not_null=("hashtag", "day", "mention_id", "video_id", "brand", "origin", "confidence"),
     ranges={"confidence": (0, 1), "sentiment_polarity": (-1, 1), "t_s": (0, None)},
-    allowed={"origin": ("speech", "caption", "description", "hashtag", "comment", "logo"), "sentiment_label": ("positive", "neutral", "negative")}
+    allowed={
+        "origin": ("speech", "caption", "description", "hashtag", "comment", "logo"),
+        "sentiment_label": ("positive", "neutral", "negative"),
+    },
 )
 
 ALERT_DELIVERIES = Table(
@@ -315,7 +339,10 @@ ALERT_DELIVERIES = Table(
         "webhook_host": (pl.String(), "Host the alert was posted to; never the full URL, which is a secret."),
         "attempts": (pl.Int64(), "HTTP attempts of the last delivery."),
         "http_status": (pl.Int64(), "HTTP status the webhook answered last."),
-        "error": (pl.String(), "The webhook's answer when it refused the alert (first 500 characters); null when delivered."),
+        "error": (
+            pl.String(),
+            "The webhook's answer when it refused the alert (first 500 characters); null when delivered.",
+        ),
         "delivered_at": (pl.Datetime("us", "UTC"), "When the webhook accepted the alert (UTC); null when refused."),
         "last_attempt_at": (pl.Datetime("us", "UTC"), "When the alert was last posted (UTC)."),
     },
@@ -329,8 +356,19 @@ ALERT_DELIVERIES = Table(
 ALL_TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        VIDEOS, COMMENTS, QUARANTINE, BRANDS, MEDIA, FRAMES, TRANSCRIPTS, OCR_TEXT, LOGO_HITS, TEXT_UNITS, SENTIMENT,
-        BRAND_MENTIONS, ALERT_DELIVERIES,
+        VIDEOS,
+        COMMENTS,
+        QUARANTINE,
+        BRANDS,
+        MEDIA,
+        FRAMES,
+        TRANSCRIPTS,
+        OCR_TEXT,
+        LOGO_HITS,
+        TEXT_UNITS,
+        SENTIMENT,
+        BRAND_MENTIONS,
+        ALERT_DELIVERIES,
     )
 }
 

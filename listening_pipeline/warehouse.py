@@ -11,9 +11,10 @@ import datetime as dt
 import random
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import polars as pl
 
@@ -150,7 +151,9 @@ class DuckDBWarehouse(Warehouse):
                 con.register("incoming_rows", rows.to_arrow())
                 con.execute(f'DELETE FROM {RAW_SCHEMA}."{table.name}" WHERE {where_sql}', params)
                 if rows.height:
-                    con.execute(f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) SELECT {columns} FROM incoming_rows')
+                    con.execute(
+                        f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) SELECT {columns} FROM incoming_rows'
+                    )
                 con.unregister("incoming_rows")
                 con.execute("COMMIT")
             except BaseException:
@@ -174,7 +177,9 @@ class DuckDBWarehouse(Warehouse):
         }
         for name, dtype in table.schema.items():
             if name not in existing:
-                con.execute(f'ALTER TABLE {RAW_SCHEMA}."{table.name}" ADD COLUMN "{name}" {sql_type(dtype, self.dialect)}')
+                con.execute(
+                    f'ALTER TABLE {RAW_SCHEMA}."{table.name}" ADD COLUMN "{name}" {sql_type(dtype, self.dialect)}'
+                )
 
     def query(self, sql: str, params: list[Any] | None = None, *, missing_ok: bool = False) -> pl.DataFrame:
         import duckdb
@@ -263,7 +268,9 @@ class PostgresWarehouse(Warehouse):
         existing = {r[0] for r in cur.fetchall()}
         for name, dtype in table.schema.items():
             if name not in existing:
-                cur.execute(f'ALTER TABLE {RAW_SCHEMA}."{table.name}" ADD COLUMN "{name}" {sql_type(dtype, self.dialect)}')
+                cur.execute(
+                    f'ALTER TABLE {RAW_SCHEMA}."{table.name}" ADD COLUMN "{name}" {sql_type(dtype, self.dialect)}'
+                )
 
     def query(self, sql: str, params: list[Any] | None = None, *, missing_ok: bool = False) -> pl.DataFrame:
         import psycopg2

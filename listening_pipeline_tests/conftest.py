@@ -29,8 +29,13 @@ os.environ["DAGSTER_HOME"] = str(_SESSION_DIR / "dagster_home")
 # A tiny logo detector when the pipeline has to train one (custom catalogs); the sample catalog ships its own.
 os.environ["LISTENING_PIPELINE_LOGO_TRAINING_IMAGES"] = "48"
 os.environ["LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS"] = "2"
-for _name in ("LISTENING_PIPELINE_LOGO_WEIGHTS", "LISTENING_PIPELINE_DUCKDB_PATH", "LISTENING_PIPELINE_SOURCE_FOLDER", "LISTENING_PIPELINE_CATALOG",
-              "LISTENING_PIPELINE_MEDIA_ROOT"):
+for _name in (
+    "LISTENING_PIPELINE_LOGO_WEIGHTS",
+    "LISTENING_PIPELINE_DUCKDB_PATH",
+    "LISTENING_PIPELINE_SOURCE_FOLDER",
+    "LISTENING_PIPELINE_CATALOG",
+    "LISTENING_PIPELINE_MEDIA_ROOT",
+):
     os.environ.pop(_name, None)
 
 import pytest  # noqa: E402

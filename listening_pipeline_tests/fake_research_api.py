@@ -25,9 +25,10 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 TOKEN_PATH = "/v2/oauth/token/"
@@ -37,15 +38,42 @@ MEDIA_PREFIX = "/media/"
 
 VIDEO_FIELDS = frozenset(
     {
-        "id", "create_time", "music_id", "like_count", "comment_count", "share_count", "view_count",
-        "playlist_id", "video_duration", "favorites_count", "username", "region_code",
-        "video_description", "voice_to_text", "hashtag_names", "effect_ids", "video_mention_list",
-        "is_stem_verified", "hashtag_info_list", "sticker_info_list", "effect_info_list",
-        "video_label", "video_tag",
+        "id",
+        "create_time",
+        "music_id",
+        "like_count",
+        "comment_count",
+        "share_count",
+        "view_count",
+        "playlist_id",
+        "video_duration",
+        "favorites_count",
+        "username",
+        "region_code",
+        "video_description",
+        "voice_to_text",
+        "hashtag_names",
+        "effect_ids",
+        "video_mention_list",
+        "is_stem_verified",
+        "hashtag_info_list",
+        "sticker_info_list",
+        "effect_info_list",
+        "video_label",
+        "video_tag",
     }
 )
 COMMENT_FIELDS = frozenset({"id", "video_id", "text", "like_count", "reply_count", "parent_comment_id", "create_time"})
-QUERY_FIELDS = {"create_date", "username", "region_code", "video_id", "hashtag_name", "keyword", "music_id", "effect_id"}
+QUERY_FIELDS = {
+    "create_date",
+    "username",
+    "region_code",
+    "video_id",
+    "hashtag_name",
+    "keyword",
+    "music_id",
+    "effect_id",
+}
 OPERATIONS = {"EQ", "IN", "GT", "GTE", "LT", "LTE"}
 COMMENT_LIMIT = 1000
 HTML_504 = "<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center></body></html>"
@@ -54,9 +82,11 @@ HTML_504 = "<html><head><title>504 Gateway Time-out</title></head><body><center>
 # --------------------------------------------------------------------------- sample data
 
 
-def make_video(video_id: int | str, day: dt.date, hashtags: Iterable[str], *, hour: int = 12, **fields: Any) -> dict[str, Any]:
+def make_video(
+    video_id: int | str, day: dt.date, hashtags: Iterable[str], *, hour: int = 12, **fields: Any
+) -> dict[str, Any]:
     """A video record as the API returns it, created at ``hour``:00 UTC on ``day``."""
-    created = dt.datetime.combine(day, dt.time(hour), tzinfo=dt.timezone.utc)
+    created = dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
     record: dict[str, Any] = {
         "id": int(video_id) if str(video_id).isdigit() else video_id,
         "create_time": int(created.timestamp()),
@@ -178,7 +208,7 @@ class FakeResearchApi:
 
     # ----------------------------------------------------------------- lifecycle
 
-    def start(self) -> "FakeResearchApi":
+    def start(self) -> FakeResearchApi:
         handler = type("Handler", (_Handler,), {"api": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
@@ -195,7 +225,7 @@ class FakeResearchApi:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> "FakeResearchApi":
+    def __enter__(self) -> FakeResearchApi:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -246,7 +276,9 @@ class FakeResearchApi:
         message is replaced with the request's search id.
         """
         with self._lock:
-            self._faults.append(Fault(path, status, code, message, skip, times, body, content_type, dict(headers or {})))
+            self._faults.append(
+                Fault(path, status, code, message, skip, times, body, content_type, dict(headers or {}))
+            )
 
     def expire_tokens(self) -> None:
         """Every issued token becomes invalid (as when TikTok revokes them early)."""
@@ -274,7 +306,9 @@ class FakeResearchApi:
 
     # ----------------------------------------------------------------- request handling
 
-    def handle(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def handle(
+        self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         """Answer one request: (status, headers, body). Called from the handler threads."""
         parts = urlsplit(raw_path)
         path, query = parts.path, parse_qs(parts.query)
@@ -285,13 +319,14 @@ class FakeResearchApi:
             self._requests.append(RecordedRequest(method, path, query, dict(headers), body, status))
         return status, extra, payload
 
-    def _answer(self, method: str, path: str, query: dict[str, list[str]], headers: Mapping[str, str],
-                body: bytes, log_id: str) -> tuple[int, dict[str, str], bytes]:
+    def _answer(
+        self, method: str, path: str, query: dict[str, list[str]], headers: Mapping[str, str], body: bytes, log_id: str
+    ) -> tuple[int, dict[str, str], bytes]:
         fault = self._take_fault(path)
         if fault is not None:
             return _fault_answer(fault, body, log_id)
         if method == "GET" and path.startswith(MEDIA_PREFIX):
-            content = self.media.get(path[len(MEDIA_PREFIX):])
+            content = self.media.get(path[len(MEDIA_PREFIX) :])
             if content is None:
                 return 404, {"Content-Type": "text/plain"}, b"not found"
             return 200, {"Content-Type": "video/mp4"}, content
@@ -299,7 +334,10 @@ class FakeResearchApi:
             return _envelope(405, None, "invalid_params", f"{method} is not allowed; use POST", log_id)
         if path == TOKEN_PATH:
             return self._token(headers, body, log_id)
-        routes = {VIDEO_QUERY_PATH: (self._video_query, VIDEO_FIELDS), COMMENT_LIST_PATH: (self._comment_list, COMMENT_FIELDS)}
+        routes = {
+            VIDEO_QUERY_PATH: (self._video_query, VIDEO_FIELDS),
+            COMMENT_LIST_PATH: (self._comment_list, COMMENT_FIELDS),
+        }
         if path not in routes:
             return _envelope(404, None, "invalid_params", f"no endpoint {path}", log_id)
         serve, allowed = routes[path]
@@ -347,7 +385,7 @@ class FakeResearchApi:
 
     def _authorize(self, headers: Mapping[str, str]) -> None:
         auth = headers.get("authorization", "")
-        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else ""
         with self._lock:
             expiry = self._tokens.get(token)
         if expiry is None or time.monotonic() >= expiry:
@@ -377,7 +415,7 @@ class FakeResearchApi:
             search_id = str(next(self._search_ids))
             with self._lock:
                 self._searches[search_id] = results
-        page = results[cursor: cursor + max_count]
+        page = results[cursor : cursor + max_count]
         return {
             "videos": [_project(v, fields) for v in page],
             "cursor": cursor + len(page),
@@ -427,7 +465,7 @@ class FakeResearchApi:
             raise _Problem(400, "invalid_params", "Invalid count or cursor")
         with self._lock:
             comments = list(self.comments.get(str(video_id), []))
-        page = comments[cursor: cursor + max_count]
+        page = comments[cursor : cursor + max_count]
         return {
             "comments": [_project(c, fields) for c in page],
             "cursor": cursor + len(page),
@@ -441,10 +479,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real API behind its load balancer
     disable_nagle_algorithm = True  # headers and body are written separately: no 40 ms delayed-ACK stalls
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         self._serve("POST")
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._serve("GET")
 
     def _serve(self, method: str) -> None:
@@ -534,7 +572,7 @@ def _create_date(video: Mapping[str, Any]) -> str | None:
     created = video.get("create_time")
     if isinstance(created, bool) or not isinstance(created, (int, float)):
         return None
-    return dt.datetime.fromtimestamp(created, tz=dt.timezone.utc).strftime("%Y%m%d")
+    return dt.datetime.fromtimestamp(created, tz=dt.UTC).strftime("%Y%m%d")
 
 
 def _conditions(raw: Any) -> list[dict[str, Any]]:

@@ -12,9 +12,9 @@ import shutil
 import socket
 import subprocess
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 
 def _pg_bin(name: str) -> str:
@@ -42,7 +42,7 @@ class PostgresServer:
 
     @classmethod
     @contextlib.contextmanager
-    def start(cls, root: Path) -> Iterator["PostgresServer"]:
+    def start(cls, root: Path) -> Iterator[PostgresServer]:
         root.mkdir(parents=True, exist_ok=True)
         run_as: list[str] = []
         if os.geteuid() == 0:
@@ -56,8 +56,16 @@ class PostgresServer:
         )
         subprocess.run(
             [
-                *run_as, _pg_bin("pg_ctl"), "-D", str(server.data_dir), "-l", str(root / "server.log"), "-w",
-                "-o", f"-p {server.port} -c listen_addresses=127.0.0.1 -k {root} -c fsync=off", "start",
+                *run_as,
+                _pg_bin("pg_ctl"),
+                "-D",
+                str(server.data_dir),
+                "-l",
+                str(root / "server.log"),
+                "-w",
+                "-o",
+                f"-p {server.port} -c listen_addresses=127.0.0.1 -k {root} -c fsync=off",
+                "start",
             ],
             check=True,
             capture_output=True,

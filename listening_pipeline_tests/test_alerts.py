@@ -17,21 +17,31 @@ import pytest
 from dagster import SkipReason, build_sensor_context
 
 from listening_pipeline.alerts import Alert, deliver_pending, slack_payload
-from listening_pipeline.http_retry import retry_after_s
 from listening_pipeline.automation import brand_alert_sensor
+from listening_pipeline.http_retry import retry_after_s
 from listening_pipeline.resources.alerts import AlertWebhookResource
 from listening_pipeline.resources.warehouse import WarehouseResource
 from listening_pipeline.tables import ALERT_DELIVERIES
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse
 
-TODAY = dt.datetime.now(dt.timezone.utc).date()
+TODAY = dt.datetime.now(dt.UTC).date()
 SECRET_PATH = "/services/T0000/B0000/s3cr3tT0ken"
 
 COLUMNS = {
-    "alert_id": "TEXT", "day": "DATE", "brand": "TEXT", "competitor_group": "TEXT", "reasons": "TEXT",
-    "mentions": "BIGINT", "baseline_mentions": "DOUBLE", "mentions_z": "DOUBLE", "negative_mentions": "BIGINT",
-    "negative_share": "DOUBLE", "baseline_negative_share": "DOUBLE", "negative_share_z": "DOUBLE",
-    "baseline_days": "INTEGER", "top_videos": "TEXT",
+    "alert_id": "TEXT",
+    "day": "DATE",
+    "brand": "TEXT",
+    "competitor_group": "TEXT",
+    "reasons": "TEXT",
+    "mentions": "BIGINT",
+    "baseline_mentions": "DOUBLE",
+    "mentions_z": "DOUBLE",
+    "negative_mentions": "BIGINT",
+    "negative_share": "DOUBLE",
+    "baseline_negative_share": "DOUBLE",
+    "negative_share_z": "DOUBLE",
+    "baseline_days": "INTEGER",
+    "top_videos": "TEXT",
 }
 
 
@@ -48,11 +58,13 @@ class Webhook:
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with hook._lock:
                     status, headers, text = hook.script.pop(0) if hook.script else (200, {}, "ok")
-                    hook.posts.append({"path": self.path, "headers": dict(self.headers), "json": json.loads(body), "answered": status})
+                    hook.posts.append(
+                        {"path": self.path, "headers": dict(self.headers), "json": json.loads(body), "answered": status}
+                    )
                 payload = text.encode()
                 self.send_response(status)
                 for name, value in headers.items():
@@ -98,9 +110,18 @@ def webhook():
 def alert_row(brand: str, day: dt.date, **fields) -> dict:
     row = {
         "alert_id": hashlib.md5(f"{brand}|{day.isoformat()}".encode()).hexdigest(),
-        "day": day, "brand": brand, "competitor_group": "sportswear", "reasons": "mentions,negative_share",
-        "mentions": 42, "baseline_mentions": 10.5, "mentions_z": 4.2, "negative_mentions": 15,
-        "negative_share": 0.357, "baseline_negative_share": 0.12, "negative_share_z": 3.1, "baseline_days": 14,
+        "day": day,
+        "brand": brand,
+        "competitor_group": "sportswear",
+        "reasons": "mentions,negative_share",
+        "mentions": 42,
+        "baseline_mentions": 10.5,
+        "mentions_z": 4.2,
+        "negative_mentions": 15,
+        "negative_share": 0.357,
+        "baseline_negative_share": 0.12,
+        "negative_share_z": 3.1,
+        "baseline_days": 14,
         "top_videos": "7234567890123456789,7234567890123456790",
     }
     row.update(fields)
@@ -121,7 +142,10 @@ class DuckMart:
     def add(self, *rows):
         with duckdb.connect(str(self.path)) as con:
             for row in rows:
-                con.execute(f"INSERT INTO marts.brand_alerts VALUES ({', '.join('?' for _ in COLUMNS)})", [row[c] for c in COLUMNS])
+                con.execute(
+                    f"INSERT INTO marts.brand_alerts VALUES ({', '.join('?' for _ in COLUMNS)})",
+                    [row[c] for c in COLUMNS],
+                )
 
 
 class PostgresMart:
@@ -131,7 +155,9 @@ class PostgresMart:
         self.dsn = dsn
         self.store = PostgresWarehouse(dsn)
         p = parse_dsn(dsn)
-        self.resource = WarehouseResource(kind="postgres", pg_host=p["host"], pg_port=int(p["port"]), pg_user=p["user"], pg_database=p["dbname"])
+        self.resource = WarehouseResource(
+            kind="postgres", pg_host=p["host"], pg_port=int(p["port"]), pg_user=p["user"], pg_database=p["dbname"]
+        )
 
     def _run(self, sql, rows=()):
         import psycopg2
@@ -149,7 +175,10 @@ class PostgresMart:
         self._run(f"CREATE TABLE marts.brand_alerts ({types})")
 
     def add(self, *rows):
-        self._run(f"INSERT INTO marts.brand_alerts VALUES ({', '.join('%s' for _ in COLUMNS)})", [[r[c] for c in COLUMNS] for r in rows])
+        self._run(
+            f"INSERT INTO marts.brand_alerts VALUES ({', '.join('%s' for _ in COLUMNS)})",
+            [[r[c] for c in COLUMNS] for r in rows],
+        )
 
 
 @pytest.fixture
@@ -178,7 +207,10 @@ def ledger(mart) -> list[dict]:
 
 
 def test_each_new_alert_is_posted_once_as_slack_json(mart, webhook, capfd):
-    nike, adidas = alert_row("Nike", TODAY - dt.timedelta(days=2)), alert_row("Adidas", TODAY - dt.timedelta(days=1), reasons="mentions")
+    nike, adidas = (
+        alert_row("Nike", TODAY - dt.timedelta(days=2)),
+        alert_row("Adidas", TODAY - dt.timedelta(days=1), reasons="mentions"),
+    )
     mart.add(nike, adidas)
 
     summary = tick(mart, webhook.url)
@@ -198,7 +230,8 @@ def test_each_new_alert_is_posted_once_as_slack_json(mart, webhook, capfd):
 
     rows = ledger(mart)
     assert [(r["brand"], r["status"], r["attempts"], r["http_status"]) for r in rows] == [
-        ("Nike", "delivered", 1, 200), ("Adidas", "delivered", 1, 200)
+        ("Nike", "delivered", 1, 200),
+        ("Adidas", "delivered", 1, 200),
     ]
     assert {r["webhook_host"] for r in rows} == {f"127.0.0.1:{webhook.port}"}
     assert all(r["delivered_at"] is not None for r in rows)
@@ -267,7 +300,10 @@ def test_a_refused_alert_is_not_retried_nor_recorded_as_delivered(mart, webhook,
     summary = tick(mart, webhook.url)
     assert len(webhook.posts) == 1
     assert "1 failed" in summary
-    assert any("WARNING" in line and "refused" in line and "invalid_payload" in line for line in capfd.readouterr().err.splitlines())
+    assert any(
+        "WARNING" in line and "refused" in line and "invalid_payload" in line
+        for line in capfd.readouterr().err.splitlines()
+    )
     [row] = ledger(mart)
     assert (row["status"], row["http_status"], row["delivered_at"]) == ("failed", 400, None)
     assert "invalid_payload" in row["error"]
@@ -308,7 +344,9 @@ def test_before_dbt_built_the_mart_there_is_nothing_to_send(tmp_path, webhook):
 def test_old_alerts_are_not_sent_and_a_tick_is_bounded(mart, webhook):
     mart.add(alert_row("Old", TODAY - dt.timedelta(days=30)), *(alert_row(f"B{n}", TODAY) for n in range(3)))
     summary = tick(mart, webhook.url, max_per_tick=2, max_age_days=7)
-    assert "2 brand alert(s) delivered" in summary and "1 pending" in summary and "1 undelivered alert(s) older" in summary
+    assert (
+        "2 brand alert(s) delivered" in summary and "1 pending" in summary and "1 undelivered alert(s) older" in summary
+    )
     tick(mart, webhook.url, max_per_tick=2, max_age_days=7)
     assert sorted(p["json"]["text"].split()[2] for p in webhook.posts) == ["B0", "B1", "B2"]
 
@@ -326,7 +364,9 @@ def test_postgres_ledger_delivers_once(postgres_db, webhook):
     assert len(webhook.posts) == 4
     rows = ledger(mart)
     assert sorted((r["brand"], r["status"], r["attempts"]) for r in rows) == [
-        ("Adidas", "delivered", 1), ("Nike", "delivered", 2), ("Puma", "delivered", 1)
+        ("Adidas", "delivered", 1),
+        ("Nike", "delivered", 2),
+        ("Puma", "delivered", 1),
     ]
 
 
@@ -335,14 +375,22 @@ def test_postgres_ledger_delivers_once(postgres_db, webhook):
 
 def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after_s("0") == 0 and retry_after_s("12") == 12
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=30)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
     assert 25 <= retry_after_s(later.strftime("%a, %d %b %Y %H:%M:%S GMT")) <= 31
     assert retry_after_s(None) is None and retry_after_s("soon") is None
 
 
 def test_payload_escapes_slack_markup_and_survives_missing_numbers():
     alert = Alert.from_row(
-        alert_row("H&M <Group>", TODAY, baseline_mentions=None, mentions_z=None, negative_share=None, top_videos="", reasons="mentions")
+        alert_row(
+            "H&M <Group>",
+            TODAY,
+            baseline_mentions=None,
+            mentions_z=None,
+            negative_share=None,
+            top_videos="",
+            reasons="mentions",
+        )
     )
     payload = slack_payload(alert)
     assert "H&amp;M &lt;Group&gt;" in payload["text"]

@@ -98,8 +98,10 @@ def test_speech_is_transcribed_below_the_word_error_floor(speech_model, spoken_a
     heard = " ".join(segment.text for segment in transcript.segments)
     wer = word_error_rate(SPOKEN, heard)
     seconds = spoken_audio.size / SAMPLE_RATE
-    print(f"\n[asr] WER {wer:.3f} on {seconds:.1f} s of speech; {transcript.seconds / seconds:.2f} s per audio "
-          f"second on the first call, {warm.seconds / seconds:.2f} warm: {heard!r}")
+    print(
+        f"\n[asr] WER {wer:.3f} on {seconds:.1f} s of speech; {transcript.seconds / seconds:.2f} s per audio "
+        f"second on the first call, {warm.seconds / seconds:.2f} warm: {heard!r}"
+    )
     assert wer < WER_FLOOR
     assert transcript.language == "en"
     assert transcript.model == "whisperx/faster-whisper:tiny.en:int8"
@@ -228,11 +230,13 @@ def test_a_caption_split_on_one_frame_keeps_its_full_text(text_reader, monkeypat
     from listening_pipeline.enrich.ocr import Reading
 
     line = (0.07, 0.70, 0.78, 0.77)
-    per_frame = iter([
-        [Reading("Try the new Fizzly", 0.67, line)],
-        [Reading("Try", 0.63, (0.06, 0.70, 0.24, 0.77)), Reading("the new Fizzly", 0.95, (0.22, 0.70, 0.78, 0.77))],
-        [Reading("Try the new Fizzly", 0.71, line), Reading("~", 0.9, (0.5, 0.1, 0.52, 0.12))],
-    ])
+    per_frame = iter(
+        [
+            [Reading("Try the new Fizzly", 0.67, line)],
+            [Reading("Try", 0.63, (0.06, 0.70, 0.24, 0.77)), Reading("the new Fizzly", 0.95, (0.22, 0.70, 0.78, 0.77))],
+            [Reading("Try the new Fizzly", 0.71, line), Reading("~", 0.9, (0.5, 0.1, 0.52, 0.12))],
+        ]
+    )
     monkeypatch.setattr(text_reader, "read_image", lambda image: next(per_frame))
     frames = [KeptFrame(background((36, 64), seed=n), float(n), n + 0.9, "0") for n in range(3)]
 

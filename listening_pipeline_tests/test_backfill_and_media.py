@@ -7,7 +7,10 @@ from listening_pipeline.media.store import MediaStore
 def test_cli_backfill_runs_every_hashtag_day_of_the_range(instance, sample_corpus, capsys):
     from dagster import AssetKey
 
-    assert cli(["backfill", "--start", "2026-11-02", "--end", "2026-11-03", "--hashtag", "#CoffeeTime", "--collect-only"]) == 0
+    assert (
+        cli(["backfill", "--start", "2026-11-02", "--end", "2026-11-03", "--hashtag", "#CoffeeTime", "--collect-only"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "backfilling 2 hashtag-day partition(s)" in out and "FAILED" not in out
     done = set(instance.get_materialized_partitions(AssetKey("comments")))

@@ -83,7 +83,9 @@ def test_shares_of_voice_sum_to_one_and_sentiment_stays_in_range(history):
         "select day, competitor_group, sum(share_of_voice) as total from marts.share_of_voice group by day, competitor_group"
     )
     assert sums.height >= len(history) and ((sums["total"] - 1.0).abs() < 1e-9).all()
-    net = _warehouse().query("select min(net_sentiment) as low, max(net_sentiment) as high from marts.brand_daily_metrics")
+    net = _warehouse().query(
+        "select min(net_sentiment) as low, max(net_sentiment) as high from marts.brand_daily_metrics"
+    )
     assert -1.0 <= net["low"][0] <= net["high"][0] <= 1.0
 
 

@@ -40,7 +40,28 @@ NEW_TAG_DAY = 19  # 'newtag' appears on two #coffeetime videos that day, never b
 ALPHA = [9, 11, 10, 12, 8, 10, 11, 9, 13, 10, 7, 10, 12, 9, 11, 10, 40, 11, 9, 10]
 ALPHA_NEGATIVE = [1, 2, 1, 1, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 2, 1, 24, 1, 2, 1]
 BETA = [10, 12, 8, 9, 11, 10, 13, 7, 10, 12, 9, 11, 8, 17, 10, 9, 11, 12, 10, 8]
-BETA_NEGATIVE = [1, 1, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2, 6, 1, 1, 2, 1, 1]  # 6 of 10 on day 14: under alert_min_negative
+BETA_NEGATIVE = [
+    1,
+    1,
+    2,
+    1,
+    1,
+    2,
+    1,
+    1,
+    1,
+    2,
+    1,
+    1,
+    1,
+    2,
+    6,
+    1,
+    1,
+    2,
+    1,
+    1,
+]  # 6 of 10 on day 14: under alert_min_negative
 DELTA = [3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4, 5, 3, 4]
 EPSILON = [0] * EPSILON_FROM + [15] * (DAYS - EPSILON_FROM)
 SPIKE_VIDEO_SIZES = [10, 8, 6, 6, 4, 3, 3]  # Alpha's spike-day videos, by mentions
@@ -88,15 +109,22 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
     def new_video(hashtag: str, index: int, creator: str | None = None, views: int | None = None) -> Video:
         number = next(serial)
         video = Video(
-            hashtag=hashtag, day=day(index), video_id=str(number),
-            creator=creator or creators[number % len(creators)], views=views if views is not None else 100 + (number * 7919) % 5000,
+            hashtag=hashtag,
+            day=day(index),
+            video_id=str(number),
+            creator=creator or creators[number % len(creators)],
+            views=views if views is not None else 100 + (number * 7919) % 5000,
         )
         videos.append(video)
         return video
 
     for index in range(DAYS):
-        for brand, counts, negatives in (("Alpha", ALPHA, ALPHA_NEGATIVE), ("Beta", BETA, BETA_NEGATIVE),
-                                         ("Delta", DELTA, [0] * DAYS), ("Epsilon", EPSILON, [0] * DAYS)):
+        for brand, counts, negatives in (
+            ("Alpha", ALPHA, ALPHA_NEGATIVE),
+            ("Beta", BETA, BETA_NEGATIVE),
+            ("Delta", DELTA, [0] * DAYS),
+            ("Epsilon", EPSILON, [0] * DAYS),
+        ):
             mentions = _mention_list(counts[index], negatives[index])
             if not mentions:
                 continue
@@ -111,7 +139,7 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
             taken = 0
             for creator, views, size in plan:
                 video = new_video(HASHTAG_OF[brand], index, creator, views)
-                video.mentions = [(brand, origin, label) for origin, label in mentions[taken: taken + size]]
+                video.mentions = [(brand, origin, label) for origin, label in mentions[taken : taken + size]]
                 taken += size
 
     for video in videos:
@@ -124,27 +152,53 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
     # One Alpha video collected under both hashtags: same video id and mention ids in both partitions.
     twice = next(v for v in videos if v.day == day(TWICE_DAY) and v.mentions[0][0] == "Alpha")
     twice.hashtags.append("morningbrew")
-    videos.append(Video("morningbrew", twice.day, twice.video_id, twice.creator, twice.views, twice.mentions, twice.hashtags))
+    videos.append(
+        Video("morningbrew", twice.day, twice.video_id, twice.creator, twice.views, twice.mentions, twice.hashtags)
+    )
 
     video_rows, mention_rows = [], []
     for video in videos:
-        video_rows.append({
-            "hashtag": video.hashtag, "day": video.day, "video_id": video.video_id, "source": "folder",
-            "creator": video.creator,
-            "created_at": dt.datetime.combine(video.day, dt.time(12), tzinfo=dt.timezone.utc),
-            "description": "synthetic", "hashtags": video.hashtags, "region": "US", "view_count": video.views,
-            "like_count": video.views // 10, "comment_count": 3, "share_count": 1, "duration_s": 12.0,
-            "voice_to_text": None, "media_uri": None, "media_error": "metadata only",
-        })
+        video_rows.append(
+            {
+                "hashtag": video.hashtag,
+                "day": video.day,
+                "video_id": video.video_id,
+                "source": "folder",
+                "creator": video.creator,
+                "created_at": dt.datetime.combine(video.day, dt.time(12), tzinfo=dt.UTC),
+                "description": "synthetic",
+                "hashtags": video.hashtags,
+                "region": "US",
+                "view_count": video.views,
+                "like_count": video.views // 10,
+                "comment_count": 3,
+                "share_count": 1,
+                "duration_s": 12.0,
+                "voice_to_text": None,
+                "media_uri": None,
+                "media_error": "metadata only",
+            }
+        )
         for n, (brand, origin, label) in enumerate(video.mentions):
             unit = None if origin == "logo" else f"{video.video_id}:{origin}:{n}"
-            mention_rows.append({
-                "hashtag": video.hashtag, "day": video.day, "mention_id": f"{video.video_id}:{n}:{brand}",
-                "video_id": video.video_id, "brand": brand, "origin": origin, "unit_id": unit,
-                "matched_text": None if origin == "logo" else brand, "t_s": float(n), "confidence": 1.0,
-                "sentiment_label": label,
-                "sentiment_polarity": None if label is None else {"positive": 0.8, "neutral": 0.0, "negative": -0.8}[label],
-            })
+            mention_rows.append(
+                {
+                    "hashtag": video.hashtag,
+                    "day": video.day,
+                    "mention_id": f"{video.video_id}:{n}:{brand}",
+                    "video_id": video.video_id,
+                    "brand": brand,
+                    "origin": origin,
+                    "unit_id": unit,
+                    "matched_text": None if origin == "logo" else brand,
+                    "t_s": float(n),
+                    "confidence": 1.0,
+                    "sentiment_label": label,
+                    "sentiment_polarity": None
+                    if label is None
+                    else {"positive": 0.8, "neutral": 0.0, "negative": -0.8}[label],
+                }
+            )
     brands = [
         {"brand": brand, "competitor_group": group, "aliases": [brand.lower()], "hashtags": []}
         for brand, group, _ in CATALOG
@@ -189,9 +243,16 @@ class Dbt:
 
     def __call__(self, *args: str, window: tuple[dt.date, dt.date] | None = None) -> subprocess.CompletedProcess:
         command = [
-            str(Path(sys.executable).with_name("dbt")), *args,
-            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(self.workdir / "target"), "--log-path", str(self.workdir / "logs"),
+            str(Path(sys.executable).with_name("dbt")),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(self.workdir / "target"),
+            "--log-path",
+            str(self.workdir / "logs"),
         ]
         if window:
             command += ["--vars", json.dumps({"min_date": window[0].isoformat(), "max_date": window[1].isoformat()})]
@@ -238,7 +299,9 @@ def test_share_of_voice_sums_to_one_and_keeps_silent_competitors(built):
     assert row["mentions"] == ALPHA[TWICE_DAY]
     assert row["group_mentions"] == ALPHA[TWICE_DAY] + BETA[TWICE_DAY]
     assert row["share_of_voice"] == pytest.approx(ALPHA[TWICE_DAY] / (ALPHA[TWICE_DAY] + BETA[TWICE_DAY]))
-    reach_total = sov.filter(pl.col("day") == day(TWICE_DAY), pl.col("competitor_group") == "coffee")["reach_share"].sum()
+    reach_total = sov.filter(pl.col("day") == day(TWICE_DAY), pl.col("competitor_group") == "coffee")[
+        "reach_share"
+    ].sum()
     assert reach_total == pytest.approx(1.0)
 
 
@@ -257,8 +320,10 @@ def test_creator_leaderboard_ranks_by_reach_then_mentions_then_name(built):
     ]
     # Ranks run 1..n without gaps for every brand and day, and mentions add up to the brand's day.
     per_brand_day = board.group_by("brand", "day").agg(
-        pl.col("rank_by_reach").min().alias("first"), pl.col("rank_by_reach").max().alias("last"),
-        pl.len().alias("creators"), pl.col("mentions").sum().alias("mentions"),
+        pl.col("rank_by_reach").min().alias("first"),
+        pl.col("rank_by_reach").max().alias("last"),
+        pl.len().alias("creators"),
+        pl.col("mentions").sum().alias("mentions"),
     )
     assert (per_brand_day["first"] == 1).all() and (per_brand_day["last"] == per_brand_day["creators"]).all()
     twice = per_brand_day.filter(pl.col("brand") == "Alpha", pl.col("day") == day(TWICE_DAY))
@@ -286,7 +351,11 @@ def test_a_co_hashtag_that_takes_off_is_rising(built):
 
     new = trends.filter(pl.col("co_hashtag") == "newtag").row(0, named=True)
     assert (new["day"], new["videos"], new["baseline_videos"], new["growth_ratio"], new["is_rising"]) == (
-        day(NEW_TAG_DAY), 2, 0.0, None, True,
+        day(NEW_TAG_DAY),
+        2,
+        0.0,
+        None,
+        True,
     )
     latte = trends.filter(pl.col("co_hashtag") == "latte", pl.col("day") == day(NEW_TAG_DAY)).row(0, named=True)
     assert latte["is_rising"] is False and latte["baseline_days"] == 7
@@ -308,7 +377,10 @@ def test_the_planted_spike_is_the_only_alert(built):
     spike_day = day(SPIKE)
     assert alert["alert_id"] == hashlib.md5(f"Alpha|{spike_day.isoformat()}".encode()).hexdigest()
     assert (alert["day"], alert["brand"], alert["competitor_group"], alert["reasons"]) == (
-        spike_day, "Alpha", "coffee", "mentions,negative_share",
+        spike_day,
+        "Alpha",
+        "coffee",
+        "mentions,negative_share",
     )
     history = ALPHA[:SPIKE]
     assert alert["mentions"] == ALPHA[SPIKE] and alert["baseline_days"] == SPIKE
@@ -340,10 +412,20 @@ def test_the_planted_spike_is_the_only_alert(built):
         " where table_schema = 'marts' and table_name = 'brand_alerts' order by ordinal_position"
     )
     assert types.rows() == [
-        ("alert_id", "VARCHAR"), ("day", "DATE"), ("brand", "VARCHAR"), ("competitor_group", "VARCHAR"),
-        ("reasons", "VARCHAR"), ("mentions", "BIGINT"), ("baseline_mentions", "DOUBLE"), ("mentions_z", "DOUBLE"),
-        ("negative_mentions", "BIGINT"), ("negative_share", "DOUBLE"), ("baseline_negative_share", "DOUBLE"),
-        ("negative_share_z", "DOUBLE"), ("baseline_days", "INTEGER"), ("top_videos", "VARCHAR"),
+        ("alert_id", "VARCHAR"),
+        ("day", "DATE"),
+        ("brand", "VARCHAR"),
+        ("competitor_group", "VARCHAR"),
+        ("reasons", "VARCHAR"),
+        ("mentions", "BIGINT"),
+        ("baseline_mentions", "DOUBLE"),
+        ("mentions_z", "DOUBLE"),
+        ("negative_mentions", "BIGINT"),
+        ("negative_share", "DOUBLE"),
+        ("baseline_negative_share", "DOUBLE"),
+        ("negative_share_z", "DOUBLE"),
+        ("baseline_days", "INTEGER"),
+        ("top_videos", "VARCHAR"),
     ]
     from listening_pipeline.alerts import ALERT_COLUMNS
 

@@ -41,9 +41,22 @@ def _comparable(frame: pl.DataFrame) -> pl.DataFrame:
 def _dbt_build(tmp_path: Path, env: dict[str, str]) -> None:
     dbt = Path(sys.executable).with_name("dbt")
     result = subprocess.run(
-        [str(dbt), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        env={**os.environ, **env}, capture_output=True, text=True, timeout=600,
+        [
+            str(dbt),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:]
 
@@ -89,7 +102,10 @@ def test_postgres_brand_marts_match_duckdb_on_a_history_with_an_alert(postgres_d
 
     duck = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
     write_synthetic_warehouse(duck)
-    _dbt_build(tmp_path / "duckdb", {"LISTENING_PIPELINE_DBT_TARGET": "duckdb", "LISTENING_PIPELINE_DUCKDB_PATH": str(duck.path)})
+    _dbt_build(
+        tmp_path / "duckdb",
+        {"LISTENING_PIPELINE_DBT_TARGET": "duckdb", "LISTENING_PIPELINE_DUCKDB_PATH": str(duck.path)},
+    )
     pg = PostgresWarehouse(postgres_db)
     write_synthetic_warehouse(pg)
     _dbt_build(tmp_path / "postgres", _postgres_env(postgres_db))

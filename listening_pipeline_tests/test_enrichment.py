@@ -64,18 +64,30 @@ def enriched(instance, sample_corpus):
         assert result.success
         checks.extend(result.get_asset_check_evaluations())
     for day in sorted({d for _, d in PARTITIONS}):
-        assert defs.resolve_job_def("dbt_day_job").execute_in_process(instance=instance, partition_key=day.isoformat()).success
+        assert (
+            defs.resolve_job_def("dbt_day_job")
+            .execute_in_process(instance=instance, partition_key=day.isoformat())
+            .success
+        )
     return checks
 
 
 def test_every_expectation_holds_on_the_sample(enriched):
-    failed = [f"{c.asset_key.to_user_string()}:{c.check_name}" for c in enriched if not c.passed and c.check_name != "quarantine_rate"]
+    failed = [
+        f"{c.asset_key.to_user_string()}:{c.check_name}"
+        for c in enriched
+        if not c.passed and c.check_name != "quarantine_rate"
+    ]
     assert {c.check_name for c in enriched} >= {"great_expectations", "within_video_duration", "quarantine_rate"}
     assert failed == []
 
 
 def test_the_corrupt_file_shows_in_the_media_quarantine_rate(enriched):
-    rates = {c.metadata["inputs"].value: c for c in enriched if c.check_name == "quarantine_rate" and c.asset_key.path == ["media"]}
+    rates = {
+        c.metadata["inputs"].value: c
+        for c in enriched
+        if c.check_name == "quarantine_rate" and c.asset_key.path == ["media"]
+    }
     assert any(not c.passed and c.metadata["quarantined"].value == 1 for c in rates.values())
 
 
@@ -130,7 +142,12 @@ def test_every_text_unit_is_scored_and_every_row_names_its_model(enriched):
 
 
 def test_brands_in_descriptions_and_comments_reach_the_brand_metrics(enriched, truth):
-    expected = {(v["hashtag"], v["day"], b) for v in truth for origin in ("description", "comment") for b in v["mentions"][origin]}
+    expected = {
+        (v["hashtag"], v["day"], b)
+        for v in truth
+        for origin in ("description", "comment")
+        for b in v["mentions"][origin]
+    }
     metrics = _warehouse().query("select hashtag, cast(day as varchar) as day, brand from marts.brand_daily_metrics")
     present = {(r["hashtag"], r["day"], r["brand"]) for r in metrics.iter_rows(named=True)}
     assert expected and expected <= present
@@ -147,7 +164,9 @@ def test_brand_metrics_match_what_the_generator_said_wrote_and_showed(enriched, 
         print(f"  {key}: expected {expected.get(key)} measured {actual.get(key)}")
     assert set(actual) == set(expected), "a brand is missing, or appears where the generator never put it"
     exact = [o for o in MENTION_ORIGINS if o != "speech"]
-    assert {k: [v[o] for o in exact] for k, v in actual.items()} == {k: [v[o] for o in exact] for k, v in expected.items()}
+    assert {k: [v[o] for o in exact] for k, v in actual.items()} == {
+        k: [v[o] for o in exact] for k, v in expected.items()
+    }
     # Speech recognition mishears some invented names ("Mokka Mia" as "mark"): never more
     # speech mentions than were said, and most of them.
     assert all(actual[k]["speech"] <= expected[k]["speech"] for k in expected)

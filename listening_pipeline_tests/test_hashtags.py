@@ -7,12 +7,30 @@ from listening_pipeline.cli import main as cli
 from listening_pipeline.hashtags import InvalidHashtag, normalize_hashtag
 from listening_pipeline.partitions import hashtag_partitions
 
-HOSTILE = ["x'; drop table videos;--", "../../etc", "a|b", "a,b", "[a]", "x" * 500, "", "   ", "#", "tag with space", "emoji🔥"]
+HOSTILE = [
+    "x'; drop table videos;--",
+    "../../etc",
+    "a|b",
+    "a,b",
+    "[a]",
+    "x" * 500,
+    "",
+    "   ",
+    "#",
+    "tag with space",
+    "emoji🔥",
+]
 
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [("#SummerDrinks", "summerdrinks"), ("CaféBrisa", "cafébrisa"), ("día_de_playa", "día_de_playa"), ("东京", "东京"), ("2026", "2026")],
+    [
+        ("#SummerDrinks", "summerdrinks"),
+        ("CaféBrisa", "cafébrisa"),
+        ("día_de_playa", "día_de_playa"),
+        ("东京", "东京"),
+        ("2026", "2026"),
+    ],
 )
 def test_hashtags_are_normalised(raw, expected):
     assert normalize_hashtag(raw) == expected

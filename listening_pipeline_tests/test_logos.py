@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import socket
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
@@ -39,7 +39,11 @@ def _is_local(host: object) -> bool:
 def network_forbidden() -> Iterator[list[str]]:
     """Make every non-loopback lookup or connection raise, and list the attempts."""
     attempts: list[str] = []
-    real_getaddrinfo, real_connect, real_connect_ex = socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo, real_connect, real_connect_ex = (
+        socket.getaddrinfo,
+        socket.socket.connect,
+        socket.socket.connect_ex,
+    )
 
     def getaddrinfo(host, *args, **kwargs):
         if not _is_local(host):
@@ -89,11 +93,20 @@ def _draw(path: Path, shape: str, colour: tuple[int, int, int], word: str) -> Pa
 @pytest.fixture(scope="module")
 def brands(tmp_path_factory) -> tuple[Brand, ...]:
     folder = tmp_path_factory.mktemp("logos")
-    specs = [("Redcircle", "circle", (220, 30, 40)), ("Nologo", "", (0, 0, 0)),
-             ("Bluesquare", "square", (30, 60, 220)), ("Greentri", "triangle", (20, 160, 60))]
+    specs = [
+        ("Redcircle", "circle", (220, 30, 40)),
+        ("Nologo", "", (0, 0, 0)),
+        ("Bluesquare", "square", (30, 60, 220)),
+        ("Greentri", "triangle", (20, 160, 60)),
+    ]
     return tuple(
-        Brand(name=name, competitor_group="test", aliases=(name,), hashtags=(),
-              logos=(_draw(folder / f"{name}.png", shape, colour, name[:3].upper()),) if shape else ())
+        Brand(
+            name=name,
+            competitor_group="test",
+            aliases=(name,),
+            hashtags=(),
+            logos=(_draw(folder / f"{name}.png", shape, colour, name[:3].upper()),) if shape else (),
+        )
         for name, shape, colour in specs
     )
 
@@ -106,10 +119,18 @@ def workdir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def trained(brands, workdir) -> logos.TrainedDetector:
     with network_forbidden() as attempts:
-        data_yaml = logos.build_training_set(brands, workdir / "dataset", images=TINY["images"], size=TINY["size"], seed=0)
+        data_yaml = logos.build_training_set(
+            brands, workdir / "dataset", images=TINY["images"], size=TINY["size"], seed=0
+        )
         result = logos.train_detector(
-            data_yaml, workdir / "train", epochs=TINY["epochs"], imgsz=TINY["size"], batch=TINY["batch"],
-            device="cpu", seed=0, config_dir=workdir / "yolo",
+            data_yaml,
+            workdir / "train",
+            epochs=TINY["epochs"],
+            imgsz=TINY["size"],
+            batch=TINY["batch"],
+            device="cpu",
+            seed=0,
+            config_dir=workdir / "yolo",
         )
     assert attempts == [], f"training tried to reach the network: {attempts}"
     return result
@@ -121,7 +142,11 @@ def test_training_set_is_a_yolo_dataset_of_the_brands_with_logos(brands, workdir
     train_images = sorted((workdir / "dataset" / "images" / "train").glob("*.jpg"))
     val_images = sorted((workdir / "dataset" / "images" / "val").glob("*.jpg"))
     assert len(train_images) + len(val_images) == TINY["images"] and val_images
-    rows = [line.split() for path in (workdir / "dataset" / "labels").rglob("*.txt") for line in path.read_text().splitlines()]
+    rows = [
+        line.split()
+        for path in (workdir / "dataset" / "labels").rglob("*.txt")
+        for line in path.read_text().splitlines()
+    ]
     assert rows, "no logo was placed"
     for cls, *xywh in rows:
         assert int(cls) in (0, 1, 2)
@@ -131,7 +156,11 @@ def test_training_set_is_a_yolo_dataset_of_the_brands_with_logos(brands, workdir
 def test_training_set_is_deterministic_per_seed(brands, tmp_path):
     def written(seed: int, name: str) -> dict[str, bytes]:
         root = logos.build_training_set(brands, tmp_path / name, images=6, size=96, seed=seed).parent
-        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != "data.yaml"}
+        return {
+            str(p.relative_to(root)): p.read_bytes()
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != "data.yaml"
+        }
 
     assert written(3, "a") == written(3, "b")
     assert written(3, "a") != written(4, "c")

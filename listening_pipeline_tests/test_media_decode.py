@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 import os
 import wave
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import av
 import numpy as np
@@ -287,8 +287,11 @@ def _zero_length_wav(path: Path) -> Path:
         (lambda d, clip: _write(d / "noise.mp4", os.urandom(50_000)), DecodeLimits(), "not a readable media file"),
         # The MP4 index (moov) is written last: half a file has none.
         (lambda d, clip: _truncated(clip, d / "half.mp4", 0.5), DecodeLimits(), "not a readable media file"),
-        (lambda d, clip: _write(d / "subtitles.srt", b"1\n00:00:00,000 --> 00:00:01,000\nhello\n"), DecodeLimits(),
-         "no audio or video track"),
+        (
+            lambda d, clip: _write(d / "subtitles.srt", b"1\n00:00:00,000 --> 00:00:01,000\nhello\n"),
+            DecodeLimits(),
+            "no audio or video track",
+        ),
         (lambda d, clip: _zero_length_wav(d / "zero.wav"), DecodeLimits(), "zero length"),
         (lambda d, clip: clip, DecodeLimits(max_file_bytes=1_000), "too large"),
         (lambda d, clip: clip, DecodeLimits(max_duration_s=5), "too long"),

@@ -89,12 +89,33 @@ def _units() -> pl.DataFrame:
     base = {"hashtag": "summerdrinks", "day": DAY}
     return TEXT_UNITS.frame(
         [
-            {**base, "unit_id": "v1:speech:0", "video_id": "v1", "origin": "speech", "origin_ref": "0",
-             "text": "me encanta Fizzly y Bubblo", "language": "es", "start_s": 3.5, "end_s": 6.0},
-            {**base, "unit_id": "v1:comment:c1", "video_id": "v1", "origin": "comment", "origin_ref": "c1",
-             "text": "no brand here"},
-            {**base, "unit_id": "v2:hashtag:cafebrisa", "video_id": "v2", "origin": "hashtag", "origin_ref": "cafebrisa",
-             "text": "#cafebrisa"},
+            {
+                **base,
+                "unit_id": "v1:speech:0",
+                "video_id": "v1",
+                "origin": "speech",
+                "origin_ref": "0",
+                "text": "me encanta Fizzly y Bubblo",
+                "language": "es",
+                "start_s": 3.5,
+                "end_s": 6.0,
+            },
+            {
+                **base,
+                "unit_id": "v1:comment:c1",
+                "video_id": "v1",
+                "origin": "comment",
+                "origin_ref": "c1",
+                "text": "no brand here",
+            },
+            {
+                **base,
+                "unit_id": "v2:hashtag:cafebrisa",
+                "video_id": "v2",
+                "origin": "hashtag",
+                "origin_ref": "cafebrisa",
+                "text": "#cafebrisa",
+            },
         ]
     )
 
@@ -135,11 +156,12 @@ def test_mention_rows_from_text_and_logos(matcher):
 
 def test_mention_ids_are_stable(matcher):
     first = mention_rows(_units(), _sentiment(), _logos(), matcher, "summerdrinks", DAY)
-    again = mention_rows(_units().reverse(), None, _logos().reverse(), BrandMatcher(load_catalog().brands),
-                         "coffeetime", DAY)
+    again = mention_rows(
+        _units().reverse(), None, _logos().reverse(), BrandMatcher(load_catalog().brands), "coffeetime", DAY
+    )
     assert set(first.get_column("mention_id")) == set(again.get_column("mention_id"))
     # The formula is part of the contract: ids written by earlier runs must still match.
-    expected = hashlib.sha1("v1:speech:0\x1fFizzly\x1f11".encode()).hexdigest()[:24]
+    expected = hashlib.sha1(b"v1:speech:0\x1fFizzly\x1f11").hexdigest()[:24]
     assert mention_id("v1:speech:0", "Fizzly", 11) == expected
     assert expected in set(first.get_column("mention_id"))
 
@@ -151,10 +173,18 @@ def test_no_units_and_no_logos_give_an_empty_frame(matcher):
 
 def test_a_text_naming_a_brand_twice_is_one_mention(matcher):
     base = {"hashtag": "summerdrinks", "day": DAY}
-    units = TEXT_UNITS.frame([
-        {**base, "unit_id": "v1:comment:c1", "video_id": "v1", "origin": "comment", "origin_ref": "c1",
-         "text": "Fizzly, fizzly, FIZZLY! better than Bubblo"},
-    ])
+    units = TEXT_UNITS.frame(
+        [
+            {
+                **base,
+                "unit_id": "v1:comment:c1",
+                "video_id": "v1",
+                "origin": "comment",
+                "origin_ref": "c1",
+                "text": "Fizzly, fizzly, FIZZLY! better than Bubblo",
+            },
+        ]
+    )
     rows = mention_rows(units, None, None, matcher, "summerdrinks", DAY)
     assert sorted(rows.get_column("brand").to_list()) == ["Bubblo", "Fizzly"]
     assert rows.filter(pl.col("brand") == "Fizzly").get_column("matched_text").to_list() == ["Fizzly"]
@@ -164,15 +194,17 @@ def test_a_logo_held_on_screen_is_one_appearance(matcher):
     base = {"hashtag": "summerdrinks", "day": DAY, "model": "logos-yolo11n.pt@abc", "video_id": "v1", "brand": "Fizzly"}
     here = {"box_x0": 0.1, "box_y0": 0.4, "box_x1": 0.4, "box_y1": 0.6}
     there = {"box_x0": 0.6, "box_y0": 0.4, "box_x1": 0.9, "box_y1": 0.6}
-    hits = LOGO_HITS.frame([
-        {**base, **here, "confidence": 0.7, "t_s": 1.0, "t_until_s": 1.0},
-        {**base, **here, "confidence": 0.9, "t_s": 2.0, "t_until_s": 2.0},
-        {**base, **here, "confidence": 0.8, "t_s": 3.0, "t_until_s": 3.5},
-        # right after, somewhere else on screen: a second appearance
-        {**base, **there, "confidence": 0.6, "t_s": 4.0, "t_until_s": 5.0},
-        # back in the first place after a long gap: a third
-        {**base, **here, "confidence": 0.75, "t_s": 9.0, "t_until_s": 9.0},
-    ])
+    hits = LOGO_HITS.frame(
+        [
+            {**base, **here, "confidence": 0.7, "t_s": 1.0, "t_until_s": 1.0},
+            {**base, **here, "confidence": 0.9, "t_s": 2.0, "t_until_s": 2.0},
+            {**base, **here, "confidence": 0.8, "t_s": 3.0, "t_until_s": 3.5},
+            # right after, somewhere else on screen: a second appearance
+            {**base, **there, "confidence": 0.6, "t_s": 4.0, "t_until_s": 5.0},
+            # back in the first place after a long gap: a third
+            {**base, **here, "confidence": 0.75, "t_s": 9.0, "t_until_s": 9.0},
+        ]
+    )
     rows = mention_rows(TEXT_UNITS.empty(), None, hits, matcher, "summerdrinks", DAY).sort("t_s")
     assert rows.get_column("t_s").to_list() == [1.0, 4.0, 9.0]
     assert rows.get_column("confidence").to_list() == [0.9, 0.6, 0.75]
@@ -181,22 +213,78 @@ def test_a_logo_held_on_screen_is_one_appearance(matcher):
 
 def test_the_wordmark_inside_a_logo_is_the_logo_not_a_caption(matcher):
     base = {"hashtag": "summerdrinks", "day": DAY}
-    units = TEXT_UNITS.frame([
-        {**base, "unit_id": "v1:caption:0", "video_id": "v1", "origin": "caption", "origin_ref": "0",
-         "text": "TRAILFOX", "start_s": 1.0, "end_s": 4.0},
-        {**base, "unit_id": "v1:caption:1", "video_id": "v1", "origin": "caption", "origin_ref": "1",
-         "text": "Honest review: Trailfox", "start_s": 0.0, "end_s": 3.0},
-    ])
-    ocr = OCR_TEXT.frame([
-        {**base, "video_id": "v1", "span_no": 0, "text": "TRAILFOX", "confidence": 0.99, "first_seen_s": 1.0,
-         "last_seen_s": 4.0, "box_x0": 0.62, "box_y0": 0.54, "box_x1": 0.89, "box_y1": 0.57, "model": "easyocr"},
-        {**base, "video_id": "v1", "span_no": 1, "text": "Honest review: Trailfox", "confidence": 0.99, "first_seen_s": 0.0,
-         "last_seen_s": 3.0, "box_x0": 0.1, "box_y0": 0.12, "box_x1": 0.9, "box_y1": 0.18, "model": "easyocr"},
-    ])
-    logo = {**base, "video_id": "v1", "brand": "Trailfox", "model": "yolo", "box_x0": 0.55, "box_y0": 0.4,
-            "box_x1": 0.95, "box_y1": 0.62}
-    hits = LOGO_HITS.frame([{**logo, "confidence": 0.9, "t_s": 1.0, "t_until_s": 1.0},
-                            {**logo, "confidence": 0.9, "t_s": 2.0, "t_until_s": 4.0}])
+    units = TEXT_UNITS.frame(
+        [
+            {
+                **base,
+                "unit_id": "v1:caption:0",
+                "video_id": "v1",
+                "origin": "caption",
+                "origin_ref": "0",
+                "text": "TRAILFOX",
+                "start_s": 1.0,
+                "end_s": 4.0,
+            },
+            {
+                **base,
+                "unit_id": "v1:caption:1",
+                "video_id": "v1",
+                "origin": "caption",
+                "origin_ref": "1",
+                "text": "Honest review: Trailfox",
+                "start_s": 0.0,
+                "end_s": 3.0,
+            },
+        ]
+    )
+    ocr = OCR_TEXT.frame(
+        [
+            {
+                **base,
+                "video_id": "v1",
+                "span_no": 0,
+                "text": "TRAILFOX",
+                "confidence": 0.99,
+                "first_seen_s": 1.0,
+                "last_seen_s": 4.0,
+                "box_x0": 0.62,
+                "box_y0": 0.54,
+                "box_x1": 0.89,
+                "box_y1": 0.57,
+                "model": "easyocr",
+            },
+            {
+                **base,
+                "video_id": "v1",
+                "span_no": 1,
+                "text": "Honest review: Trailfox",
+                "confidence": 0.99,
+                "first_seen_s": 0.0,
+                "last_seen_s": 3.0,
+                "box_x0": 0.1,
+                "box_y0": 0.12,
+                "box_x1": 0.9,
+                "box_y1": 0.18,
+                "model": "easyocr",
+            },
+        ]
+    )
+    logo = {
+        **base,
+        "video_id": "v1",
+        "brand": "Trailfox",
+        "model": "yolo",
+        "box_x0": 0.55,
+        "box_y0": 0.4,
+        "box_x1": 0.95,
+        "box_y1": 0.62,
+    }
+    hits = LOGO_HITS.frame(
+        [
+            {**logo, "confidence": 0.9, "t_s": 1.0, "t_until_s": 1.0},
+            {**logo, "confidence": 0.9, "t_s": 2.0, "t_until_s": 4.0},
+        ]
+    )
     rows = mention_rows(units, None, hits, matcher, "summerdrinks", DAY, ocr_text=ocr)
     assert sorted(zip(rows["origin"], rows["unit_id"].fill_null("-"))) == [("caption", "v1:caption:1"), ("logo", "-")]
     # without the logo, the wordmark is a caption like any other

@@ -20,7 +20,7 @@ def _manifest_counts(corpus: Path, hashtag: str, day: dt.date) -> tuple[int, int
             record = json.loads(line)
         except json.JSONDecodeError:
             continue
-        created = dt.datetime.fromtimestamp(record["create_time"], tz=dt.timezone.utc).date()
+        created = dt.datetime.fromtimestamp(record["create_time"], tz=dt.UTC).date()
         if created == day and hashtag in [h.lower() for h in record.get("hashtag_names", [])]:
             video_ids.add(str(record["id"]))
     comments = 0

@@ -23,9 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import yaml
@@ -156,7 +156,15 @@ def test_instance_storage_round_trip_on_postgres(production):
     with contextlib.closing(psycopg2.connect(production.dsn)) as con, con.cursor() as cur:
         cur.execute("select table_name from information_schema.tables where table_schema = 'public'")
         tables = {row[0] for row in cur.fetchall()}
-    assert {"runs", "event_logs", "jobs", "job_ticks", "instigators", "dynamic_partitions", "concurrency_limits"} <= tables
+    assert {
+        "runs",
+        "event_logs",
+        "jobs",
+        "job_ticks",
+        "instigators",
+        "dynamic_partitions",
+        "concurrency_limits",
+    } <= tables
 
     # A second instance (nothing cached) reads the run, its tags and its events back.
     with production.instance() as instance:
@@ -173,7 +181,10 @@ def test_instance_storage_round_trip_on_postgres(production):
 def test_pool_limits_are_set_the_way_the_compose_daemon_sets_them(production):
     result = subprocess.run(
         [str(BIN / "dagster"), "instance", "concurrency", "set", GPU_POOL, "1"],
-        env=production.process_env(), capture_output=True, text=True, timeout=120,
+        env=production.process_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     with production.instance() as instance:
@@ -189,7 +200,9 @@ def test_pool_limits_are_set_the_way_the_compose_daemon_sets_them(production):
 
 def _peak_overlap(intervals: list[tuple[float, float]]) -> int:
     """Most intervals open at once; an interval that ends when another starts does not overlap it."""
-    edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals], key=lambda e: (e[0], e[1]))
+    edges = sorted(
+        [(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals], key=lambda e: (e[0], e[1])
+    )
     peak = current = 0
     for _, step in edges:
         current += step
@@ -221,9 +234,19 @@ def test_backfill_of_six_partitions_runs_through_the_queue_and_the_daemon(produc
     assert len(keys) >= 6
     workspace = production.home / "workspace.yaml"
     workspace.write_text(
-        yaml.safe_dump({"load_from": [{"python_module": {
-            "module_name": "listening_pipeline.definitions", "working_directory": str(REPO), "location_name": "listening_pipeline",
-        }}]}),
+        yaml.safe_dump(
+            {
+                "load_from": [
+                    {
+                        "python_module": {
+                            "module_name": "listening_pipeline.definitions",
+                            "working_directory": str(REPO),
+                            "location_name": "listening_pipeline",
+                        }
+                    }
+                ]
+            }
+        ),
         encoding="utf-8",
     )
     with production.instance() as instance:
@@ -235,13 +258,31 @@ def test_backfill_of_six_partitions_runs_through_the_queue_and_the_daemon(produc
     with log_path.open("wb") as log:
         daemon = subprocess.Popen(
             [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)],
-            env=env, cwd=str(production.home), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            cwd=str(production.home),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             backfill = subprocess.run(
-                [str(BIN / "dagster"), "job", "backfill", "-w", str(workspace), "-j", "collect_job",
-                 "--partitions", ",".join(keys), "--noprompt"],
-                env=env, cwd=str(production.home), capture_output=True, text=True, timeout=180,
+                [
+                    str(BIN / "dagster"),
+                    "job",
+                    "backfill",
+                    "-w",
+                    str(workspace),
+                    "-j",
+                    "collect_job",
+                    "--partitions",
+                    ",".join(keys),
+                    "--noprompt",
+                ],
+                env=env,
+                cwd=str(production.home),
+                capture_output=True,
+                text=True,
+                timeout=180,
             )
             assert backfill.returncode == 0, backfill.stdout + backfill.stderr
             backfill_id = re.search(r"Launched backfill job `(\w+)`", backfill.stdout).group(1)
@@ -278,19 +319,39 @@ def test_backfill_of_six_partitions_runs_through_the_queue_and_the_daemon(produc
                 # Queued by the coordinator, then launched by the daemon (RUN_STARTING: dagster 1.13 no
                 # longer writes RUN_DEQUEUED), then started by the run worker, in that order.
                 assert run.tags[SOURCE_TAG] == "folder" and COMPUTE_TAG not in run.tags
-                order = [DagsterEventType.RUN_ENQUEUED, DagsterEventType.RUN_STARTING,
-                         DagsterEventType.RUN_START, DagsterEventType.RUN_SUCCESS]
+                order = [
+                    DagsterEventType.RUN_ENQUEUED,
+                    DagsterEventType.RUN_STARTING,
+                    DagsterEventType.RUN_START,
+                    DagsterEventType.RUN_SUCCESS,
+                ]
                 assert all(kind in first for kind in order), (run.run_id, sorted(k.value for k in first))
                 assert [first[k] for k in order] == sorted(first[k] for k in order)
                 # The multiprocess executor: each step in a worker process of its own.
                 assert DagsterEventType.STEP_WORKER_STARTED in first
-                assert any("multiprocess executor" in (e.message or "").lower() for e in events if e.dagster_event.event_type == DagsterEventType.ENGINE_EVENT)
-            end = next((first[k] for k in (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_CANCELED) if k in first), None)
+                assert any(
+                    "multiprocess executor" in (e.message or "").lower()
+                    for e in events
+                    if e.dagster_event.event_type == DagsterEventType.ENGINE_EVENT
+                )
+            end = next(
+                (
+                    first[k]
+                    for k in (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_CANCELED)
+                    if k in first
+                ),
+                None,
+            )
             if DagsterEventType.RUN_STARTING in first and end is not None:
                 run_intervals.append((first[DagsterEventType.RUN_STARTING], end))
-            starts = {e.step_key: e.timestamp for e in events if e.dagster_event.event_type == DagsterEventType.STEP_START}
+            starts = {
+                e.step_key: e.timestamp for e in events if e.dagster_event.event_type == DagsterEventType.STEP_START
+            }
             for event in events:
-                if event.dagster_event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE) and event.step_key in ("videos", "comments"):
+                if event.dagster_event.event_type in (
+                    DagsterEventType.STEP_SUCCESS,
+                    DagsterEventType.STEP_FAILURE,
+                ) and event.step_key in ("videos", "comments"):
                     step_intervals.append((starts[event.step_key], event.timestamp))
 
     # The limits held: runs in progress (launched until done) and collecting steps (pool video_source).
@@ -320,7 +381,13 @@ def _validate_instance_yaml(path: Path) -> dict:
 
     with tempfile.TemporaryDirectory() as home:
         shutil.copy(path, Path(home) / "dagster.yaml")
-        env = {"DAGSTER_PG_HOST": "db", "DAGSTER_PG_PORT": "5432", "DAGSTER_PG_USER": "u", "DAGSTER_PG_PASSWORD": "p", "DAGSTER_PG_DB": "d"}
+        env = {
+            "DAGSTER_PG_HOST": "db",
+            "DAGSTER_PG_PORT": "5432",
+            "DAGSTER_PG_USER": "u",
+            "DAGSTER_PG_PASSWORD": "p",
+            "DAGSTER_PG_DB": "d",
+        }
         with _environ(env):
             config, _ = dagster_instance_config(home)
     return config
@@ -370,7 +437,11 @@ def test_compose_file_wires_postgres_code_server_webserver_and_daemon():
     assert "healthcheck" in services["postgres"] and "pg_isready" in str(services["postgres"]["healthcheck"]["test"])
     # The code location: a gRPC server on 4000 with a health check; the workspace points at it.
     code = services["code"]
-    assert "code-server" in code["command"] and "4000" in code["command"] and "listening_pipeline.definitions" in code["command"]
+    assert (
+        "code-server" in code["command"]
+        and "4000" in code["command"]
+        and "listening_pipeline.definitions" in code["command"]
+    )
     assert "grpc-health-check" in code["healthcheck"]["test"]
     workspace = _yaml(DOCKER / "workspace.yaml")["load_from"][0]["grpc_server"]
     assert workspace["host"] == "code" and workspace["port"] == 4000
@@ -396,7 +467,11 @@ def test_compose_file_wires_postgres_code_server_webserver_and_daemon():
     assert runtime["LISTENING_PIPELINE_WAREHOUSE"] == "postgres"
     # .env.example names every variable the compose file reads without a default.
     required = set(re.findall(r"\$\{(\w+):\?", (DOCKER / "docker-compose.yml").read_text()))
-    example = {line.split("=", 1)[0] for line in (DOCKER / ".env.example").read_text().splitlines() if "=" in line and not line.startswith("#")}
+    example = {
+        line.split("=", 1)[0]
+        for line in (DOCKER / ".env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
     assert required <= example
 
 
@@ -441,7 +516,9 @@ def test_helm_values_sketch_has_the_deployment_essentials():
 
 def _definitions_with(executor: str, config_file: str | None = None):
     """listening_pipeline.definitions as a deployment with these settings would load it."""
-    spec = importlib.util.spec_from_file_location(f"lp_definitions_{executor}", REPO / "listening_pipeline" / "definitions.py")
+    spec = importlib.util.spec_from_file_location(
+        f"lp_definitions_{executor}", REPO / "listening_pipeline" / "definitions.py"
+    )
     module = importlib.util.module_from_spec(spec)
     values = {"LISTENING_PIPELINE_EXECUTOR": executor, "LISTENING_PIPELINE_EXECUTOR_CONFIG": config_file or ""}
     with _environ(values):
@@ -449,7 +526,11 @@ def _definitions_with(executor: str, config_file: str | None = None):
     return module.defs
 
 
-RUN_CONFIGS = {"multiprocess": "multiprocess/run_config.yaml", "k8s": "k8s/run_config.yaml", "celery": "celery/run_config.yaml"}
+RUN_CONFIGS = {
+    "multiprocess": "multiprocess/run_config.yaml",
+    "k8s": "k8s/run_config.yaml",
+    "celery": "celery/run_config.yaml",
+}
 EXECUTOR_NAMES = {"multiprocess": "multi_or_in_process_executor", "k8s": "k8s", "celery": "celery"}
 
 
@@ -506,7 +587,9 @@ def test_scheduled_and_backfilled_runs_carry_the_limited_run_tags(instance):
     from listening_pipeline.partitions import hashtag_partitions
 
     instance.add_dynamic_partitions(hashtag_partitions.name, ["tagcheck"])
-    context = build_schedule_context(instance=instance, scheduled_execution_time=dt.datetime(2026, 11, 22, 6, tzinfo=dt.timezone.utc))
+    context = build_schedule_context(
+        instance=instance, scheduled_execution_time=dt.datetime(2026, 11, 22, 6, tzinfo=dt.UTC)
+    )
     requests = list(daily_collection(context))
     assert requests and all(r.tags[SOURCE_TAG] == "folder" and r.tags[COMPUTE_TAG] == GPU_QUEUE for r in requests)
     # Definition tags, which job backfills copy onto their runs (run_tags alone would be skipped).

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
@@ -59,7 +59,7 @@ def api() -> Iterator[FakeResearchApi]:
 
 @pytest.fixture
 def clock() -> FakeTime:
-    return FakeTime(dt.datetime(2024, 5, 3, 9, 0, tzinfo=dt.timezone.utc))
+    return FakeTime(dt.datetime(2024, 5, 3, 9, 0, tzinfo=dt.UTC))
 
 
 def make_client(api: FakeResearchApi, clock: FakeTime, **options) -> ResearchApiClient:
@@ -69,7 +69,9 @@ def make_client(api: FakeResearchApi, clock: FakeTime, **options) -> ResearchApi
     )
 
 
-def add_day_of_videos(api: FakeResearchApi, count: int, day: dt.date = DAY, hashtag: str = "nike", first: int = BIG_ID) -> list[int]:
+def add_day_of_videos(
+    api: FakeResearchApi, count: int, day: dt.date = DAY, hashtag: str = "nike", first: int = BIG_ID
+) -> list[int]:
     ids = [first + n for n in range(count)]
     api.add_videos(*(make_video(i, day, [hashtag]) for i in ids))
     return ids
@@ -228,7 +230,13 @@ def test_expired_search_id_restarts_the_window_without_duplicates(api, clock):
     assert sorted(ids_of(records)) == ids
     assert len(records) == len(set(ids_of(records))) == 250
     bodies = [r.json for r in api.requests_to(VIDEO_QUERY_PATH)]
-    assert [(b["cursor"], "search_id" in b) for b in bodies] == [(0, False), (100, True), (0, False), (100, True), (200, True)]
+    assert [(b["cursor"], "search_id" in b) for b in bodies] == [
+        (0, False),
+        (100, True),
+        (0, False),
+        (100, True),
+        (200, True),
+    ]
     assert clock.sleeps == []  # a restart is not a backoff
 
 
@@ -307,13 +315,15 @@ def test_retry_after_header_is_honoured(api, clock):
 
 def test_daily_quota_waits_until_midnight_utc(api, clock):
     ids = add_day_of_videos(api, 2)
-    clock.now = dt.datetime(2024, 5, 3, 22, 30, 15, tzinfo=dt.timezone.utc)
+    clock.now = dt.datetime(2024, 5, 3, 22, 30, 15, tzinfo=dt.UTC)
     api.fail_next(VIDEO_QUERY_PATH, 429, "daily_quota_limit_exceeded", "API daily quota limit exceeded")
     client = make_client(api, clock, wait_for_quota_reset=True, quota_reset_grace_s=30)
 
     assert sorted(ids_of(client.query_videos("nike", DAY, DAY))) == ids
 
-    until_midnight = (dt.datetime(2024, 5, 4, tzinfo=dt.timezone.utc) - dt.datetime(2024, 5, 3, 22, 30, 15, tzinfo=dt.timezone.utc)).total_seconds()
+    until_midnight = (
+        dt.datetime(2024, 5, 4, tzinfo=dt.UTC) - dt.datetime(2024, 5, 3, 22, 30, 15, tzinfo=dt.UTC)
+    ).total_seconds()
     assert clock.sleeps == [until_midnight + 30]
 
 
@@ -410,7 +420,9 @@ def test_unreachable_server_is_retried_then_named(clock):
         base = api.base_url
     client = ResearchApiClient(base, "k", "s", sleep=clock.sleep, clock=clock.clock, max_retries=1, timeout_s=2)
 
-    with pytest.raises(ResearchApiError, match=r"/v2/oauth/token/: token request gave up after 2 attempts: no HTTP answer"):
+    with pytest.raises(
+        ResearchApiError, match=r"/v2/oauth/token/: token request gave up after 2 attempts: no HTTP answer"
+    ):
         client.query_videos("nike", DAY, DAY)
 
 
@@ -427,13 +439,17 @@ def test_64_bit_ids_stay_exact_end_to_end(api, clock):
 
     assert videos.rows["video_id"].to_list() == ["7234567890123456789"]
     assert comments.rows["comment_id"].to_list() == ["7234567890123456790"]
-    assert comments.rows["video_id"].to_list() == comments.rows["parent_comment_id"].to_list() == ["7234567890123456789"]
+    assert (
+        comments.rows["video_id"].to_list() == comments.rows["parent_comment_id"].to_list() == ["7234567890123456789"]
+    )
     assert b"7234567890123456789" in api.requests_to(COMMENT_LIST_PATH)[0].body
 
 
 def test_nul_bytes_are_stripped_from_text(api, clock):
     api.add_videos(
-        make_video(BIG_ID, DAY, ["nike"], video_description="new\x00 shoes", voice_to_text="just\x00 do it", username="r\x00un")
+        make_video(
+            BIG_ID, DAY, ["nike"], video_description="new\x00 shoes", voice_to_text="just\x00 do it", username="r\x00un"
+        )
     )
     api.add_comments(BIG_ID, [dict(make_comments(BIG_ID, 1)[0], text="lo\x00ve")])
     source = ResearchApiSource(make_client(api, clock))
@@ -466,7 +482,9 @@ def test_a_malformed_record_becomes_a_problem_and_the_rest_are_kept(api, clock):
 
 
 def test_comments_refused_for_one_video_become_a_problem(api, clock):
-    api.add_videos(make_video(1, DAY, ["nike"]), make_video(2, DAY, ["nike"]), make_video(3, DAY, ["nike"], comment_count=0))
+    api.add_videos(
+        make_video(1, DAY, ["nike"]), make_video(2, DAY, ["nike"]), make_video(3, DAY, ["nike"], comment_count=0)
+    )
     api.add_comments(2, make_comments(2, 3))
     # Rows are ordered by video id, so video 1 is asked about first.
     api.fail_next(COMMENT_LIST_PATH, 400, "invalid_params", "video 1 is private or removed")

@@ -29,6 +29,7 @@ START = dt.date(2026, 11, 1)
 DAYS = 3
 MANIFESTS = ("videos.jsonl", "comments.jsonl", "ground_truth.json")
 
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate_sample_corpus(tmp_path_factory.mktemp("sample") / "corpus", seed=7, start_day=START, days=DAYS)
@@ -173,7 +174,7 @@ def test_ground_truth_matches_the_manifests(corpus: Path, truth: dict[str, Any])
     assert all(int(i) > 2**53 for i in records)
     for video in truth["videos"]:
         record = records[video["id"]]
-        created = dt.datetime.fromtimestamp(record["create_time"], tz=dt.timezone.utc)
+        created = dt.datetime.fromtimestamp(record["create_time"], tz=dt.UTC)
         assert created.date().isoformat() == video["day"]
         assert video["hashtag"] in record["hashtag_names"]
         assert record["video_description"] == video["description"]["text"]
@@ -265,4 +266,6 @@ def test_history_is_quiet_metadata_with_one_planted_complaint_wave(corpus: Path,
     assert per_day[wave["day"]] > 2 * max(quiet), per_day
     wave_videos = [v for v in old if v["id"] in wave["videos"]]
     assert len(wave_videos) == len(wave["videos"]) >= 3 and all(v["day"] == wave["day"] for v in wave_videos)
-    assert all(c["sentiment"] == "negative" and wave["brand"] in c["brands"] for v in wave_videos for c in v["comments"])
+    assert all(
+        c["sentiment"] == "negative" and wave["brand"] in c["brands"] for v in wave_videos for c in v["comments"]
+    )

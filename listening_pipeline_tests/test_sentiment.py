@@ -15,7 +15,13 @@ import pytest
 
 from listening_pipeline.enrich import models
 from listening_pipeline.enrich.models import ModelNotFound
-from listening_pipeline.enrich.sentiment import LEXICON_MODEL_NAME, LexiconScorer, TransformersScorer, load_scorer, map_labels
+from listening_pipeline.enrich.sentiment import (
+    LEXICON_MODEL_NAME,
+    LexiconScorer,
+    TransformersScorer,
+    load_scorer,
+    map_labels,
+)
 
 LABELS = {"positive", "neutral", "negative"}
 
@@ -121,11 +127,19 @@ def test_lexicon_ranges_and_alignment(lexicon):
 
 def test_label_mapping_conventions():
     assert map_labels({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}) == {
-        "LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}
+        "LABEL_0": "negative",
+        "LABEL_1": "neutral",
+        "LABEL_2": "positive",
+    }
     assert map_labels({0: "NEGATIVE", 1: "POSITIVE"}) == {"NEGATIVE": "negative", "POSITIVE": "positive"}
     stars = map_labels({i: f"{i + 1} star{'s' if i else ''}" for i in range(5)})
     assert [stars[k] for k in ("1 star", "2 stars", "3 stars", "4 stars", "5 stars")] == [
-        "negative", "negative", "neutral", "positive", "positive"]
+        "negative",
+        "negative",
+        "neutral",
+        "positive",
+        "positive",
+    ]
     assert map_labels({0: "neg", 1: "neu", 2: "pos"})["neu"] == "neutral"
     with pytest.raises(ValueError, match="joy"):
         map_labels({0: "joy", 1: "anger"})
@@ -139,9 +153,9 @@ def test_label_mapping_conventions():
 @pytest.fixture(scope="module")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A randomly initialised 3-label DistilBERT and a WordPiece tokenizer trained on a few sentences."""
+    import torch
     from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors, trainers
     from tokenizers.models import WordPiece
-    import torch
     from transformers import DistilBertConfig, DistilBertForSequenceClassification, PreTrainedTokenizerFast
 
     sentences = ["I love this soda 😍", "no me gusta nada", "terrible coffee 🤮", "so good", "Café Brisa es increíble"]
@@ -149,17 +163,31 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     tokenizer = Tokenizer(WordPiece(unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.train_from_iterator(sentences, trainers.WordPieceTrainer(vocab_size=300, special_tokens=special, show_progress=False))
+    tokenizer.train_from_iterator(
+        sentences, trainers.WordPieceTrainer(vocab_size=300, special_tokens=special, show_progress=False)
+    )
     tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", special_tokens=[(t, tokenizer.token_to_id(t)) for t in ("[CLS]", "[SEP]")])
+        single="[CLS] $A [SEP]", special_tokens=[(t, tokenizer.token_to_id(t)) for t in ("[CLS]", "[SEP]")]
+    )
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",
-        mask_token="[MASK]", model_input_names=["input_ids", "attention_mask"],
+        tokenizer_object=tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_input_names=["input_ids", "attention_mask"],
     )
     config = DistilBertConfig(
-        vocab_size=fast.vocab_size, dim=32, hidden_dim=64, n_layers=2, n_heads=2, num_labels=3,
+        vocab_size=fast.vocab_size,
+        dim=32,
+        hidden_dim=64,
+        n_layers=2,
+        n_heads=2,
+        num_labels=3,
         max_position_embeddings=64,  # smaller than the scorer's default max_length: truncation must respect it
-        id2label={0: "negative", 1: "neutral", 2: "positive"}, label2id={"negative": 0, "neutral": 1, "positive": 2},
+        id2label={0: "negative", 1: "neutral", 2: "positive"},
+        label2id={"negative": 0, "neutral": 1, "positive": 2},
         initializer_range=0.5,  # large random weights, so different texts get visibly different scores
     )
     torch.manual_seed(0)
@@ -178,7 +206,15 @@ def tiny_scorer(tiny_model_dir) -> TransformersScorer:
 
 
 def test_transformers_scorer_results(tiny_scorer, tiny_model_dir):
-    texts = ["I love this soda 😍", "no me gusta nada", "", "terrible coffee 🤮 " * 300, "ok", "so good", "@bubblo http://x.y"]
+    texts = [
+        "I love this soda 😍",
+        "no me gusta nada",
+        "",
+        "terrible coffee 🤮 " * 300,
+        "ok",
+        "so good",
+        "@bubblo http://x.y",
+    ]
     results = tiny_scorer.score(texts)
     assert len(results) == len(texts)
     for result in results:
@@ -259,7 +295,9 @@ def test_whisper_package_then_cache(empty_hf_cache, tmp_path, monkeypatch):
     assert (packaged.path / "model.bin").stat().st_size > part.stat().st_size
     assert {"config.json", "tokenizer.json", "vocabulary.json"} <= {p.name for p in packaged.path.iterdir()}
     assert models.resolve_whisper_model() == packaged  # joined once, found again
-    snapshot = _fake_cached_repo(empty_hf_cache, "Systran/faster-whisper-base", ["model.bin", "config.json", "tokenizer.json"])
+    snapshot = _fake_cached_repo(
+        empty_hf_cache, "Systran/faster-whisper-base", ["model.bin", "config.json", "tokenizer.json"]
+    )
     assert models.resolve_whisper_model() == models.ResolvedModel("Systran/faster-whisper-base", snapshot, "hf-cache")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import polars as pl
 
@@ -12,19 +12,39 @@ from listening_pipeline.tables import COMMENTS, OCR_TEXT, SENTIMENT, TEXT_UNITS,
 
 DAY = date(2025, 7, 1)
 PARTITION = {"hashtag": "summerdrinks", "day": DAY}
-CREATED = datetime(2025, 7, 1, 12, tzinfo=timezone.utc)
+CREATED = datetime(2025, 7, 1, 12, tzinfo=UTC)
 
 
 def _videos() -> pl.DataFrame:
     return VIDEOS.frame(
         [
-            {**PARTITION, "video_id": "v1", "source": "folder", "created_at": CREATED,
-             "description": "  Fizzly on the beach 😍 ", "hashtags": ["summerdrinks", "fizzly", "fizzly"],
-             "voice_to_text": "platform words that ASR replaces"},
-            {**PARTITION, "video_id": "v2", "source": "folder", "created_at": CREATED,
-             "description": "   ", "hashtags": [], "voice_to_text": "bubblo cola is great"},
-            {**PARTITION, "video_id": "v3", "source": "folder", "created_at": CREATED,
-             "description": None, "hashtags": None, "voice_to_text": None},
+            {
+                **PARTITION,
+                "video_id": "v1",
+                "source": "folder",
+                "created_at": CREATED,
+                "description": "  Fizzly on the beach 😍 ",
+                "hashtags": ["summerdrinks", "fizzly", "fizzly"],
+                "voice_to_text": "platform words that ASR replaces",
+            },
+            {
+                **PARTITION,
+                "video_id": "v2",
+                "source": "folder",
+                "created_at": CREATED,
+                "description": "   ",
+                "hashtags": [],
+                "voice_to_text": "bubblo cola is great",
+            },
+            {
+                **PARTITION,
+                "video_id": "v3",
+                "source": "folder",
+                "created_at": CREATED,
+                "description": None,
+                "hashtags": None,
+                "voice_to_text": None,
+            },
         ]
     )
 
@@ -42,12 +62,36 @@ def _comments() -> pl.DataFrame:
 def _transcripts() -> pl.DataFrame:
     return TRANSCRIPTS.frame(
         [
-            {**PARTITION, "video_id": "v1", "segment_no": 0, "start_s": 0.0, "end_s": 2.5, "text": "hola a todos",
-             "language": "es", "model": "whisper"},
-            {**PARTITION, "video_id": "v1", "segment_no": 1, "start_s": 2.5, "end_s": 4.0, "text": "me encanta Fizzly",
-             "language": "es", "model": "whisper"},
-            {**PARTITION, "video_id": "v1", "segment_no": 2, "start_s": 4.0, "end_s": 5.0, "text": " ",
-             "language": "es", "model": "whisper"},
+            {
+                **PARTITION,
+                "video_id": "v1",
+                "segment_no": 0,
+                "start_s": 0.0,
+                "end_s": 2.5,
+                "text": "hola a todos",
+                "language": "es",
+                "model": "whisper",
+            },
+            {
+                **PARTITION,
+                "video_id": "v1",
+                "segment_no": 1,
+                "start_s": 2.5,
+                "end_s": 4.0,
+                "text": "me encanta Fizzly",
+                "language": "es",
+                "model": "whisper",
+            },
+            {
+                **PARTITION,
+                "video_id": "v1",
+                "segment_no": 2,
+                "start_s": 4.0,
+                "end_s": 5.0,
+                "text": " ",
+                "language": "es",
+                "model": "whisper",
+            },
         ]
     )
 
@@ -55,8 +99,16 @@ def _transcripts() -> pl.DataFrame:
 def _ocr() -> pl.DataFrame:
     return OCR_TEXT.frame(
         [
-            {**PARTITION, "video_id": "v1", "span_no": 0, "text": "FIZZLY SODA", "confidence": 0.9,
-             "first_seen_s": 1.0, "last_seen_s": 3.0, "model": "easyocr"},
+            {
+                **PARTITION,
+                "video_id": "v1",
+                "span_no": 0,
+                "text": "FIZZLY SODA",
+                "confidence": 0.9,
+                "first_seen_s": 1.0,
+                "last_seen_s": 3.0,
+                "model": "easyocr",
+            },
         ]
     )
 
@@ -127,8 +179,10 @@ class _CountingScorer:
 
     def score(self, texts):
         self.seen.extend(texts)
-        return [SentimentResult("positive" if "love" in t else "neutral", 0.9, 0.5 if "love" in t else 0.0, "counting")
-                for t in texts]
+        return [
+            SentimentResult("positive" if "love" in t else "neutral", 0.9, 0.5 if "love" in t else 0.0, "counting")
+            for t in texts
+        ]
 
 
 def test_sentiment_rows_score_each_distinct_text_once():

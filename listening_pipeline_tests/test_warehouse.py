@@ -12,14 +12,27 @@ DAY = dt.date(2026, 11, 1)
 
 
 def _videos(hashtag: str, ids: list[str], description: str = "hello") -> pl.DataFrame:
-    created = dt.datetime(2026, 11, 1, 12, tzinfo=dt.timezone.utc)
+    created = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
     return VIDEOS.frame(
         [
             {
-                "hashtag": hashtag, "day": DAY, "video_id": vid, "source": "folder", "creator": "c",
-                "created_at": created, "description": description, "hashtags": [hashtag, "other"], "region": "US",
-                "view_count": 10, "like_count": 1, "comment_count": 0, "share_count": 0, "duration_s": 7.0,
-                "voice_to_text": None, "media_uri": None, "media_error": "none",
+                "hashtag": hashtag,
+                "day": DAY,
+                "video_id": vid,
+                "source": "folder",
+                "creator": "c",
+                "created_at": created,
+                "description": description,
+                "hashtags": [hashtag, "other"],
+                "region": "US",
+                "view_count": 10,
+                "like_count": 1,
+                "comment_count": 0,
+                "share_count": 0,
+                "duration_s": 7.0,
+                "voice_to_text": None,
+                "media_uri": None,
+                "media_error": "none",
             }
             for vid in ids
         ]
@@ -70,7 +83,9 @@ def test_quarantine_replace_is_scoped_by_stage(warehouse):
             [{"hashtag": "a", "day": DAY, "stage": stage, "item": i, "reason": "bad", "raw": None} for i in items]
         )
 
-    warehouse.replace_partition(QUARANTINE, rows("videos", ["l1", "l2"]), hashtag="a", day=DAY, scope={"stage": "videos"})
+    warehouse.replace_partition(
+        QUARANTINE, rows("videos", ["l1", "l2"]), hashtag="a", day=DAY, scope={"stage": "videos"}
+    )
     warehouse.replace_partition(QUARANTINE, rows("comments", ["c1"]), hashtag="a", day=DAY, scope={"stage": "comments"})
     warehouse.replace_partition(QUARANTINE, rows("videos", []), hashtag="a", day=DAY, scope={"stage": "videos"})
     left = warehouse.read_partition(QUARANTINE, hashtag="a", day=DAY)
@@ -84,13 +99,20 @@ def test_reading_a_missing_table_is_empty(warehouse):
 def test_upsert_replaces_rows_by_key_and_keeps_the_rest(warehouse):
     from listening_pipeline.tables import ALERT_DELIVERIES
 
-    at = dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
 
     def row(alert_id, status, attempts=1):
         return {
-            "alert_id": alert_id, "brand": "Nike", "day": DAY, "status": status, "webhook_host": "hooks.example.com",
-            "attempts": attempts, "http_status": 200 if status == "delivered" else 400, "error": None,
-            "delivered_at": at if status == "delivered" else None, "last_attempt_at": at,
+            "alert_id": alert_id,
+            "brand": "Nike",
+            "day": DAY,
+            "status": status,
+            "webhook_host": "hooks.example.com",
+            "attempts": attempts,
+            "http_status": 200 if status == "delivered" else 400,
+            "error": None,
+            "delivered_at": at if status == "delivered" else None,
+            "last_attempt_at": at,
         }
 
     assert warehouse.upsert_rows(ALERT_DELIVERIES, [row("a", "failed"), row("b", "delivered")]) == 2

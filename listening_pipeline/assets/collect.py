@@ -5,14 +5,14 @@ import time
 import polars as pl
 from dagster import AssetCheckSpec, AssetExecutionContext, MetadataValue, asset
 
+from listening_pipeline.checks.expectations import QUARANTINE_CHECK, check_spec, checked, quarantine_rate_result
+from listening_pipeline.execution import SOURCE_POOL
 from listening_pipeline.media.store import attach_media
 from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
 from listening_pipeline.resources.media_store import MediaStoreResource
 from listening_pipeline.resources.sources import CatalogResource, SourceResource
 from listening_pipeline.resources.warehouse import WarehouseResource
 from listening_pipeline.sources.base import Problem, problems_frame
-from listening_pipeline.checks.expectations import QUARANTINE_CHECK, check_spec, checked, quarantine_rate_result
-from listening_pipeline.execution import SOURCE_POOL
 from listening_pipeline.tables import BRANDS, COMMENTS, QUARANTINE, VIDEOS
 
 # At most N collecting steps at once across the deployment (the Research API limits each client).
@@ -37,7 +37,10 @@ def quarantine(
     kinds={"python", "polars"},
     pool=COLLECT_POOL,
     description="Videos created that day carrying the hashtag, with their media copied to the media store.",
-    check_specs=[check_spec(VIDEOS), AssetCheckSpec(QUARANTINE_CHECK, asset="videos", description="Share of manifest records quarantined.")],
+    check_specs=[
+        check_spec(VIDEOS),
+        AssetCheckSpec(QUARANTINE_CHECK, asset="videos", description="Share of manifest records quarantined."),
+    ],
 )
 def videos(
     context: AssetExecutionContext,
@@ -54,18 +57,21 @@ def videos(
     missing_media = rows.filter(pl.col("media_error").is_not_null())
     if missing_media.height:
         # One line per partition: a metadata-only backfill would otherwise print a line per video.
-        examples = "; ".join(f"{r['video_id']}: {r['media_error']}" for r in missing_media.head(3).iter_rows(named=True))
+        examples = "; ".join(
+            f"{r['video_id']}: {r['media_error']}" for r in missing_media.head(3).iter_rows(named=True)
+        )
         more = f" (and {missing_media.height - 3} more)" if missing_media.height > 3 else ""
         context.log.warning(
             f"videos [{hashtag} {day}] {missing_media.height} of {rows.height} video(s) kept without media: {examples}{more}"
         )
-    context.add_output_metadata(output_name="result", metadata=
-        {
+    context.add_output_metadata(
+        output_name="result",
+        metadata={
             "quarantined_records": quarantined,
             "videos_without_media": missing_media.height,
             "source": video_source.name,
             "seconds": MetadataValue.float(round(time.perf_counter() - started, 3)),
-        }
+        },
     )
     yield from checked(VIDEOS, rows)
     yield quarantine_rate_result("videos", quarantined, quarantined + rows.height)
@@ -80,11 +86,15 @@ def videos(
     description="Comments on the partition's videos.",
     check_specs=[check_spec(COMMENTS)],
 )
-def comments(context: AssetExecutionContext, videos: pl.DataFrame, source: SourceResource, warehouse: WarehouseResource):
+def comments(
+    context: AssetExecutionContext, videos: pl.DataFrame, source: SourceResource, warehouse: WarehouseResource
+):
     hashtag, day = split_partition_key(context.partition_key)
     collected = source.get().comments(videos, hashtag, day)
     quarantined = quarantine(context, warehouse, "comments", collected.problems)
-    context.add_output_metadata(output_name="result", metadata={"quarantined_records": quarantined, "videos": videos.height})
+    context.add_output_metadata(
+        output_name="result", metadata={"quarantined_records": quarantined, "videos": videos.height}
+    )
     yield from checked(COMMENTS, collected.rows)
 
 
@@ -96,7 +106,10 @@ def comments(context: AssetExecutionContext, videos: pl.DataFrame, source: Sourc
 )
 def brands(context: AssetExecutionContext, catalog: CatalogResource) -> pl.DataFrame:
     loaded = catalog.load()
-    context.add_output_metadata(output_name="result", metadata={"catalog": str(loaded.path), "tracked_hashtags": ", ".join(loaded.tracked_hashtags)})
+    context.add_output_metadata(
+        output_name="result",
+        metadata={"catalog": str(loaded.path), "tracked_hashtags": ", ".join(loaded.tracked_hashtags)},
+    )
     return BRANDS.frame(
         [
             {

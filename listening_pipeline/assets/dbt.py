@@ -7,8 +7,9 @@ incremental models use to delete and rebuild exactly that window.
 import datetime as dt
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from dagster import AssetExecutionContext, AutomationCondition, BackfillPolicy, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets

@@ -4,7 +4,17 @@ sentiment and brand mentions. Each asset hands one partition's rows to the wareh
 import time
 
 import polars as pl
-from dagster import AssetCheckSpec, AssetExecutionContext, AssetOut, Config, Output, MaterializeResult, MetadataValue, asset, multi_asset
+from dagster import (
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetOut,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    Output,
+    asset,
+    multi_asset,
+)
 
 from listening_pipeline.assets.collect import quarantine
 from listening_pipeline.checks.expectations import (
@@ -18,8 +28,8 @@ from listening_pipeline.checks.expectations import (
 )
 from listening_pipeline.enrich.asr import transcript_rows
 from listening_pipeline.enrich.logos import hit_rows
-from listening_pipeline.enrich.ocr import caption_rows
 from listening_pipeline.enrich.mentions import BrandMatcher, mention_rows
+from listening_pipeline.enrich.ocr import caption_rows
 from listening_pipeline.enrich.text_units import build_text_units, sentiment_rows
 from listening_pipeline.execution import GPU_OP_TAGS, GPU_POOL
 from listening_pipeline.media.artifacts import load_audio, load_frames, store_decoded
@@ -78,7 +88,9 @@ class DecodeConfig(Config):
     check_specs=[
         check_spec(MEDIA),
         check_spec(FRAMES),
-        AssetCheckSpec(QUARANTINE_CHECK, asset="media", description="Share of videos whose media could not be decoded."),
+        AssetCheckSpec(
+            QUARANTINE_CHECK, asset="media", description="Share of videos whose media could not be decoded."
+        ),
     ],
 )
 def decoded_media(
@@ -118,7 +130,13 @@ def decoded_media(
     yield quarantine_rate_result("media", quarantined, quarantined + media.height)
 
 
-@asset(**COMMON, **ON_GPU, kinds={"python", "whisperx"}, description=TRANSCRIPTS.description, check_specs=[check_spec(TRANSCRIPTS), duration_check_spec("transcripts")])
+@asset(
+    **COMMON,
+    **ON_GPU,
+    kinds={"python", "whisperx"},
+    description=TRANSCRIPTS.description,
+    check_specs=[check_spec(TRANSCRIPTS), duration_check_spec("transcripts")],
+)
 def transcripts(
     context: AssetExecutionContext,
     media: pl.DataFrame,
@@ -139,19 +157,26 @@ def transcripts(
         transcript = speech.transcribe(audio, languages)
         rows.extend(transcript_rows(transcript, hashtag=hashtag, day=day, video_id=item["video_id"]))
     elapsed = time.perf_counter() - started
-    context.add_output_metadata(output_name="result", metadata=
-        {
+    context.add_output_metadata(
+        output_name="result",
+        metadata={
             "audio_seconds": MetadataValue.float(round(audio_s, 2)),
             "seconds": MetadataValue.float(round(elapsed, 3)),
             "realtime_factor": MetadataValue.float(round(elapsed / audio_s, 3) if audio_s else 0.0),
-        }
+        },
     )
     segments = TRANSCRIPTS.frame(rows)
     yield from checked(TRANSCRIPTS, segments)
     yield within_duration_result("transcripts", segments, media, "start_s", "end_s")
 
 
-@asset(**COMMON, **ON_GPU, kinds={"python", "easyocr"}, description=OCR_TEXT.description, check_specs=[check_spec(OCR_TEXT), duration_check_spec("ocr_text")])
+@asset(
+    **COMMON,
+    **ON_GPU,
+    kinds={"python", "easyocr"},
+    description=OCR_TEXT.description,
+    check_specs=[check_spec(OCR_TEXT), duration_check_spec("ocr_text")],
+)
 def ocr_text(
     context: AssetExecutionContext,
     media: pl.DataFrame,
@@ -170,7 +195,9 @@ def ocr_text(
         frames_read += len(kept)
         spans = reader.read(kept, item["width"], item["height"])
         rows.extend(caption_rows(spans, reader.name, hashtag=hashtag, day=day, video_id=item["video_id"]))
-    context.add_output_metadata(output_name="result", metadata={"frames_read": frames_read, "seconds": _seconds(started)})
+    context.add_output_metadata(
+        output_name="result", metadata={"frames_read": frames_read, "seconds": _seconds(started)}
+    )
     spans = OCR_TEXT.frame(rows)
     yield from checked(OCR_TEXT, spans)
     yield within_duration_result("ocr_text", spans, media, "first_seen_s", "last_seen_s")
@@ -182,7 +209,9 @@ def ocr_text(
     kinds={"python", "ultralytics"},
     description="A YOLO logo detector trained on synthetic frames made from the catalog's logos.",
 )
-def logo_detector(context: AssetExecutionContext, catalog: CatalogResource, models: ModelsResource) -> MaterializeResult:
+def logo_detector(
+    context: AssetExecutionContext, catalog: CatalogResource, models: ModelsResource
+) -> MaterializeResult:
     from pathlib import Path
 
     from listening_pipeline.enrich.logos import build_training_set, train_detector
@@ -191,7 +220,9 @@ def logo_detector(context: AssetExecutionContext, catalog: CatalogResource, mode
         return MaterializeResult(metadata={"weights": models.logo_weights, "trained": False})
     out = Path(models.logo_dir)
     size = models.logo_image_size
-    data_yaml = build_training_set(catalog.load().brands, out / "dataset", images=models.logo_training_images, size=size)
+    data_yaml = build_training_set(
+        catalog.load().brands, out / "dataset", images=models.logo_training_images, size=size
+    )
     trained = train_detector(data_yaml, out, epochs=models.logo_training_epochs, imgsz=size)
     return MaterializeResult(
         metadata={
@@ -205,7 +236,14 @@ def logo_detector(context: AssetExecutionContext, catalog: CatalogResource, mode
     )
 
 
-@asset(**COMMON, **ON_GPU, deps=[logo_detector], kinds={"python", "ultralytics"}, description=LOGO_HITS.description, check_specs=[check_spec(LOGO_HITS)])
+@asset(
+    **COMMON,
+    **ON_GPU,
+    deps=[logo_detector],
+    kinds={"python", "ultralytics"},
+    description=LOGO_HITS.description,
+    check_specs=[check_spec(LOGO_HITS)],
+)
 def logo_hits(
     context: AssetExecutionContext,
     frames: pl.DataFrame,
@@ -227,22 +265,36 @@ def logo_hits(
 
 
 @asset(**COMMON, kinds={"python", "polars"}, description=TEXT_UNITS.description, check_specs=[check_spec(TEXT_UNITS)])
-def text_units(
-    videos: pl.DataFrame, comments: pl.DataFrame, transcripts: pl.DataFrame, ocr_text: pl.DataFrame
-):
-    yield from checked(TEXT_UNITS, build_text_units(videos, comments=comments, transcripts=transcripts, ocr_text=ocr_text))
+def text_units(videos: pl.DataFrame, comments: pl.DataFrame, transcripts: pl.DataFrame, ocr_text: pl.DataFrame):
+    yield from checked(
+        TEXT_UNITS, build_text_units(videos, comments=comments, transcripts=transcripts, ocr_text=ocr_text)
+    )
 
 
-@asset(**COMMON, **ON_GPU, kinds={"python", "transformers"}, description=SENTIMENT.description, check_specs=[check_spec(SENTIMENT)])
+@asset(
+    **COMMON,
+    **ON_GPU,
+    kinds={"python", "transformers"},
+    description=SENTIMENT.description,
+    check_specs=[check_spec(SENTIMENT)],
+)
 def sentiment(context: AssetExecutionContext, text_units: pl.DataFrame, models: ModelsResource):
     scorer = models.sentiment()
     started = time.perf_counter()
     rows = sentiment_rows(text_units, scorer)
-    context.add_output_metadata(output_name="result", metadata={"scorer": scorer.model_name, "units": text_units.height, "seconds": _seconds(started)})
+    context.add_output_metadata(
+        output_name="result",
+        metadata={"scorer": scorer.model_name, "units": text_units.height, "seconds": _seconds(started)},
+    )
     yield from checked(SENTIMENT, rows)
 
 
-@asset(**COMMON, kinds={"python", "polars"}, description=BRAND_MENTIONS.description, check_specs=[check_spec(BRAND_MENTIONS)])
+@asset(
+    **COMMON,
+    kinds={"python", "polars"},
+    description=BRAND_MENTIONS.description,
+    check_specs=[check_spec(BRAND_MENTIONS)],
+)
 def brand_mentions(
     context: AssetExecutionContext,
     text_units: pl.DataFrame,
@@ -255,7 +307,10 @@ def brand_mentions(
     matcher = BrandMatcher(catalog.load().brands)
     rows = mention_rows(text_units, sentiment, logo_hits, matcher, hashtag, day, ocr_text=ocr_text)
     by_brand = rows.group_by("brand").len().sort("brand")
-    context.add_output_metadata(output_name="result", metadata=
-        {"mentions_by_brand": MetadataValue.md("\n".join(f"- {b}: {n}" for b, n in by_brand.iter_rows()) or "_none_")}
+    context.add_output_metadata(
+        output_name="result",
+        metadata={
+            "mentions_by_brand": MetadataValue.md("\n".join(f"- {b}: {n}" for b, n in by_brand.iter_rows()) or "_none_")
+        },
     )
     yield from checked(BRAND_MENTIONS, rows)

@@ -9,9 +9,10 @@ as a Dagster asset check, so the UI shows which partition broke which rule.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Iterator
+from functools import cache, lru_cache
+from typing import Any
 
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue, Output
@@ -32,7 +33,6 @@ class Validation:
 @lru_cache(maxsize=1)
 def _context() -> Any:
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -42,7 +42,7 @@ def _context() -> Any:
     return context
 
 
-@lru_cache(maxsize=None)
+@cache
 def _batch_definition(table_name: str) -> Any:
     source = _context().data_sources.add_or_update_pandas(f"lp_{table_name}")
     return source.add_dataframe_asset(table_name).add_batch_definition_whole_dataframe("partition")
@@ -86,7 +86,9 @@ def validate(table: Table, rows: pl.DataFrame) -> Validation:
 
 def check_spec(table: Table, asset: str | None = None) -> AssetCheckSpec:
     return AssetCheckSpec(
-        CHECK_NAME, asset=asset or table.name, description=f"Great Expectations suite for {table.name}: keys, nulls, ranges, labels."
+        CHECK_NAME,
+        asset=asset or table.name,
+        description=f"Great Expectations suite for {table.name}: keys, nulls, ranges, labels.",
     )
 
 
@@ -144,4 +146,6 @@ def within_duration_result(
 
 
 def duration_check_spec(asset: str) -> AssetCheckSpec:
-    return AssetCheckSpec(DURATION_CHECK, asset=asset, description="Every time lies within its video's decoded duration.")
+    return AssetCheckSpec(
+        DURATION_CHECK, asset=asset, description="Every time lies within its video's decoded duration."
+    )

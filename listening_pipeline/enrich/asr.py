@@ -39,9 +39,10 @@ import re
 import threading
 import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -199,8 +200,9 @@ class SpeechModel:
             no_speech = list(self._whisper.no_speech_probs)
         raw = result.get("segments", [])
         if len(no_speech) != len(raw):
-            log.warning("no-speech probabilities for %d of %d segments; filtering without them",
-                        len(no_speech), len(raw))
+            log.warning(
+                "no-speech probabilities for %d of %d segments; filtering without them", len(no_speech), len(raw)
+            )
             no_speech = [None] * len(raw)
         kept, dropped = self._keep_speech(raw, no_speech)
         if kept and self._aligner is not None and result.get("language") == self._aligner.language:
@@ -330,7 +332,7 @@ class _Aligner:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def load(cls, model_dir: str | Path, language: str, device: str) -> "_Aligner | None":
+    def load(cls, model_dir: str | Path, language: str, device: str) -> _Aligner | None:
         folder = Path(model_dir).expanduser()
         if not folder.is_dir():
             log.warning("alignment model folder %s does not exist: words are left out", folder)
@@ -361,14 +363,16 @@ class _Aligner:
 
 
 def _aligned_segment(item: dict, originals: list[Segment]) -> Segment:
-    words = [
-        Word(str(w.get("word", "")), w.get("start"), w.get("end"), w.get("score")) for w in item.get("words", [])
-    ]
+    words = [Word(str(w.get("word", "")), w.get("start"), w.get("end"), w.get("score")) for w in item.get("words", [])]
     start, end = float(item["start"]), float(item["end"])
     source = next((s for s in originals if s.start_s - 0.5 <= start <= s.end_s), None)
     return Segment(
-        start, end, str(item.get("text", "")).strip(), words,
-        source.avg_logprob if source else None, source.no_speech_prob if source else None,
+        start,
+        end,
+        str(item.get("text", "")).strip(),
+        words,
+        source.avg_logprob if source else None,
+        source.no_speech_prob if source else None,
     )
 
 

@@ -25,9 +25,10 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 import yaml
@@ -44,7 +45,9 @@ Box = tuple[float, float, float, float]
 """(x0, y0, x1, y1) as fractions of the frame's width and height."""
 
 # Where ultralytics keeps its settings and font when a caller names no folder: per user, outside the repository.
-DEFAULT_CONFIG_DIR = Path(tempfile.gettempdir()) / f"listening_pipeline-{os.getuid() if hasattr(os, 'getuid') else 'user'}" / "yolo"
+DEFAULT_CONFIG_DIR = (
+    Path(tempfile.gettempdir()) / f"listening_pipeline-{os.getuid() if hasattr(os, 'getuid') else 'user'}" / "yolo"
+)
 
 # Demo training settings, measured with bench/train_logo_detector.py on 2 CPU cores (6 brands):
 # 240 frames at 256 px, 20 epochs, batch 8 train in about 4.5 minutes to validation mAP50 0.95.
@@ -150,7 +153,7 @@ _LOGO_COUNTS = (1, 2, 2, 3, 3, 4)
 
 
 def build_training_set(
-    brands: Sequence["Brand"],
+    brands: Sequence[Brand],
     out_dir: Path,
     *,
     images: int = DEMO_IMAGES,
@@ -186,14 +189,18 @@ def build_training_set(
         frame = _compose(rng, logos, names, size, real_backgrounds, negative=index % _NEGATIVE_EVERY == 1)
         _write_example(rng, frame, names, out_dir, split, f"{index:05d}")
     data_yaml = out_dir / "data.yaml"
-    doc = {"path": str(out_dir), "train": "images/train", "val": "images/val" if val_count else "images/train",
-           "names": dict(enumerate(names))}
+    doc = {
+        "path": str(out_dir),
+        "train": "images/train",
+        "val": "images/val" if val_count else "images/train",
+        "names": dict(enumerate(names)),
+    }
     data_yaml.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return data_yaml
 
 
 def synthetic_frames(
-    brands: Sequence["Brand"],
+    brands: Sequence[Brand],
     count: int,
     *,
     size: int = DEMO_IMGSZ,
@@ -210,7 +217,7 @@ def synthetic_frames(
     return frames
 
 
-def _load_logos(brands: Sequence["Brand"]) -> tuple[list[_Logo], list[str]]:
+def _load_logos(brands: Sequence[Brand]) -> tuple[list[_Logo], list[str]]:
     logos: list[_Logo] = []
     names: list[str] = []
     for brand in brands:
@@ -236,7 +243,9 @@ def _visible_part(image: Image.Image) -> Image.Image:
 def _silhouette(logo: Image.Image) -> Image.Image:
     """The logo's outline filled with its median colour: what a logo-coloured blob (a sun, a cup) looks like."""
     alpha = logo.getchannel("A")
-    colour = tuple(round(v) for v in ImageStat.Stat(logo.convert("RGB"), mask=alpha.point(lambda a: 255 if a > 128 else 0)).median)
+    colour = tuple(
+        round(v) for v in ImageStat.Stat(logo.convert("RGB"), mask=alpha.point(lambda a: 255 if a > 128 else 0)).median
+    )
     flat = Image.new("RGBA", logo.size, colour + (255,))
     flat.putalpha(alpha)
     return flat
@@ -276,7 +285,13 @@ def _video_keyframes(path: Path, limit: int = 8) -> list[Image.Image]:
 
 
 def _compose(
-    rng: random.Random, logos: list[_Logo], names: list[str], size: int, backgrounds: list[Image.Image], *, negative: bool
+    rng: random.Random,
+    logos: list[_Logo],
+    names: list[str],
+    size: int,
+    backgrounds: list[Image.Image],
+    *,
+    negative: bool,
 ) -> LabeledFrame:
     """One frame: a background, distractors, 0-3 transformed logos, maybe an occluder, maybe blur."""
     width_part, height_part = rng.choice(_ASPECTS)
@@ -335,7 +350,9 @@ def _gradient(rng: random.Random, width: int, height: int) -> Image.Image:
 
 def _smooth_noise(rng: random.Random, width: int, height: int) -> Image.Image:
     """Blotchy colour noise: coarse random cells scaled up, like out-of-focus scenery."""
-    cells = np.random.default_rng(rng.getrandbits(32)).integers(0, 256, (rng.randint(2, 12), rng.randint(2, 12), 3), np.uint8)
+    cells = np.random.default_rng(rng.getrandbits(32)).integers(
+        0, 256, (rng.randint(2, 12), rng.randint(2, 12), 3), np.uint8
+    )
     image = Image.fromarray(cells, "RGB").resize((width, height), Image.Resampling.BICUBIC)
     fine = np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(0, 18), (height, width, 3))
     return Image.fromarray(np.clip(np.asarray(image, np.float32) + fine, 0, 255).astype(np.uint8), "RGB")
@@ -357,11 +374,16 @@ def _draw_distractors(rng: random.Random, frame: Image.Image) -> None:
         if shape == "ellipse":
             draw.ellipse((x0, y0, x0 + side, y0 + side * rng.uniform(0.6, 1.4)), fill=fill)
         elif shape == "rectangle":
-            draw.rounded_rectangle((x0, y0, x0 + side * rng.uniform(0.6, 1.6), y0 + side), radius=side * 0.15, fill=fill)
+            draw.rounded_rectangle(
+                (x0, y0, x0 + side * rng.uniform(0.6, 1.6), y0 + side), radius=side * 0.15, fill=fill
+            )
         elif shape == "triangle":
             draw.polygon([(x0 + side / 2, y0), (x0 + side, y0 + side), (x0, y0 + side)], fill=fill)
         else:
-            draw.polygon([(x0 + side / 2, y0), (x0 + side, y0 + side / 2), (x0 + side / 2, y0 + side), (x0, y0 + side / 2)], fill=fill)
+            draw.polygon(
+                [(x0 + side / 2, y0), (x0 + side, y0 + side / 2), (x0 + side / 2, y0 + side), (x0, y0 + side / 2)],
+                fill=fill,
+            )
     if rng.random() < 0.5:
         _draw_caption(rng, draw, width, height)
 
@@ -373,20 +395,26 @@ def _paste_silhouettes(rng: random.Random, frame: Image.Image, logos: list[_Logo
     for _ in range(rng.randint(1, 2)):
         blob = _transformed_logo(rng, rng.choice(logos).silhouette, min(frame.size))
         if blob.width <= frame.width and blob.height <= frame.height:
-            frame.paste(blob, (rng.randint(0, frame.width - blob.width), rng.randint(0, frame.height - blob.height)), blob)
+            frame.paste(
+                blob, (rng.randint(0, frame.width - blob.width), rng.randint(0, frame.height - blob.height)), blob
+            )
 
 
 def _draw_caption(rng: random.Random, draw: ImageDraw.ImageDraw, width: int, height: int) -> None:
     letters = "ABCDEFGHIJKLMNOPRSTUVWYZabcdefghijklmnoprstuvwyz"
-    words = [''.join(rng.choice(letters) for _ in range(rng.randint(2, 8))) for _ in range(rng.randint(1, 4))]
+    words = ["".join(rng.choice(letters) for _ in range(rng.randint(2, 8))) for _ in range(rng.randint(1, 4))]
     font = _font(max(8, round(min(width, height) * rng.uniform(0.05, 0.1))))
     text = " ".join(words)
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
     x = rng.uniform(0, max(1.0, width - (right - left)))
     y = rng.uniform(0, max(1.0, height - (bottom - top)))
     if rng.random() < 0.6:
-        draw.rounded_rectangle((x - 6, y - 4, x + right - left + 6, y + bottom - top + 8), radius=6, fill=(0, 0, 0, 170))
-    draw.text((x - left, y - top), text, font=font, fill=(255, 255, 255, 255), stroke_width=1, stroke_fill=(0, 0, 0, 255))
+        draw.rounded_rectangle(
+            (x - 6, y - 4, x + right - left + 6, y + bottom - top + 8), radius=6, fill=(0, 0, 0, 170)
+        )
+    draw.text(
+        (x - left, y - top), text, font=font, fill=(255, 255, 255, 255), stroke_width=1, stroke_fill=(0, 0, 0, 255)
+    )
 
 
 _FONTS: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
@@ -404,8 +432,10 @@ def _transformed_logo(rng: random.Random, logo: Image.Image, frame_short_side: i
     long_side = max(12, round(frame_short_side * rng.uniform(0.14, 0.55)))
     squeeze = rng.uniform(0.85, 1.15)
     scale = long_side / max(logo.size)
-    sticker = logo.resize((max(6, round(logo.width * scale * squeeze)), max(6, round(logo.height * scale / squeeze))),
-                          Image.Resampling.LANCZOS)
+    sticker = logo.resize(
+        (max(6, round(logo.width * scale * squeeze)), max(6, round(logo.height * scale / squeeze))),
+        Image.Resampling.LANCZOS,
+    )
     rgb, alpha = sticker.convert("RGB"), sticker.getchannel("A")
     rgb = ImageEnhance.Brightness(rgb).enhance(rng.uniform(0.7, 1.3))
     rgb = ImageEnhance.Contrast(rgb).enhance(rng.uniform(0.7, 1.3))
@@ -444,13 +474,17 @@ def _occlude(rng: random.Random, frame: Image.Image, box: tuple[int, int, int, i
     (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(shape, fill=_random_colour(rng))
 
 
-def _write_example(rng: random.Random, frame: LabeledFrame, names: list[str], out_dir: Path, split: str, stem: str) -> None:
+def _write_example(
+    rng: random.Random, frame: LabeledFrame, names: list[str], out_dir: Path, split: str, stem: str
+) -> None:
     """The frame as a JPEG (varying quality, as video frames are compressed) and its YOLO label file."""
     frame.image.save(out_dir / "images" / split / f"{stem}.jpg", quality=rng.randint(55, 95))
     lines = []
     for brand, (x0, y0, x1, y1) in frame.truth:
         lines.append(f"{names.index(brand)} {(x0 + x1) / 2:.6f} {(y0 + y1) / 2:.6f} {x1 - x0:.6f} {y1 - y0:.6f}")
-    (out_dir / "labels" / split / f"{stem}.txt").write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+    (out_dir / "labels" / split / f"{stem}.txt").write_text(
+        "\n".join(lines) + ("\n" if lines else ""), encoding="utf-8"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -628,14 +662,19 @@ class LogoDetector:
         for start in range(0, len(frames), self.batch_size):
             chunk = [_as_yolo_input(f) for f in frames[start : start + self.batch_size]]
             results = self._model.predict(
-                chunk, conf=self.conf, imgsz=self.imgsz, device=self.device, verbose=False,
+                chunk,
+                conf=self.conf,
+                imgsz=self.imgsz,
+                device=self.device,
+                verbose=False,
                 # One logo per spot: overlapping boxes, of any brand, are one logo seen twice.
-                iou=_NMS_IOU, agnostic_nms=True,
+                iou=_NMS_IOU,
+                agnostic_nms=True,
             )
             out.extend(self._detections(result) for result in results)
         return out
 
-    def _detections(self, result: "ultralytics.engine.results.Results") -> list[Detection]:
+    def _detections(self, result: ultralytics.engine.results.Results) -> list[Detection]:
         boxes = result.boxes
         found = [
             Detection(brand=self._model.names[int(cls)], confidence=float(score), box=_clipped(xyxy))
@@ -689,8 +728,10 @@ class FrameDetector(Protocol):
 
 
 def evaluate_detector(
-    detector: FrameDetector, images_with_truth: Iterable[tuple[np.ndarray | Image.Image, Sequence[tuple[str, Box]]]],
-    *, min_iou: float = 0.5,
+    detector: FrameDetector,
+    images_with_truth: Iterable[tuple[np.ndarray | Image.Image, Sequence[tuple[str, Box]]]],
+    *,
+    min_iou: float = 0.5,
 ) -> tuple[float, float]:
     """(precision, recall) of the detector's logos against true ``(brand, box)`` lists, boxes as fractions.
 
@@ -725,14 +766,26 @@ def _matches(found: Sequence[Detection], truth: Sequence[tuple[str, Box]], min_i
     return count
 
 
-def hit_rows(frames: Sequence[Any], detections: Sequence[Sequence[Detection]], model: str, **key: Any) -> list[dict[str, Any]]:
+def hit_rows(
+    frames: Sequence[Any], detections: Sequence[Sequence[Detection]], model: str, **key: Any
+) -> list[dict[str, Any]]:
     """LOGO_HITS rows of one video: one per brand per kept frame (the best box); ``key`` holds hashtag, day, video_id."""
     rows: dict[tuple[str, float], dict[str, Any]] = {}
     for frame, found in zip(frames, detections):
         for hit in found:
             x0, y0, x1, y1 = hit.box
-            row = {**key, "brand": hit.brand, "confidence": hit.confidence, "t_s": frame.t_s, "t_until_s": frame.t_until_s,
-                   "box_x0": x0, "box_y0": y0, "box_x1": x1, "box_y1": y1, "model": model}
+            row = {
+                **key,
+                "brand": hit.brand,
+                "confidence": hit.confidence,
+                "t_s": frame.t_s,
+                "t_until_s": frame.t_until_s,
+                "box_x0": x0,
+                "box_y0": y0,
+                "box_x1": x1,
+                "box_y1": y1,
+                "model": model,
+            }
             best = rows.get((hit.brand, frame.t_s))
             if best is None or hit.confidence > best["confidence"]:
                 rows[(hit.brand, frame.t_s)] = row

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Iterable, Protocol, Sequence
+from typing import Protocol
 
 import polars as pl
 
@@ -229,8 +230,9 @@ WORDMARK_TIME_SLACK_S = 1.0
 def _without_logo_wordmarks(rows: list[dict], ocr_text: pl.DataFrame, logo_hits: pl.DataFrame) -> list[dict]:
     spans = {
         (r["video_id"], str(r["span_no"])): r
-        for r in ocr_text.select("video_id", "span_no", "first_seen_s", "last_seen_s", "box_x0", "box_y0", "box_x1", "box_y1")
-        .iter_rows(named=True)
+        for r in ocr_text.select(
+            "video_id", "span_no", "first_seen_s", "last_seen_s", "box_x0", "box_y0", "box_x1", "box_y1"
+        ).iter_rows(named=True)
     }
     hits: dict[tuple[str, str], list[dict]] = {}
     for hit in logo_hits.iter_rows(named=True):
@@ -239,7 +241,9 @@ def _without_logo_wordmarks(rows: list[dict], ocr_text: pl.DataFrame, logo_hits:
     for row in rows:
         if row["origin"] == "caption":
             span = spans.get((row["video_id"], row["unit_id"].rsplit(":", 1)[-1]))
-            if span is not None and any(_is_wordmark(span, hit) for hit in hits.get((row["video_id"], row["brand"]), ())):
+            if span is not None and any(
+                _is_wordmark(span, hit) for hit in hits.get((row["video_id"], row["brand"]), ())
+            ):
                 continue
         kept.append(row)
     return kept
@@ -324,8 +328,15 @@ def logo_appearances(logo_hits: pl.DataFrame) -> list[dict]:
             current["frames"] += 1
             current["box"] = box
             continue
-        current = {"video_id": hit["video_id"], "brand": hit["brand"], "t_s": hit["t_s"], "t_until_s": end,
-                   "confidence": hit["confidence"], "frames": 1, "box": box}
+        current = {
+            "video_id": hit["video_id"],
+            "brand": hit["brand"],
+            "t_s": hit["t_s"],
+            "t_until_s": end,
+            "confidence": hit["confidence"],
+            "frames": 1,
+            "box": box,
+        }
         open_by_key[key] = current
         appearances.append(current)
     return appearances

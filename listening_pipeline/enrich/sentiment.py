@@ -13,10 +13,11 @@ import logging
 import math
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Mapping, Protocol, Sequence
+from typing import Literal, Protocol
 
 from listening_pipeline.enrich import models
 
@@ -51,10 +52,22 @@ class SentimentScorer(Protocol):
 
 # Label names seen in published sentiment classifiers, folded to lower case.
 _NAMED_LABELS: dict[str, Label] = {
-    "negative": "negative", "neg": "negative", "very negative": "negative", "very_negative": "negative",
-    "neutral": "neutral", "neu": "neutral", "mixed": "neutral",
-    "positive": "positive", "pos": "positive", "very positive": "positive", "very_positive": "positive",
-    "1 star": "negative", "2 stars": "negative", "3 stars": "neutral", "4 stars": "positive", "5 stars": "positive",
+    "negative": "negative",
+    "neg": "negative",
+    "very negative": "negative",
+    "very_negative": "negative",
+    "neutral": "neutral",
+    "neu": "neutral",
+    "mixed": "neutral",
+    "positive": "positive",
+    "pos": "positive",
+    "very positive": "positive",
+    "very_positive": "positive",
+    "1 star": "negative",
+    "2 stars": "negative",
+    "3 stars": "neutral",
+    "4 stars": "positive",
+    "5 stars": "positive",
 }
 # Generic LABEL_<i> names mean different things by class count: the usual conventions.
 _ORDINAL_LABELS: dict[int, tuple[Label, ...]] = {
@@ -182,33 +195,33 @@ def _prepare_for_model(text: str) -> str:
 
 _ENGLISH = {
     3.0: "love loved loving lovely amazing awesome incredible fantastic perfect perfection excellent outstanding "
-         "wonderful best superb brilliant obsessed adore adored goated delicious delish masterpiece phenomenal "
-         "stunning flawless",
+    "wonderful best superb brilliant obsessed adore adored goated delicious delish masterpiece phenomenal "
+    "stunning flawless",
     2.0: "good great nice like liked enjoy enjoyed enjoying happy glad cool fun beautiful pretty yummy tasty "
-         "recommend recommended refreshing fresh fire lit slaps bussin favorite favourite fav fave win winner "
-         "impressive impressed smooth worth underrated legit excited exciting thanks thank lovin wow wonderful "
-         "cute gorgeous dope solid fabulous epic iconic satisfying",
+    "recommend recommended refreshing fresh fire lit slaps bussin favorite favourite fav fave win winner "
+    "impressive impressed smooth worth underrated legit excited exciting thanks thank lovin wow wonderful "
+    "cute gorgeous dope solid fabulous epic iconic satisfying",
     1.0: "ok okay fine decent better lol haha hahaha lmao yay yes interesting helpful fair pleased",
     -1.0: "meh mid weird expensive pricey boring bland overpriced sad sorry problem issue lacking flavorless refund",
     -2.0: "bad poor worse hate hated dislike disappointed disappointing disappointment annoying annoyed fake "
-          "overrated cringe trash garbage rubbish sucks sucked broken broke fail failed failure waste wasted "
-          "useless ugly nasty gross stale angry unhappy ripoff scam regret",
+    "overrated cringe trash garbage rubbish sucks sucked broken broke fail failed failure waste wasted "
+    "useless ugly nasty gross stale angry unhappy ripoff scam regret",
     -3.0: "awful terrible horrible worst disgusting disgusted hideous pathetic vile horrendous atrocious "
-          "nightmare toxic",
+    "nightmare toxic",
 }
 _SPANISH = {
     3.0: "encanta encantan encanto encantó increíble increíbles buenísimo buenísima riquísimo riquísima excelente "
-         "perfecto perfecta maravilloso maravillosa espectacular fantástico fantástica delicioso deliciosa "
-         "amo adoro mejor mejores",
+    "perfecto perfecta maravilloso maravillosa espectacular fantástico fantástica delicioso deliciosa "
+    "amo adoro mejor mejores",
     2.0: "bueno buena buenos buenas genial rico rica ricos ricas gusta gustan gustó bonito bonita lindo linda "
-         "hermoso hermosa feliz recomiendo recomendado divertido divertida refrescante fresco fresca chido chida "
-         "padrísimo bacán guay top gracias amor favorito favorita",
+    "hermoso hermosa feliz recomiendo recomendado divertido divertida refrescante fresco fresca chido chida "
+    "padrísimo bacán guay top gracias amor favorito favorita",
     1.0: "bien vale interesante jaja jajaja jajajaja correcto",
     -1.0: "caro aburrido aburrida triste raro rara",
     -2.0: "malo mala malos malas feo fea odio odié decepción decepcionante decepcionado decepcionada "
-          "basura peor peores fatal roto rota estafa fraude sobrevalorado sobrevalorada desastre insípido",
+    "basura peor peores fatal roto rota estafa fraude sobrevalorado sobrevalorada desastre insípido",
     -3.0: "horrible terrible asco asqueroso asquerosa pésimo pésima malísimo malísima horroroso horrorosa "
-          "porquería vomitivo",
+    "porquería vomitivo",
 }
 _PHRASES = {
     ("not", "worth"): -1.5,  # "worth" alone is positive; "not worth it" must not read as a plain negation
@@ -227,19 +240,97 @@ _PHRASES = {
     ("no", "recomiendo"): -2.5,
 }
 _EMOJI = {
-    "😍": 3.0, "❤": 3.0, "♥": 2.5, "💕": 3.0, "💖": 3.0, "💗": 3.0, "💓": 3.0, "💞": 3.0, "💘": 3.0, "🥰": 3.0,
-    "😘": 2.5, "🤩": 3.0, "😋": 2.5, "🥳": 2.5, "😊": 2.0, "😁": 2.0, "😀": 2.0, "😃": 2.0, "😄": 2.0, "🔥": 2.0,
-    "👍": 2.0, "👏": 2.0, "🙌": 2.0, "💯": 2.0, "🎉": 2.0, "😂": 1.5, "🤣": 1.5, "😎": 1.5, "🤤": 1.5, "💪": 1.5,
-    "⭐": 1.5, "🌟": 1.5, "😇": 1.5, "✨": 1.0, "✅": 1.0, "🙂": 1.0, "😉": 1.0, "🤗": 2.0, "👌": 2.0,
-    "😡": -3.0, "🤬": -3.5, "😠": -2.5, "👎": -2.5, "🤮": -3.0, "🤢": -2.5, "💔": -2.5, "😤": -1.5, "😞": -2.0,
-    "😔": -1.5, "😢": -2.0, "😒": -2.0, "🙄": -1.5, "😕": -1.5, "🙁": -1.5, "☹": -2.0, "😩": -1.5, "😫": -1.5,
-    "💩": -2.5, "🗑": -2.0, "❌": -1.5, "🤡": -1.5, "😖": -2.0, "😣": -1.5, "😑": -1.0, "😐": -0.5, "😬": -1.0,
+    "😍": 3.0,
+    "❤": 3.0,
+    "♥": 2.5,
+    "💕": 3.0,
+    "💖": 3.0,
+    "💗": 3.0,
+    "💓": 3.0,
+    "💞": 3.0,
+    "💘": 3.0,
+    "🥰": 3.0,
+    "😘": 2.5,
+    "🤩": 3.0,
+    "😋": 2.5,
+    "🥳": 2.5,
+    "😊": 2.0,
+    "😁": 2.0,
+    "😀": 2.0,
+    "😃": 2.0,
+    "😄": 2.0,
+    "🔥": 2.0,
+    "👍": 2.0,
+    "👏": 2.0,
+    "🙌": 2.0,
+    "💯": 2.0,
+    "🎉": 2.0,
+    "😂": 1.5,
+    "🤣": 1.5,
+    "😎": 1.5,
+    "🤤": 1.5,
+    "💪": 1.5,
+    "⭐": 1.5,
+    "🌟": 1.5,
+    "😇": 1.5,
+    "✨": 1.0,
+    "✅": 1.0,
+    "🙂": 1.0,
+    "😉": 1.0,
+    "🤗": 2.0,
+    "👌": 2.0,
+    "😡": -3.0,
+    "🤬": -3.5,
+    "😠": -2.5,
+    "👎": -2.5,
+    "🤮": -3.0,
+    "🤢": -2.5,
+    "💔": -2.5,
+    "😤": -1.5,
+    "😞": -2.0,
+    "😔": -1.5,
+    "😢": -2.0,
+    "😒": -2.0,
+    "🙄": -1.5,
+    "😕": -1.5,
+    "🙁": -1.5,
+    "☹": -2.0,
+    "😩": -1.5,
+    "😫": -1.5,
+    "💩": -2.5,
+    "🗑": -2.0,
+    "❌": -1.5,
+    "🤡": -1.5,
+    "😖": -2.0,
+    "😣": -1.5,
+    "😑": -1.0,
+    "😐": -0.5,
+    "😬": -1.0,
     "😭": -0.5,  # on TikTok as often "so good I'm crying" as sadness: weak on purpose
 }
 _EMOTICONS = {
-    ":)": 2.0, ":-)": 2.0, "=)": 2.0, ":]": 2.0, ":d": 2.5, ":-d": 2.5, "xd": 2.0, ";)": 1.5, ";-)": 1.5,
-    ":p": 1.0, ":-p": 1.0, "<3": 3.0, ":(": -2.0, ":-(": -2.0, "=(": -2.0, ":[": -2.0, ":'(": -2.5,
-    ":/": -1.0, ":-/": -1.0, "</3": -2.5, ">:(": -3.0, ":@": -2.5,
+    ":)": 2.0,
+    ":-)": 2.0,
+    "=)": 2.0,
+    ":]": 2.0,
+    ":d": 2.5,
+    ":-d": 2.5,
+    "xd": 2.0,
+    ";)": 1.5,
+    ";-)": 1.5,
+    ":p": 1.0,
+    ":-p": 1.0,
+    "<3": 3.0,
+    ":(": -2.0,
+    ":-(": -2.0,
+    "=(": -2.0,
+    ":[": -2.0,
+    ":'(": -2.5,
+    ":/": -1.0,
+    ":-/": -1.0,
+    "</3": -2.5,
+    ">:(": -3.0,
+    ":@": -2.5,
 }
 # Contractions arrive without their apostrophe ("don't" -> "dont"): listed from their auxiliaries,
 # so that "want" or "point" never read as negations.
@@ -252,8 +343,11 @@ _NEGATORS = frozenset(
 # After these words a negator does not negate ("no doubt the best", "sin duda el mejor").
 _NEGATION_BREAKERS = frozenset("doubt duda dudas only solo".split())
 _BOOSTERS = {
-    **dict.fromkeys("very really so super extremely totally absolutely incredibly truly too highly seriously "
-                    "deeply completely literally such most insanely crazy mega".split(), 0.3),
+    **dict.fromkeys(
+        "very really so super extremely totally absolutely incredibly truly too highly seriously "
+        "deeply completely literally such most insanely crazy mega".split(),
+        0.3,
+    ),
     **dict.fromkeys("muy tan re súper demasiado mucho muchísimo bastante totalmente realmente sumamente".split(), 0.3),
     **dict.fromkeys("kinda kind sorta somewhat slightly barely little bit medio algo poco".split(), -0.3),
 }
@@ -483,7 +577,8 @@ def load_scorer(explicit: str | Path | None = None, device: str | None = None, *
         log.info(
             "no sentiment classifier in the Hugging Face cache (looked for %s): scoring with %s; "
             "`listening-pipeline models pull sentiment` downloads one",
-            ", ".join(models.SENTIMENT_CACHE_CANDIDATES), LEXICON_MODEL_NAME,
+            ", ".join(models.SENTIMENT_CACHE_CANDIDATES),
+            LEXICON_MODEL_NAME,
         )
         return LexiconScorer()
     try:
@@ -491,6 +586,11 @@ def load_scorer(explicit: str | Path | None = None, device: str | None = None, *
     except Exception as exc:
         if explicit:
             raise
-        log.warning("cannot load sentiment model %s from %s (%s): scoring with %s",
-                    resolved.name, resolved.path, exc, LEXICON_MODEL_NAME)
+        log.warning(
+            "cannot load sentiment model %s from %s (%s): scoring with %s",
+            resolved.name,
+            resolved.path,
+            exc,
+            LEXICON_MODEL_NAME,
+        )
         return LexiconScorer()

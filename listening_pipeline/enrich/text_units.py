@@ -52,8 +52,12 @@ def build_text_units(
 
 
 def _unit_columns(
-    origin: str, origin_ref: pl.Expr, text: pl.Expr, language: pl.Expr = _NO_TEXT,
-    start: pl.Expr = _NO_TIME, end: pl.Expr = _NO_TIME,
+    origin: str,
+    origin_ref: pl.Expr,
+    text: pl.Expr,
+    language: pl.Expr = _NO_TEXT,
+    start: pl.Expr = _NO_TIME,
+    end: pl.Expr = _NO_TIME,
 ) -> list[pl.Expr]:
     return [
         pl.col("hashtag"),
@@ -89,7 +93,9 @@ def _comment_units(comments: pl.DataFrame) -> pl.DataFrame:
 
 def _speech_units(transcripts: pl.DataFrame) -> pl.DataFrame:
     return transcripts.select(
-        _unit_columns("speech", pl.col("segment_no"), pl.col("text"), pl.col("language"), pl.col("start_s"), pl.col("end_s"))
+        _unit_columns(
+            "speech", pl.col("segment_no"), pl.col("text"), pl.col("language"), pl.col("start_s"), pl.col("end_s")
+        )
     )
 
 
@@ -103,7 +109,9 @@ def _platform_speech_units(videos: pl.DataFrame, transcripts: pl.DataFrame | Non
 
 def _caption_units(ocr_text: pl.DataFrame) -> pl.DataFrame:
     return ocr_text.select(
-        _unit_columns("caption", pl.col("span_no"), pl.col("text"), start=pl.col("first_seen_s"), end=pl.col("last_seen_s"))
+        _unit_columns(
+            "caption", pl.col("span_no"), pl.col("text"), start=pl.col("first_seen_s"), end=pl.col("last_seen_s")
+        )
     )
 
 
@@ -123,8 +131,13 @@ def sentiment_rows(units: pl.DataFrame, scorer: SentimentScorer) -> pl.DataFrame
             "polarity": [float(r.polarity) for r in results],
             "model": [r.model for r in results],
         },
-        schema={"text": pl.String(), "label": pl.String(), "score": pl.Float64(), "polarity": pl.Float64(),
-                "model": pl.String()},
+        schema={
+            "text": pl.String(),
+            "label": pl.String(),
+            "score": pl.Float64(),
+            "polarity": pl.Float64(),
+            "model": pl.String(),
+        },
     )
     rows = units.select("hashtag", "day", "unit_id", "video_id", "text")
     rows = rows.join(scored, on="text", how="left", maintain_order="left")

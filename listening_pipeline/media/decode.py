@@ -524,9 +524,7 @@ def _check_complete(result: DecodedVideo, declared: float | None, path: Path) ->
             raise MediaError(f"truncated or corrupt: nothing decodable in the {declared:.1f} s its header declares")
         raise MediaError(f"zero length: {path.name} holds no audio samples or video frames")
     if declared and result.duration_s < 0.9 * declared - 0.5:
-        raise MediaError(
-            f"truncated: decoded {result.duration_s:.1f} s of the {declared:.1f} s its header declares"
-        )
+        raise MediaError(f"truncated: decoded {result.duration_s:.1f} s of the {declared:.1f} s its header declares")
 
 
 def _describe(

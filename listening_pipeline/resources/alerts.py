@@ -1,7 +1,7 @@
 """Where brand alerts go: a Slack-compatible incoming webhook (see :mod:`listening_pipeline.alerts`)."""
 
 import datetime as dt
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -35,8 +35,8 @@ class AlertWebhookResource(ConfigurableResource):
         self,
         store: Warehouse,
         *,
-        today: Optional[dt.date] = None,
-        on_delivery: Optional[Callable[[Delivery], None]] = None,
+        today: dt.date | None = None,
+        on_delivery: Callable[[Delivery], None] | None = None,
     ) -> DeliveryReport:
         return deliver_pending(
             store,

@@ -4,7 +4,7 @@ Weights are found by :mod:`listening_pipeline.enrich.models` (explicit path, a P
 that ships them, or the Hugging Face cache); nothing here downloads.
 """
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from dagster import ConfigurableResource
@@ -12,28 +12,28 @@ from dagster import ConfigurableResource
 from listening_pipeline.enrich import models
 
 
-@lru_cache(maxsize=None)
+@cache
 def _speech(model_dir: str, name: str, device: str):
     from listening_pipeline.enrich.asr import SpeechModel
 
     return SpeechModel(model_dir, name=name, device=device)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reader(model_dir: str, device: str):
     from listening_pipeline.enrich.ocr import TextReader
 
     return TextReader(("en",), model_dir, gpu=device == "cuda")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _scorer(explicit: str, device: str):
     from listening_pipeline.enrich.sentiment import load_scorer
 
     return load_scorer(explicit or None, device=device)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _detector(weights: str, device: str):
     from listening_pipeline.enrich.logos import LogoDetector
 

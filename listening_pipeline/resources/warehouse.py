@@ -1,7 +1,6 @@
 """The warehouse as Dagster sees it: a resource and the IO manager every Python asset uses."""
 
 import polars as pl
-
 from dagster import (
     ConfigurableIOManager,
     ConfigurableResource,
@@ -42,7 +41,11 @@ class WarehouseResource(ConfigurableResource):
         from psycopg2.extensions import make_dsn
 
         return make_dsn(
-            host=self.pg_host, port=self.pg_port, user=self.pg_user, password=self.pg_password or None, dbname=self.pg_database
+            host=self.pg_host,
+            port=self.pg_port,
+            user=self.pg_user,
+            password=self.pg_password or None,
+            dbname=self.pg_database,
         )
 
 

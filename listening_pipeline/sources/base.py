@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -93,7 +94,7 @@ def _time(value: Any, field_name: str) -> dt.datetime:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RecordError(f"{field_name} {value!r} is not epoch seconds")
     try:
-        return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
     except (OverflowError, OSError, ValueError) as exc:
         raise RecordError(f"{field_name} {value!r} is out of range") from exc
 

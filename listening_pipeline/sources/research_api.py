@@ -34,9 +34,10 @@ import random
 import re
 import shutil
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 import polars as pl
 import requests
@@ -97,7 +98,7 @@ _FIELD_NAME = re.compile(r"^[a-z_]+$")
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 # --------------------------------------------------------------------------- errors
@@ -129,7 +130,7 @@ class SearchIdExpired(ResearchApiError):
 class QuotaExhausted(ResearchApiError):
     """The daily quota is spent. ``state`` (when set) lets a later call resume without losing work."""
 
-    state: "VideoQueryState | CommentListState | None" = None
+    state: VideoQueryState | CommentListState | None = None
 
     @property
     def collected(self) -> list[dict[str, Any]]:
@@ -165,7 +166,7 @@ class VideoQueryState:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "VideoQueryState":
+    def from_dict(cls, data: Mapping[str, Any]) -> VideoQueryState:
         return cls(
             hashtags=tuple(data["hashtags"]),
             start=dt.date.fromisoformat(data["start"]),
@@ -191,7 +192,7 @@ class CommentListState:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "CommentListState":
+    def from_dict(cls, data: Mapping[str, Any]) -> CommentListState:
         return cls(
             video_id=str(data["video_id"]),
             fields=tuple(data["fields"]),
@@ -437,13 +438,15 @@ class ResearchApiClient:
         else:
             ceiling = min(self.backoff_max_s, self.backoff_base_s * 2**retries)
             delay = ceiling * (0.5 + 0.5 * self.rng.random())  # jitter spreads out parallel collectors
-        log.warning("%s: HTTP %s %s (log_id %s); retrying in %.1f s", path, answer.status, answer.code, answer.log_id, delay)
+        log.warning(
+            "%s: HTTP %s %s (log_id %s); retrying in %.1f s", path, answer.status, answer.code, answer.log_id, delay
+        )
         self.sleep(delay)
 
     def _wait_for_quota_reset(self, path: str) -> None:
         """Sleep until the next 00:00 UTC (plus a little grace for clock skew), when quotas reset."""
-        now = self.clock().astimezone(dt.timezone.utc)
-        midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+        now = self.clock().astimezone(dt.UTC)
+        midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
         delay = (midnight - now).total_seconds() + self.quota_reset_grace_s
         log.warning("%s: daily quota exhausted; waiting %.0f s for the 00:00 UTC reset", path, delay)
         self.sleep(delay)
@@ -518,8 +521,15 @@ def _decode(response: requests.Response) -> _Answer:
 def _token_failure(answer: _Answer, body: Mapping[str, Any]) -> _Answer:
     """A 200 without a token is still a failure; keep its status so it is not retried forever."""
     if answer.status == 200:
-        return _Answer(200, body, answer.text, answer.log_id, answer.code or "no_access_token",
-                       answer.message or "the answer carries no access_token", None)
+        return _Answer(
+            200,
+            body,
+            answer.text,
+            answer.log_id,
+            answer.code or "no_access_token",
+            answer.message or "the answer carries no access_token",
+            None,
+        )
     return answer
 
 
@@ -580,7 +590,11 @@ def _video_query_body(
 ) -> dict[str, Any]:
     """The JSON body for one page of one window (first..last inclusive, see the module docstring)."""
     conditions: list[dict[str, Any]] = [
-        {"field_name": "hashtag_name", "operation": "EQ" if len(hashtags) == 1 else "IN", "field_values": list(hashtags)}
+        {
+            "field_name": "hashtag_name",
+            "operation": "EQ" if len(hashtags) == 1 else "IN",
+            "field_values": list(hashtags),
+        }
     ]
     if first == last:
         conditions.append({"field_name": "create_date", "operation": "EQ", "field_values": [_yyyymmdd(first)]})
@@ -636,7 +650,7 @@ def _created_within(record: Any, start: dt.date, end: dt.date) -> bool:
     if isinstance(created, bool) or not isinstance(created, (int, float)):
         return True
     try:
-        day = dt.datetime.fromtimestamp(created, tz=dt.timezone.utc).date()
+        day = dt.datetime.fromtimestamp(created, tz=dt.UTC).date()
     except (OverflowError, OSError, ValueError):
         return True
     return start <= day <= end
