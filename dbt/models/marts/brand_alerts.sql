@@ -1,44 +1,33 @@
-{{
-  config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_partition_window('day') }}",
-  )
-}}
 {%- set lookback = var('alert_baseline_days') | int %}
 {%- set min_baseline_days = var('alert_min_baseline_days') | int %}
 -- Days on which a brand's mentions or negative share jumped beyond its own trailing baseline:
 -- one row per brand and day with at least one reason. Column contract used by the alert sensor
--- (listening_pipeline/alerts.py ALERT_COLUMNS): change it only together with the sensor.
+-- (ALERT_COLUMNS in the Python package): change it only together with the sensor.
 --
 -- A brand's day totals count each mention once across tracked hashtags. The baseline is the
 -- collected days (days with any video in stg_videos) among the alert_baseline_days calendar
 -- days before, from the brand's first mention on, with 0 mentions on collected days without
--- one. It reads staging, not this mart, so a day rebuilt alone or within a range gives the same rows.
-with mentions as (
-    {{ brand_mentions_once(partition_window_with_lookback('day', lookback)) }}
+-- one. It reads upstream models, not this mart, so a day rebuilt alone or within a range gives
+-- the same rows.
+with daily as (
+    select brand, day, mentions, negative_mentions, labelled_mentions
+    from {{ ref('int_brand_mentions_daily') }}
+    where {{ partition_window_with_lookback('day', lookback) }}
 ),
-daily as (
-    select
-        brand,
-        day,
-        count(*) as mentions,
-        count(*) filter (where sentiment_label = 'negative') as negative_mentions,
-        count(sentiment_label) as labelled_mentions
-    from mentions
-    group by brand, day
-),
+
 first_mentioned as (
     -- Before its first mention a brand was not watched (e.g. its hashtags were not collected yet).
     select brand, min(day) as first_day
-    from {{ ref('stg_brand_mentions') }}
+    from {{ ref('int_brand_mentions_daily') }}
     group by brand
 ),
+
 collected_days as (
     select distinct day
     from {{ ref('stg_videos') }}
     where {{ partition_window_with_lookback('day', lookback) }}
 ),
+
 history as (
     select
         f.brand,
@@ -46,10 +35,11 @@ history as (
         cast(coalesce(d.mentions, 0) as double precision) as mentions,
         coalesce(d.negative_mentions, 0) as negative_mentions,
         coalesce(d.labelled_mentions, 0) as labelled_mentions
-    from first_mentioned f
-    join collected_days s on s.day >= f.first_day
-    left join daily d on d.brand = f.brand and d.day = s.day
+    from first_mentioned as f
+    inner join collected_days as s on f.first_day <= s.day
+    left join daily as d on f.brand = d.brand and s.day = d.day
 ),
+
 today as (
     select
         brand,
@@ -59,11 +49,12 @@ today as (
         labelled_mentions,
         case
             when labelled_mentions > 0
-            then cast(negative_mentions as double precision) / labelled_mentions
+                then cast(negative_mentions as double precision) / labelled_mentions
         end as negative_share
     from daily
     where {{ partition_window('day') }}
 ),
+
 baseline as (
     select
         t.brand,
@@ -73,11 +64,14 @@ baseline as (
         stddev_samp(h.mentions) as mentions_sd,
         -- The baseline's negative share pools its mentions: a quiet day with 2 labelled
         -- mentions should not weigh as much as a busy one.
-        cast(sum(h.negative_mentions) as double precision) / nullif(sum(h.labelled_mentions), 0) as baseline_negative_share
-    from today t
-    join history h on h.brand = t.brand and h.day < t.day and h.day >= t.day - {{ lookback }}
+        cast(sum(h.negative_mentions) as double precision)
+        / nullif(sum(h.labelled_mentions), 0) as baseline_negative_share
+    from today as t
+    inner join history as h
+        on t.brand = h.brand and h.day < t.day and h.day >= t.day - {{ lookback }}
     group by t.brand, t.day
 ),
+
 scored as (
     select
         t.brand,
@@ -88,19 +82,24 @@ scored as (
         b.baseline_days,
         b.baseline_mentions,
         (t.mentions - b.baseline_mentions)
-            / greatest(coalesce(b.mentions_sd, 0), cast({{ var('alert_mentions_sd_floor') }} as double precision)) as mentions_z,
+        / greatest(
+            coalesce(b.mentions_sd, 0), cast({{ var('alert_mentions_sd_floor') }} as double precision)
+        ) as mentions_z,
         b.baseline_negative_share,
         -- A proportion test: how many standard errors today's share lies above the baseline rate,
         -- given today's number of labelled mentions (more mentions, less noise).
         (t.negative_share - b.baseline_negative_share)
-            / sqrt(
-                greatest(b.baseline_negative_share * (1 - b.baseline_negative_share),
-                         cast({{ var('alert_negative_share_variance_floor') }} as double precision))
-                / nullif(t.labelled_mentions, 0)
-            ) as negative_share_z
-    from today t
-    join baseline b on b.brand = t.brand and b.day = t.day
+        / sqrt(
+            greatest(
+                b.baseline_negative_share * (1 - b.baseline_negative_share),
+                cast({{ var('alert_negative_share_variance_floor') }} as double precision)
+            )
+            / nullif(t.labelled_mentions, 0)
+        ) as negative_share_z
+    from today as t
+    inner join baseline as b on t.brand = b.brand and t.day = b.day
 ),
+
 flagged as (
     select
         *,
@@ -115,36 +114,49 @@ flagged as (
             baseline_days >= {{ min_baseline_days }}
             and negative_mentions >= {{ var('alert_min_negative') | int }}
             and negative_share_z >= cast({{ var('alert_z') }} as double precision)
-            and negative_share >= baseline_negative_share + cast({{ var('alert_min_negative_share_rise') }} as double precision),
+            and negative_share
+            >= baseline_negative_share + cast({{ var('alert_min_negative_share_rise') }} as double precision),
             false
         ) as negative_share_jumped
     from scored
 ),
+
 alerts as (
-    select * from flagged where mentions_jumped or negative_share_jumped
+    select * from flagged
+    where mentions_jumped or negative_share_jumped
 ),
+
 video_mentions as (
     select
         m.brand,
         m.day,
         m.video_id,
-        row_number() over (partition by m.brand, m.day order by count(*) desc, {{ bytewise("m.video_id") }}) as video_rank
-    from mentions m
-    join alerts a on a.brand = m.brand and a.day = m.day
+        row_number() over (
+            partition by m.brand, m.day order by count(*) desc, {{ bytewise("m.video_id") }}
+        ) as video_rank
+    from {{ ref('int_brand_mentions_deduplicated') }} as m
+    inner join alerts as a on m.brand = a.brand and m.day = a.day
+    where {{ partition_window('m.day') }}
     group by m.brand, m.day, m.video_id
 ),
+
 top_videos as (
-    select brand, day, string_agg(video_id, ',' order by video_rank) as top_videos
+    select
+        brand,
+        day,
+        string_agg(video_id, ',' order by video_rank) as top_videos
     from video_mentions
     where video_rank <= 5
     group by brand, day
 )
+
 select
     cast(md5(a.brand || '|' || {{ iso_date('a.day') }}) as text) as alert_id,
     a.day,
     cast(a.brand as text) as brand,
     cast(b.competitor_group as text) as competitor_group,
-    cast(concat_ws(',',
+    cast(concat_ws(
+        ',',
         case when a.mentions_jumped then 'mentions' end,
         case when a.negative_share_jumped then 'negative_share' end
     ) as text) as reasons,
@@ -157,6 +169,6 @@ select
     cast(a.negative_share_z as double precision) as negative_share_z,
     cast(a.baseline_days as integer) as baseline_days,
     cast(t.top_videos as text) as top_videos
-from alerts a
-left join {{ ref('stg_brands') }} b on b.brand = a.brand
-left join top_videos t on t.brand = a.brand and t.day = a.day
+from alerts as a
+left join {{ ref('stg_brands') }} as b on a.brand = b.brand
+left join top_videos as t on a.brand = t.brand and a.day = t.day

@@ -1,27 +1,32 @@
-{{
-  config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_partition_window('day') }}",
-  )
-}}
 -- Per brand, day and tracked hashtag: who talks about the brand, where, how loud, and how they feel.
 with mentions as (
     select * from {{ ref('stg_brand_mentions') }}
     where {{ partition_window('day') }}
 ),
+
 videos as (
     select * from {{ ref('stg_videos') }}
     where {{ partition_window('day') }}
 ),
+
 mentioning_videos as (
-    select distinct m.brand, m.day, m.hashtag, v.video_id, v.creator, v.view_count, v.engagement
-    from mentions m
-    join videos v on v.hashtag = m.hashtag and v.day = m.day and v.video_id = m.video_id
+    select distinct
+        m.brand,
+        m.day,
+        m.hashtag,
+        v.video_id,
+        v.creator,
+        v.view_count,
+        v.engagement
+    from mentions as m
+    inner join videos as v on m.hashtag = v.hashtag and m.day = v.day and m.video_id = v.video_id
 ),
+
 reach as (
     select
-        brand, day, hashtag,
+        brand,
+        day,
+        hashtag,
         count(*) as mentioning_videos,
         count(distinct creator) as unique_creators,
         cast(sum(view_count) as bigint) as reach,
@@ -29,9 +34,12 @@ reach as (
     from mentioning_videos
     group by brand, day, hashtag
 ),
+
 counts as (
     select
-        brand, day, hashtag,
+        brand,
+        day,
+        hashtag,
         count(*) as mentions,
         count(*) filter (where origin = 'speech') as speech_mentions,
         count(*) filter (where origin = 'caption') as caption_mentions,
@@ -45,6 +53,7 @@ counts as (
     from mentions
     group by brand, day, hashtag
 )
+
 select
     c.brand,
     c.day,
@@ -66,8 +75,8 @@ select
     c.negative_mentions,
     case
         when c.positive_mentions + c.neutral_mentions + c.negative_mentions > 0
-        then cast(c.positive_mentions - c.negative_mentions as double precision)
-             / (c.positive_mentions + c.neutral_mentions + c.negative_mentions)
+            then cast(c.positive_mentions - c.negative_mentions as double precision)
+            / (c.positive_mentions + c.neutral_mentions + c.negative_mentions)
     end as net_sentiment
-from counts c
-join reach r on r.brand = c.brand and r.day = c.day and r.hashtag = c.hashtag
+from counts as c
+inner join reach as r on c.brand = r.brand and c.day = r.day and c.hashtag = r.hashtag

@@ -1,19 +1,18 @@
-{{
-  config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_partition_window('day') }}",
-  )
-}}
 -- Per day and brand, the creators whose videos mention the brand, ranked by reach. Each video
 -- and mention counts once, even when the video was collected under two tracked hashtags.
 -- Videos without a known creator are left out.
 with mentions as (
-    {{ brand_mentions_once(partition_window('day')) }}
+    select day, brand, video_id, sentiment_label
+    from {{ ref('int_brand_mentions_deduplicated') }}
+    where {{ partition_window('day') }}
 ),
+
 videos as (
-    {{ videos_once(partition_window('day')) }}
+    select day, video_id, creator, view_count, engagement
+    from {{ ref('int_videos_deduplicated') }}
+    where {{ partition_window('day') }}
 ),
+
 per_video as (
     select
         day,
@@ -26,6 +25,7 @@ per_video as (
     from mentions
     group by day, brand, video_id
 ),
+
 per_creator as (
     select
         p.day,
@@ -38,16 +38,19 @@ per_creator as (
         sum(p.positive_mentions) as positive_mentions,
         sum(p.negative_mentions) as negative_mentions,
         sum(p.labelled_mentions) as labelled_mentions
-    from per_video p
-    join videos v on v.day = p.day and v.video_id = p.video_id
+    from per_video as p
+    inner join videos as v on p.day = v.day and p.video_id = v.video_id
     where v.creator is not null
     group by p.day, p.brand, v.creator
 )
+
 select
     day,
     brand,
     creator,
-    cast(row_number() over (partition by day, brand order by reach desc, mentions desc, {{ bytewise("creator") }}) as bigint) as rank_by_reach,
+    cast(row_number() over (
+        partition by day, brand order by reach desc, mentions desc, {{ bytewise("creator") }}
+    ) as bigint) as rank_by_reach,
     cast(mentioning_videos as bigint) as mentioning_videos,
     cast(mentions as bigint) as mentions,
     cast(reach as bigint) as reach,
@@ -57,6 +60,6 @@ select
     cast(negative_mentions as bigint) as negative_mentions,
     case
         when labelled_mentions > 0
-        then cast(positive_mentions - negative_mentions as double precision) / labelled_mentions
+            then cast(positive_mentions - negative_mentions as double precision) / labelled_mentions
     end as net_sentiment
 from per_creator

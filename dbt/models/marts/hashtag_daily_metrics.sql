@@ -1,27 +1,29 @@
-{{
-  config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_partition_window('day') }}",
-  )
-}}
 -- Per tracked hashtag and day: volume, creators, reach and engagement, plus what could not be read.
 with videos as (
     select * from {{ ref('stg_videos') }}
     where {{ partition_window('day') }}
 ),
+
 comments as (
-    select hashtag, day, count(*) as comments_collected
+    select
+        hashtag,
+        day,
+        count(*) as comments_collected
     from {{ ref('stg_comments') }}
     where {{ partition_window('day') }}
     group by hashtag, day
 ),
+
 quarantined as (
-    select hashtag, day, count(*) as quarantined_items
+    select
+        hashtag,
+        day,
+        count(*) as quarantined_items
     from {{ ref('stg_quarantine') }}
     where {{ partition_window('day') }}
     group by hashtag, day
 ),
+
 per_hashtag as (
     select
         hashtag,
@@ -34,6 +36,7 @@ per_hashtag as (
     from videos
     group by hashtag, day
 )
+
 select
     p.hashtag,
     p.day,
@@ -41,10 +44,10 @@ select
     p.creators,
     p.views,
     p.engagement,
-    case when p.views > 0 then cast(p.engagement as double precision) / p.views else null end as engagement_rate,
+    case when p.views > 0 then cast(p.engagement as double precision) / p.views end as engagement_rate,
     coalesce(c.comments_collected, 0) as comments_collected,
     p.videos_without_media,
     coalesce(q.quarantined_items, 0) as quarantined_items
-from per_hashtag p
-left join comments c on c.hashtag = p.hashtag and c.day = p.day
-left join quarantined q on q.hashtag = p.hashtag and q.day = p.day
+from per_hashtag as p
+left join comments as c on p.hashtag = c.hashtag and p.day = c.day
+left join quarantined as q on p.hashtag = q.hashtag and p.day = q.day
