@@ -18,11 +18,11 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from listening_pipeline.enrich.models import resolve_easyocr_models
-from listening_pipeline.enrich.ocr import TextReader, caption_rows
-from listening_pipeline.evaluation import caption_recall
-from listening_pipeline.media.decode import DecodeLimits, decode_video
-from listening_pipeline.tables import OCR_TEXT
+from listening_pipeline.lib.captions import TextReader, caption_rows
+from listening_pipeline.lib.evaluation import caption_recall
+from listening_pipeline.lib.media.decode import DecodeLimits, decode_video
+from listening_pipeline.lib.weights import resolve_easyocr_models
+from listening_pipeline.warehouse.tables import OCR_TEXT
 
 
 def run(corpus: Path, videos: int) -> None:

@@ -54,7 +54,7 @@ def main() -> int:
 
     import torch
 
-    from listening_pipeline.enrich.logos import LogoDetector
+    from listening_pipeline.lib.logos import LogoDetector
 
     weights = DATA / "models" / "logo_detector.pt"
     images = frames(args.frames)

@@ -36,10 +36,10 @@ def main() -> int:
 
     from listening_pipeline.catalog import load_catalog
     from listening_pipeline.definitions import defs
+    from listening_pipeline.lib.sample_data import generate_sample_corpus
+    from listening_pipeline.lib.sources.folder import partitions_in_folder
     from listening_pipeline.partitions import hashtag_partitions, partition_key
-    from listening_pipeline.sample_data import generate_sample_corpus
     from listening_pipeline.settings import Settings
-    from listening_pipeline.sources.folder import partitions_in_folder
 
     settings = Settings.from_env()
     generate_sample_corpus(settings.source_folder, history_days=0)
@@ -48,12 +48,13 @@ def main() -> int:
     with DagsterInstance.get() as instance:
         instance.add_dynamic_partitions(hashtag_partitions.name, sorted({h for h, _ in partitions}))
         for job in ("catalog_job", "models_job"):
-            defs.resolve_job_def(job).execute_in_process(instance=instance, run_config=quiet)
+            defs().resolve_job_def(job).execute_in_process(instance=instance, run_config=quiet)
 
         def timed(job_name: str, key: str) -> float:
             started = time.perf_counter()
             assert (
-                defs.resolve_job_def(job_name)
+                defs()
+                .resolve_job_def(job_name)
                 .execute_in_process(instance=instance, partition_key=key, run_config=quiet)
                 .success
             )

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from listening_pipeline.enrich import logos
+from listening_pipeline.lib import logos
 
 if TYPE_CHECKING:
     import numpy as np

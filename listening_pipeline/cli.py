@@ -78,7 +78,7 @@ def cmd_hashtags(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sample_data(args: argparse.Namespace, settings: Settings) -> int:
-    from listening_pipeline.sample_data import generate_sample_corpus
+    from listening_pipeline.lib.sample_data import generate_sample_corpus
 
     out = Path(args.out or settings.source_folder)
     generate_sample_corpus(out, seed=args.seed)
@@ -101,17 +101,19 @@ def run_partitions(
     if missing:
         instance.add_dynamic_partitions(hashtag_partitions.name, missing)
     ok = (
-        defs.resolve_job_def("catalog_job")
+        defs()
+        .resolve_job_def("catalog_job")
         .execute_in_process(instance=instance, run_config=quiet, raise_on_error=False)
         .success
     )
     if not collect_only:
         ok &= (
-            defs.resolve_job_def("models_job")
+            defs()
+            .resolve_job_def("models_job")
             .execute_in_process(instance=instance, run_config=quiet, raise_on_error=False)
             .success
         )
-    job = defs.resolve_job_def("collect_job" if collect_only else "hashtag_day_job")
+    job = defs().resolve_job_def("collect_job" if collect_only else "hashtag_day_job")
     for hashtag, day in partitions:
         result = job.execute_in_process(
             instance=instance, partition_key=partition_key(hashtag, day), run_config=quiet, raise_on_error=False
@@ -137,8 +139,10 @@ def run_dbt_days(instance, first: dt.date, last: dt.date, **kwargs):
         "dagster/asset_partition_range_start": first.isoformat(),
         "dagster/asset_partition_range_end": last.isoformat(),
     }
-    return defs.resolve_job_def("dbt_day_job").execute_in_process(
-        instance=instance, tags=tags, raise_on_error=False, **kwargs
+    return (
+        defs()
+        .resolve_job_def("dbt_day_job")
+        .execute_in_process(instance=instance, tags=tags, raise_on_error=False, **kwargs)
     )
 
 
@@ -164,7 +168,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from listening_pipeline.catalog import load_catalog
-    from listening_pipeline.sources.folder import partitions_in_folder
+    from listening_pipeline.lib.sources.folder import partitions_in_folder
 
     folder = settings.source_folder
     if not (folder / "videos.jsonl").exists():
@@ -227,13 +231,13 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _embedded_warehouse(settings: Settings):
-    from listening_pipeline.resources.warehouse import WarehouseResource
+    from listening_pipeline.warehouse.io_manager import WarehouseResource
 
     return WarehouseResource(kind="duckdb", duckdb_path=str(settings.duckdb_path)).get()
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from listening_pipeline.reports import write_report
+    from listening_pipeline.lib.reports import write_report
 
     path = write_report(_embedded_warehouse(settings), Path(args.out or settings.data_dir / "reports"))
     print(f"brand report: {path}")
@@ -245,11 +249,11 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
 
     import polars as pl
 
-    from listening_pipeline.analyze import analyze_video
     from listening_pipeline.catalog import CatalogError, load_catalog
-    from listening_pipeline.enrich import models
-    from listening_pipeline.media.decode import MediaError
-    from listening_pipeline.resources.models import ModelsResource
+    from listening_pipeline.defs.resources import MLModelsResource
+    from listening_pipeline.lib import weights
+    from listening_pipeline.lib.analyze import analyze_video
+    from listening_pipeline.lib.media.decode import MediaError
 
     video = Path(args.video)
     if not video.is_file():
@@ -258,7 +262,7 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
         catalog = load_catalog(args.catalog or settings.catalog_path)
     except CatalogError as exc:
         return _fail(str(exc))
-    loaded = ModelsResource(
+    loaded = MLModelsResource(
         whisper_model=args.whisper_model or "",
         sentiment_model=args.sentiment_model or "",
         logo_weights=args.logo_weights or settings.logo_weights or "",
@@ -268,7 +272,7 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
     with contextlib.redirect_stdout(sys.stderr):
         try:
             detector = loaded.logo_detector()
-        except models.ModelNotFound:
+        except weights.ModelNotFound:
             detector = None
         try:
             result = analyze_video(
@@ -304,19 +308,22 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
-    from listening_pipeline.enrich import models
+    from listening_pipeline.lib import weights
 
     if args.action == "pull":
         kinds = [args.kind] if args.kind else ["whisper", "sentiment"]
         for kind in kinds:
-            path = models.pull(kind, args.repo)
+            path = weights.pull(kind, args.repo)
             print(f"{kind}: {path}")
         return 0
     for name, resolve in [
-        ("whisper", lambda: models.resolve_whisper_model()),
-        ("easyocr", lambda: models.resolve_easyocr_models()),
-        ("sentiment", lambda: models.resolve_sentiment_model()),
-        ("logo detector", lambda: models.resolve_yolo_weights(settings.logo_weights, search_dirs=(settings.logo_dir,))),
+        ("whisper", lambda: weights.resolve_whisper_model()),
+        ("easyocr", lambda: weights.resolve_easyocr_models()),
+        ("sentiment", lambda: weights.resolve_sentiment_model()),
+        (
+            "logo detector",
+            lambda: weights.resolve_yolo_weights(settings.logo_weights, search_dirs=(settings.logo_dir,)),
+        ),
     ]:
         try:
             found = resolve()
@@ -324,15 +331,15 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
                 f"{name:14} {found.name if found else 'lexicon fallback (no transformers model cached)'}"
                 + (f"  [{found.origin}] {found.path}" if found else "")
             )
-        except models.ModelNotFound as exc:
+        except weights.ModelNotFound as exc:
             print(f"{name:14} not found: {exc}")
-    print(f"device         {models.best_device()}")
+    print(f"device         {weights.best_device()}")
     return 0
 
 
 def cmd_dbt_sources(args: argparse.Namespace, settings: Settings) -> int:
     from listening_pipeline.settings import DBT_PROJECT_DIR
-    from listening_pipeline.tables import dbt_sources_yaml
+    from listening_pipeline.warehouse.tables import dbt_sources_yaml
 
     path = DBT_PROJECT_DIR / "models" / "sources.yml"
     path.write_text(dbt_sources_yaml(), encoding="utf-8")

@@ -1,18 +1,24 @@
 """Deployment settings, read from the environment in this one place.
 
 The Python resources and the dbt profile must point at the same warehouse, so both read
-the same variables: :func:`Settings.from_env` fills in defaults and
-:meth:`Settings.export_for_dbt` puts them where the dbt subprocess sees them.
+the same variables: :func:`Settings.from_env` fills in defaults, and the dbt asset hands the
+warehouse resource's values to the dbt subprocess (``WarehouseResource.dbt_environment``).
+Nothing here changes the process environment.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from listening_pipeline.lib import weights
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+# dbt from this interpreter's environment, not whatever `dbt` is first on PATH.
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 # The detector the logo_detector asset trained for the bundled sample catalog (see bench/train_logo_detector.py).
 BUNDLED_LOGO_WEIGHTS = Path(__file__).resolve().parent / "data" / "models" / "logo_detector.pt"
 # Where brand alerts are posted (a Slack-compatible incoming webhook). A secret: resources take it with EnvVar.
@@ -36,7 +42,7 @@ class Settings:
     logo_training_images: int
     logo_training_epochs: int
     logo_weights: str | None  # a YOLO weights file; the bundled catalog comes with its own detector
-    # How a run executes its steps: "multiprocess" (default) | "k8s" | "celery" (listening_pipeline/execution.py).
+    # How a run executes its steps: "multiprocess" (default) | "k8s" | "celery" (listening_pipeline/defs/execution.py).
     executor: str = "multiprocess"
     executor_config: str | None = None  # a run-config YAML whose `execution: config:` every run uses
     # Whether ALERT_WEBHOOK_ENV is set; its value, a secret, is not kept here.
@@ -74,23 +80,14 @@ class Settings:
             pg_port=int(env.get("LISTENING_PIPELINE_PG_PORT", "5432")),
             pg_user=env.get("LISTENING_PIPELINE_PG_USER", "listening"),
             pg_database=env.get("LISTENING_PIPELINE_PG_DATABASE", "listening"),
-            logo_training_images=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_IMAGES", "240")),
-            logo_training_epochs=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS", "20")),
+            logo_training_images=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_IMAGES", weights.LOGO_TRAINING_IMAGES)),
+            logo_training_epochs=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS", weights.LOGO_TRAINING_EPOCHS)),
             logo_weights=env.get("LISTENING_PIPELINE_LOGO_WEIGHTS")
             or (str(BUNDLED_LOGO_WEIGHTS) if not catalog and BUNDLED_LOGO_WEIGHTS.is_file() else None),
             executor=executor,
             executor_config=env.get("LISTENING_PIPELINE_EXECUTOR_CONFIG") or None,
             alert_webhook_configured=bool(env.get(ALERT_WEBHOOK_ENV, "").strip()),
         )
-
-    def export_for_dbt(self) -> None:
-        """Make dbt's profile (dbt/profiles.yml) read the same warehouse as the Python side."""
-        os.environ["LISTENING_PIPELINE_DBT_TARGET"] = self.warehouse
-        os.environ["LISTENING_PIPELINE_DUCKDB_PATH"] = str(self.duckdb_path)
-        os.environ["LISTENING_PIPELINE_PG_HOST"] = self.pg_host
-        os.environ["LISTENING_PIPELINE_PG_PORT"] = str(self.pg_port)
-        os.environ["LISTENING_PIPELINE_PG_USER"] = self.pg_user
-        os.environ["LISTENING_PIPELINE_PG_DATABASE"] = self.pg_database
 
     @property
     def dagster_home(self) -> Path:

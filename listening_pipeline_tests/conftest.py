@@ -1,7 +1,7 @@
 """Shared test setup: offline switches, a throwaway data folder and Dagster instance, PostgreSQL.
 
-Settings are read when ``listening_pipeline.definitions`` is imported, so the environment is
-pointed at a temporary folder here, before any test module imports it.
+Settings are read when the code location loads, so the environment is pointed at a temporary
+folder here, before any test module imports the project.
 """
 
 from __future__ import annotations
@@ -54,6 +54,20 @@ def settings():
 
 
 @pytest.fixture(scope="session")
+def warehouse_resource(settings):
+    """The warehouse resource the code location builds from the session's settings."""
+    from listening_pipeline.defs.resources import warehouse_resource as build
+
+    return build(settings)
+
+
+@pytest.fixture(scope="session")
+def warehouse(warehouse_resource):
+    """The session's warehouse, as the tests read it: the rows a BI tool would read."""
+    return warehouse_resource.get()
+
+
+@pytest.fixture(scope="session")
 def instance(settings):
     from dagster import DagsterInstance
 
@@ -64,7 +78,7 @@ def instance(settings):
 @pytest.fixture(scope="session")
 def sample_corpus(settings) -> Path:
     """The bundled sample corpus, generated once per session where the pipeline reads it."""
-    from listening_pipeline.sample_data import generate_sample_corpus
+    from listening_pipeline.lib.sample_data import generate_sample_corpus
 
     if not (settings.source_folder / "ground_truth.json").exists():
         generate_sample_corpus(settings.source_folder)
@@ -74,7 +88,7 @@ def sample_corpus(settings) -> Path:
 @pytest.fixture(scope="session")
 def sample_partitions(sample_corpus):
     from listening_pipeline.catalog import load_catalog
-    from listening_pipeline.sources.folder import partitions_in_folder
+    from listening_pipeline.lib.sources.folder import partitions_in_folder
 
     partitions = partitions_in_folder(sample_corpus, load_catalog().tracked_hashtags)
     assert len({h for h, _ in partitions}) >= 3 and len({d for _, d in partitions}) >= 3
@@ -88,7 +102,7 @@ def collected_sample(instance, sample_partitions):
     from listening_pipeline.partitions import hashtag_partitions, partition_key
 
     def run(job_name, key):
-        result = defs.resolve_job_def(job_name).execute_in_process(instance=instance, partition_key=key)
+        result = defs().resolve_job_def(job_name).execute_in_process(instance=instance, partition_key=key)
         assert result.success
 
     instance.add_dynamic_partitions(hashtag_partitions.name, sorted({h for h, _ in sample_partitions}))

@@ -16,13 +16,13 @@ import duckdb
 import pytest
 from dagster import SkipReason, build_sensor_context
 
-from listening_pipeline.alerts import Alert, deliver_pending, slack_payload
-from listening_pipeline.automation import brand_alert_sensor
-from listening_pipeline.http_retry import retry_after_s
-from listening_pipeline.resources.alerts import AlertWebhookResource
-from listening_pipeline.resources.warehouse import WarehouseResource
-from listening_pipeline.tables import ALERT_DELIVERIES
+from listening_pipeline.defs.alerts.sensors import brand_alert_sensor
+from listening_pipeline.defs.resources import AlertWebhookResource
+from listening_pipeline.lib.alerts import Alert, deliver_pending, slack_payload
+from listening_pipeline.lib.http_retry import retry_after_s
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse
+from listening_pipeline.warehouse.io_manager import WarehouseResource
+from listening_pipeline.warehouse.tables import ALERT_DELIVERIES
 
 TODAY = dt.datetime.now(dt.UTC).date()
 SECRET_PATH = "/services/T0000/B0000/s3cr3tT0ken"

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from listening_pipeline.media.decode import SAMPLE_RATE, KeptFrame, decode_video
+from listening_pipeline.lib.media.decode import SAMPLE_RATE, KeptFrame, decode_video
 from listening_pipeline_tests.test_media_decode import background, draw_caption, write_clip
 
 pytestmark = pytest.mark.slow
@@ -74,7 +74,7 @@ def tiny_en() -> Path:
 
 @pytest.fixture(scope="module")
 def speech_model(tiny_en):
-    from listening_pipeline.enrich.asr import SpeechModel
+    from listening_pipeline.lib.speech import SpeechModel
 
     started = time.perf_counter()
     model = SpeechModel(tiny_en, name="tiny.en")
@@ -128,7 +128,7 @@ def test_silence_and_no_audio_yield_no_text(speech_model):
 def test_the_no_speech_filter_catches_what_a_permissive_vad_lets_through(tiny_en, spoken_audio):
     # With the VAD onset near zero, music and noise reach Whisper, which writes things like
     # "Thank you." for them: the evidence filter must drop those and keep real speech.
-    from listening_pipeline.enrich.asr import SpeechModel
+    from listening_pipeline.lib.speech import SpeechModel
 
     permissive = SpeechModel(tiny_en, name="tiny.en", vad_onset=0.01, vad_offset=0.01)
     noise = np.random.default_rng(0).normal(0, 0.05, 8 * SAMPLE_RATE).astype(np.float32)
@@ -145,7 +145,7 @@ def test_the_no_speech_filter_catches_what_a_permissive_vad_lets_through(tiny_en
 
 @pytest.mark.parametrize(
     "text, avg_logprob, no_speech_prob, dropped",
-    [  # values measured with tiny.en (see listening_pipeline.enrich.asr)
+    [  # values measured with tiny.en (see listening_pipeline.lib.speech)
         ("Thank you.", -0.996, 0.809, True),  # over a chord loop: Whisper's own rule keeps it
         ("you", -0.479, 0.954, True),  # silence
         ("I'm going to do that.", -1.618, 0.822, True),  # noise
@@ -156,7 +156,7 @@ def test_the_no_speech_filter_catches_what_a_permissive_vad_lets_through(tiny_en
     ],
 )
 def test_the_speech_filter_drops_hallucinations_and_keeps_speech(text, avg_logprob, no_speech_prob, dropped):
-    from listening_pipeline.enrich.asr import SpeechFilter
+    from listening_pipeline.lib.speech import SpeechFilter
 
     assert (SpeechFilter().reason_to_drop(text, avg_logprob, no_speech_prob) is not None) is dropped
 
@@ -169,7 +169,7 @@ def test_the_speech_filter_drops_hallucinations_and_keeps_speech(text, avg_logpr
 @pytest.fixture(scope="module")
 def text_reader():
     pytest.importorskip("easyocr_en_models")
-    from listening_pipeline.enrich.ocr import TextReader
+    from listening_pipeline.lib.captions import TextReader
 
     started = time.perf_counter()
     reader = TextReader()
@@ -227,7 +227,7 @@ def test_the_same_caption_on_consecutive_frames_is_one_span_and_repeats_are_not_
 
 
 def test_a_caption_split_on_one_frame_keeps_its_full_text(text_reader, monkeypatch):
-    from listening_pipeline.enrich.ocr import Reading
+    from listening_pipeline.lib.captions import Reading
 
     line = (0.07, 0.70, 0.78, 0.77)
     per_frame = iter(

@@ -4,7 +4,7 @@ import datetime as dt
 
 from dagster import build_schedule_context
 
-from listening_pipeline.automation import daily_collection, days_to_collect
+from listening_pipeline.defs.collect.automation import daily_collection, days_to_collect
 from listening_pipeline.partitions import hashtag_partitions, split_partition_key
 
 

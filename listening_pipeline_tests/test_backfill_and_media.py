@@ -1,7 +1,7 @@
 """Backfills over a range of hashtag-days from the CLI; media stores behind any fsspec URL."""
 
 from listening_pipeline.cli import main as cli
-from listening_pipeline.media.store import MediaStore
+from listening_pipeline.lib.media.store import MediaStore
 
 
 def test_cli_backfill_runs_every_hashtag_day_of_the_range(instance, sample_corpus, capsys):

@@ -15,12 +15,6 @@ from listening_pipeline_tests.test_alerts import Webhook
 pytestmark = pytest.mark.slow
 
 
-def _warehouse():
-    from listening_pipeline.definitions import warehouse
-
-    return warehouse.get()
-
-
 @pytest.fixture(scope="module")
 def truth(sample_corpus):
     return json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))
@@ -36,7 +30,7 @@ def _run_history(instance, partitions) -> None:
     from listening_pipeline.cli import run_dbt_days
     from listening_pipeline.definitions import defs
 
-    job = defs.resolve_job_def("hashtag_day_job")
+    job = defs().resolve_job_def("hashtag_day_job")
     for hashtag, day in partitions:
         assert job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day)).success
     assert run_dbt_days(instance, partitions[0][1], partitions[-1][1]).success
@@ -48,28 +42,27 @@ def history(instance, truth):
 
     partitions = _history_partitions(truth)
     instance.add_dynamic_partitions(hashtag_partitions.name, sorted({h for h, _ in partitions}))
-    assert defs.resolve_job_def("catalog_job").execute_in_process(instance=instance).success
+    assert defs().resolve_job_def("catalog_job").execute_in_process(instance=instance).success
     _run_history(instance, partitions)
     return partitions
 
 
-def _alerts() -> pl.DataFrame:
-    return _warehouse().query("select * from marts.brand_alerts order by day, brand")
+def _alerts(warehouse) -> pl.DataFrame:
+    return warehouse.query("select * from marts.brand_alerts order by day, brand")
 
 
-def _sensor_tick(webhook: Webhook) -> None:
-    from listening_pipeline.automation import brand_alert_sensor
-    from listening_pipeline.definitions import warehouse
-    from listening_pipeline.resources.alerts import AlertWebhookResource
+def _sensor_tick(webhook: Webhook, warehouse_resource) -> None:
+    from listening_pipeline.defs.alerts.sensors import brand_alert_sensor
+    from listening_pipeline.defs.resources import AlertWebhookResource
 
     hook = AlertWebhookResource(url=webhook.url, backoff_s=0.01, max_age_days=0)
-    with build_sensor_context(resources={"alert_webhook": hook, "warehouse": warehouse}) as context:
+    with build_sensor_context(resources={"alert_webhook": hook, "warehouse": warehouse_resource}) as context:
         brand_alert_sensor(context)
 
 
-def test_the_planted_wave_is_the_one_alert(history, truth):
+def test_the_planted_wave_is_the_one_alert(history, truth, warehouse):
     [planted] = truth["planted_alerts"]
-    alerts = _alerts()
+    alerts = _alerts(warehouse)
     assert alerts.select("brand", pl.col("day").cast(pl.String)).rows() == [(planted["brand"], planted["day"])]
     alert = alerts.row(0, named=True)
     assert alert["reasons"].split(",") == planted["reasons"]
@@ -78,55 +71,55 @@ def test_the_planted_wave_is_the_one_alert(history, truth):
     assert set(top[: len(planted["videos"])]) == set(planted["videos"]), "the wave's videos drive the alert"
 
 
-def test_shares_of_voice_sum_to_one_and_sentiment_stays_in_range(history):
-    sums = _warehouse().query(
+def test_shares_of_voice_sum_to_one_and_sentiment_stays_in_range(history, warehouse):
+    sums = warehouse.query(
         "select day, competitor_group, sum(share_of_voice) as total from marts.share_of_voice group by day, competitor_group"
     )
     assert sums.height >= len(history) and ((sums["total"] - 1.0).abs() < 1e-9).all()
-    net = _warehouse().query(
-        "select min(net_sentiment) as low, max(net_sentiment) as high from marts.brand_daily_metrics"
-    )
+    net = warehouse.query("select min(net_sentiment) as low, max(net_sentiment) as high from marts.brand_daily_metrics")
     assert -1.0 <= net["low"][0] <= net["high"][0] <= 1.0
 
 
-def test_the_alert_reaches_the_webhook_exactly_once_also_after_a_rerun(instance, history):
+def test_the_alert_reaches_the_webhook_exactly_once_also_after_a_rerun(
+    instance, history, warehouse, warehouse_resource
+):
     webhook = Webhook()
     try:
-        _sensor_tick(webhook)
-        _sensor_tick(webhook)
+        _sensor_tick(webhook, warehouse_resource)
+        _sensor_tick(webhook, warehouse_resource)
         assert len(webhook.posts) == 1
         assert "Mokka Mia" in webhook.posts[0]["json"]["text"]
         # The same days collected and built again: same alert id, nothing new to send.
         _run_history(instance, history[-2:])
-        assert _alerts().height == 1
-        _sensor_tick(webhook)
+        assert _alerts(warehouse).height == 1
+        _sensor_tick(webhook, warehouse_resource)
         assert len(webhook.posts) == 1
-        delivered = _warehouse().query("select * from raw.alert_deliveries")
+        delivered = warehouse.query("select * from raw.alert_deliveries")
         assert delivered.height == 1 and delivered["status"][0] == "delivered"
     finally:
         webhook.httpd.shutdown()
 
 
-def test_history_brand_metrics_equal_the_ground_truth(history, truth):
+def test_history_brand_metrics_equal_the_ground_truth(history, truth, warehouse):
     """Text-only days: every count per brand, day and origin is exactly what the generator wrote."""
-    from listening_pipeline.evaluation import expected_origin_counts, measured_origin_counts
+    from listening_pipeline.lib.evaluation import expected_origin_counts, measured_origin_counts
 
     wanted = {(h, d.isoformat()) for h, d in history}
     expected = expected_origin_counts(truth["mention_counts"], wanted)
-    actual = measured_origin_counts(_warehouse().query("select * from marts.brand_daily_metrics"), wanted)
+    actual = measured_origin_counts(warehouse.query("select * from marts.brand_daily_metrics"), wanted)
     assert len(expected) >= len(wanted) and actual == expected
 
 
-def test_the_ui_and_the_report_show_the_story(instance, history, tmp_path):
+def test_the_ui_and_the_report_show_the_story(instance, history, tmp_path, warehouse):
     from dagster import AssetKey
 
-    from listening_pipeline.reports import write_report
+    from listening_pipeline.lib.reports import write_report
 
     event = instance.get_latest_materialization_event(AssetKey(["marts", "brand_daily_metrics"]))
     metadata = event.asset_materialization.metadata
     assert metadata["rows_in_window"].value > 0 and metadata["rows_total"].value >= metadata["rows_in_window"].value
     assert "| brand |" in metadata["preview"].value and "data:image/png;base64," in metadata["chart"].value
-    report = write_report(_warehouse(), tmp_path)
+    report = write_report(warehouse, tmp_path)
     assert (tmp_path / "brand_trend.png").read_bytes()[:4] == b"\x89PNG"
     text = report.read_text(encoding="utf-8")
     assert "marts.brand_alerts" in text and "Mokka Mia" in text

@@ -24,8 +24,8 @@ import polars as pl
 import pytest
 
 from listening_pipeline.settings import DBT_PROJECT_DIR
-from listening_pipeline.tables import ALL_TABLES, BRAND_MENTIONS, BRANDS, VIDEOS
 from listening_pipeline.warehouse import DuckDBWarehouse
+from listening_pipeline.warehouse.tables import ALL_TABLES, BRAND_MENTIONS, BRANDS, VIDEOS
 
 START = dt.date(2026, 10, 1)
 DAYS = 20
@@ -427,7 +427,7 @@ def test_the_planted_spike_is_the_only_alert(built):
         ("baseline_days", "INTEGER"),
         ("top_videos", "VARCHAR"),
     ]
-    from listening_pipeline.alerts import ALERT_COLUMNS
+    from listening_pipeline.lib.alerts import ALERT_COLUMNS
 
     assert tuple(types["column_name"]) == ALERT_COLUMNS
 

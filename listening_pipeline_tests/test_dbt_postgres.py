@@ -9,8 +9,8 @@ import polars as pl
 from psycopg2.extensions import parse_dsn
 
 from listening_pipeline.settings import DBT_PROJECT_DIR
-from listening_pipeline.tables import ALL_TABLES
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse
+from listening_pipeline.warehouse.tables import ALL_TABLES
 
 # Every mart with its key (the order rows are compared in).
 MARTS = {
@@ -84,10 +84,8 @@ def _assert_same_marts(duck, pg, may_be_empty=frozenset()) -> None:
         assert actual.equals(expected), f"{mart} differs between DuckDB and PostgreSQL"
 
 
-def test_postgres_marts_match_duckdb_row_by_row(collected_sample, postgres_db, tmp_path):
-    from listening_pipeline.definitions import warehouse
-
-    duck = warehouse.get()
+def test_postgres_marts_match_duckdb_row_by_row(collected_sample, postgres_db, tmp_path, warehouse):
+    duck = warehouse
     pg = PostgresWarehouse(postgres_db)
     for table in ALL_TABLES.values():
         pg.replace_table(table, duck.read_table(table))

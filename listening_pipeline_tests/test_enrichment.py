@@ -8,7 +8,7 @@ import json
 import polars as pl
 import pytest
 
-from listening_pipeline.evaluation import (
+from listening_pipeline.lib.evaluation import (
     MENTION_ORIGINS,
     caption_recall,
     corpus_wer,
@@ -32,15 +32,9 @@ SPEECH_MENTION_RECALL_FLOOR = 0.5  # measured 5 of 7 with whisper base (en/es/de
 SENTIMENT_AGREEMENT_FLOOR = 0.8  # measured 0.971 (lexicon scorer; no transformers model offline)
 
 
-def _warehouse():
-    from listening_pipeline.definitions import warehouse
-
-    return warehouse.get()
-
-
-def _table(name: str) -> pl.DataFrame:
+def _table(warehouse, name: str) -> pl.DataFrame:
     keys = " or ".join(f"(hashtag = '{h}' and day = DATE '{d}')" for h, d in PARTITIONS)
-    return _warehouse().query(f"select * from raw.{name} where {keys}")
+    return warehouse.query(f"select * from raw.{name} where {keys}")
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +50,8 @@ def enriched(instance, sample_corpus):
 
     instance.add_dynamic_partitions(hashtag_partitions.name, sorted({h for h, _ in PARTITIONS}))
     for job in ("catalog_job", "models_job"):
-        assert defs.resolve_job_def(job).execute_in_process(instance=instance).success
-    job = defs.resolve_job_def("hashtag_day_job")
+        assert defs().resolve_job_def(job).execute_in_process(instance=instance).success
+    job = defs().resolve_job_def("hashtag_day_job")
     checks = []
     for hashtag, day in PARTITIONS:
         result = job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day))
@@ -65,7 +59,8 @@ def enriched(instance, sample_corpus):
         checks.extend(result.get_asset_check_evaluations())
     for day in sorted({d for _, d in PARTITIONS}):
         assert (
-            defs.resolve_job_def("dbt_day_job")
+            defs()
+            .resolve_job_def("dbt_day_job")
             .execute_in_process(instance=instance, partition_key=day.isoformat())
             .success
         )
@@ -91,19 +86,19 @@ def test_the_corrupt_file_shows_in_the_media_quarantine_rate(enriched):
     assert any(not c.passed and c.metadata["quarantined"].value == 1 for c in rates.values())
 
 
-def test_music_only_clip_has_no_transcript_and_a_corrupt_file_one_quarantine_row(enriched, truth):
+def test_music_only_clip_has_no_transcript_and_a_corrupt_file_one_quarantine_row(enriched, truth, warehouse):
     music = next(v["id"] for v in truth if v["kind"] == "music_only")
     corrupt = next(v["id"] for v in truth if v["kind"] == "corrupt_media")
-    transcripts = _table("transcripts")
+    transcripts = _table(warehouse, "transcripts")
     assert transcripts.filter(pl.col("video_id") == music).height == 0
-    quarantined = _table("quarantine").filter(pl.col("stage") == "media")
+    quarantined = _table(warehouse, "quarantine").filter(pl.col("stage") == "media")
     assert quarantined.height == 1 and corrupt in quarantined["item"][0]
-    decoded = set(_table("media")["video_id"].to_list())
+    decoded = set(_table(warehouse, "media")["video_id"].to_list())
     assert decoded == {v["id"] for v in truth if v["kind"] != "corrupt_media"}
 
 
-def test_english_speech_is_transcribed(enriched, truth):
-    transcripts = _table("transcripts")
+def test_english_speech_is_transcribed(enriched, truth, warehouse):
+    transcripts = _table(warehouse, "transcripts")
     pairs = []
     for video in truth:
         if video["kind"] == "speech" and video["language"] == "en":
@@ -115,50 +110,50 @@ def test_english_speech_is_transcribed(enriched, truth):
     assert set(transcripts["model"].to_list()) == {transcripts["model"][0]} and "whisper" in transcripts["model"][0]
 
 
-def test_on_screen_captions_are_read(enriched, truth):
-    recall = caption_recall(truth, _table("ocr_text"))
+def test_on_screen_captions_are_read(enriched, truth, warehouse):
+    recall = caption_recall(truth, _table(warehouse, "ocr_text"))
     print(f"\ncaption recall: {recall:.3f}")
     assert recall >= CAPTION_RECALL_FLOOR
 
 
-def test_logos_are_detected(enriched, truth):
-    precision, recall = logo_precision_recall(truth, _table("logo_hits"))
+def test_logos_are_detected(enriched, truth, warehouse):
+    precision, recall = logo_precision_recall(truth, _table(warehouse, "logo_hits"))
     print(f"\nlogo precision {precision:.3f} recall {recall:.3f}")
     assert recall >= LOGO_RECALL_FLOOR and precision >= LOGO_PRECISION_FLOOR
 
 
-def test_sentiment_agrees_with_the_labels(enriched, truth):
-    agreement = sentiment_agreement(truth, _table("text_units"), _table("sentiment"))
+def test_sentiment_agrees_with_the_labels(enriched, truth, warehouse):
+    agreement = sentiment_agreement(truth, _table(warehouse, "text_units"), _table(warehouse, "sentiment"))
     print(f"\nsentiment agreement: {agreement:.3f}")
     assert agreement >= SENTIMENT_AGREEMENT_FLOOR
 
 
-def test_every_text_unit_is_scored_and_every_row_names_its_model(enriched):
-    units, scores = _table("text_units"), _table("sentiment")
+def test_every_text_unit_is_scored_and_every_row_names_its_model(enriched, warehouse):
+    units, scores = _table(warehouse, "text_units"), _table(warehouse, "sentiment")
     assert set(units["unit_id"].to_list()) == set(scores["unit_id"].to_list())
     for name in ("transcripts", "ocr_text", "logo_hits", "sentiment"):
-        frame = _table(name)
+        frame = _table(warehouse, name)
         assert frame.height == 0 or frame["model"].null_count() == 0, name
 
 
-def test_brands_in_descriptions_and_comments_reach_the_brand_metrics(enriched, truth):
+def test_brands_in_descriptions_and_comments_reach_the_brand_metrics(enriched, truth, warehouse):
     expected = {
         (v["hashtag"], v["day"], b)
         for v in truth
         for origin in ("description", "comment")
         for b in v["mentions"][origin]
     }
-    metrics = _warehouse().query("select hashtag, cast(day as varchar) as day, brand from marts.brand_daily_metrics")
+    metrics = warehouse.query("select hashtag, cast(day as varchar) as day, brand from marts.brand_daily_metrics")
     present = {(r["hashtag"], r["day"], r["brand"]) for r in metrics.iter_rows(named=True)}
     assert expected and expected <= present
 
 
-def test_brand_metrics_match_what_the_generator_said_wrote_and_showed(enriched, sample_corpus):
+def test_brand_metrics_match_what_the_generator_said_wrote_and_showed(enriched, sample_corpus, warehouse):
     """Every brand present on a day shows up with the right count per origin; no brand appears where it never was."""
     doc = json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))
     wanted = {(h, d.isoformat()) for h, d in PARTITIONS}
     expected = expected_origin_counts(doc["mention_counts"], wanted)
-    actual = measured_origin_counts(_warehouse().query("select * from marts.brand_daily_metrics"), wanted)
+    actual = measured_origin_counts(warehouse.query("select * from marts.brand_daily_metrics"), wanted)
     print("\nexpected vs measured mentions per origin:")
     for key in sorted(set(expected) | set(actual)):
         print(f"  {key}: expected {expected.get(key)} measured {actual.get(key)}")

@@ -69,8 +69,8 @@ def _catalog(tmp_path, hashtags):
 
 
 def _evaluate_sensor(instance, catalog_path):
-    from listening_pipeline.automation import catalog_sensor
-    from listening_pipeline.resources.sources import CatalogResource
+    from listening_pipeline.defs.catalog.automation import catalog_sensor
+    from listening_pipeline.defs.resources import CatalogResource
 
     context = build_sensor_context(instance=instance, resources={"catalog": CatalogResource(path=str(catalog_path))})
     return catalog_sensor(context)

@@ -19,7 +19,7 @@ import yaml
 from PIL import Image, ImageDraw
 
 from listening_pipeline.catalog import Brand
-from listening_pipeline.enrich import logos
+from listening_pipeline.lib import logos
 
 pytestmark = pytest.mark.slow
 

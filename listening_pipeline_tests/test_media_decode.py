@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from listening_pipeline.media.decode import (
+from listening_pipeline.lib.media.decode import (
     SAMPLE_RATE,
     DecodeLimits,
     MediaError,

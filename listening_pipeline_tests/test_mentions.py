@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from listening_pipeline.catalog import Brand, load_catalog
-from listening_pipeline.enrich.mentions import BrandMatcher, mention_id, mention_rows
-from listening_pipeline.tables import BRAND_MENTIONS, LOGO_HITS, OCR_TEXT, SENTIMENT, TEXT_UNITS
+from listening_pipeline.lib.mentions import BrandMatcher, mention_id, mention_rows
+from listening_pipeline.warehouse.tables import BRAND_MENTIONS, LOGO_HITS, OCR_TEXT, SENTIMENT, TEXT_UNITS
 
 DAY = date(2025, 7, 1)
 

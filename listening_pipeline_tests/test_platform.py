@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from listening_pipeline.partitions import partition_key
-from listening_pipeline.tables import ALL_TABLES, dbt_sources_yaml
+from listening_pipeline.warehouse.tables import ALL_TABLES, dbt_sources_yaml
 
 
 def _manifest_counts(corpus: Path, hashtag: str, day: dt.date) -> tuple[int, int]:
@@ -36,19 +36,13 @@ def _manifest_counts(corpus: Path, hashtag: str, day: dt.date) -> tuple[int, int
 def _run(instance, job_name, key):
     from listening_pipeline.definitions import defs
 
-    result = defs.resolve_job_def(job_name).execute_in_process(instance=instance, partition_key=key)
+    result = defs().resolve_job_def(job_name).execute_in_process(instance=instance, partition_key=key)
     assert result.success
     return result
 
 
-def _warehouse():
-    from listening_pipeline.definitions import warehouse
-
-    return warehouse.get()
-
-
-def _partition_counts(table: str) -> dict[tuple[str, dt.date], int]:
-    frame = _warehouse().query(f"select hashtag, day, count(*) as n from raw.{table} group by 1, 2")
+def _partition_counts(warehouse, table: str) -> dict[tuple[str, dt.date], int]:
+    frame = warehouse.query(f"select hashtag, day, count(*) as n from raw.{table} group by 1, 2")
     return {(r["hashtag"], r["day"]): r["n"] for r in frame.iter_rows(named=True)}
 
 
@@ -57,16 +51,16 @@ def collected(collected_sample):
     return collected_sample
 
 
-def test_every_sample_partition_lands_with_the_manifest_rows(collected, sample_corpus):
-    videos, comments = _partition_counts("videos"), _partition_counts("comments")
+def test_every_sample_partition_lands_with_the_manifest_rows(collected, sample_corpus, warehouse):
+    videos, comments = _partition_counts(warehouse, "videos"), _partition_counts(warehouse, "comments")
     for hashtag, day in collected:
         expected_videos, expected_comments = _manifest_counts(sample_corpus, hashtag, day)
         assert videos.get((hashtag, day), 0) == expected_videos > 0, (hashtag, day)
         assert comments.get((hashtag, day), 0) == expected_comments, (hashtag, day)
 
 
-def test_media_is_in_the_media_store_or_the_reason_is_kept(collected, settings):
-    rows = _warehouse().query("select video_id, media_uri, media_error from raw.videos")
+def test_media_is_in_the_media_store_or_the_reason_is_kept(collected, settings, warehouse):
+    rows = warehouse.query("select video_id, media_uri, media_error from raw.videos")
     for row in rows.iter_rows(named=True):
         assert (row["media_uri"] is None) != (row["media_error"] is None), row
         if row["media_uri"]:
@@ -74,37 +68,37 @@ def test_media_is_in_the_media_store_or_the_reason_is_kept(collected, settings):
             assert row["media_uri"].startswith(settings.media_root)
 
 
-def test_malformed_records_are_quarantined_with_where_and_why(collected):
-    rows = _warehouse().query("select stage, item, reason from raw.quarantine where stage in ('videos', 'comments')")
+def test_malformed_records_are_quarantined_with_where_and_why(collected, warehouse):
+    rows = warehouse.query("select stage, item, reason from raw.quarantine where stage in ('videos', 'comments')")
     stages = set(rows["stage"].to_list())
     assert stages == {"videos", "comments"}
     for row in rows.iter_rows(named=True):
         assert ".jsonl:" in row["item"] and row["reason"]
 
 
-def test_ids_above_2_to_the_53_stay_exact(collected, sample_corpus):
+def test_ids_above_2_to_the_53_stay_exact(collected, sample_corpus, warehouse):
     first = json.loads((sample_corpus / "videos.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    rows = _warehouse().query("select video_id from raw.videos where video_id = ?", [str(first["id"])])
+    rows = warehouse.query("select video_id from raw.videos where video_id = ?", [str(first["id"])])
     assert first["id"] > 2**53 and rows.height >= 1
 
 
-def test_dbt_builds_the_daily_hashtag_metrics_a_bi_tool_reads(collected):
-    metrics = _warehouse().query("select * from marts.hashtag_daily_metrics order by day, hashtag")
-    videos = _partition_counts("videos")
+def test_dbt_builds_the_daily_hashtag_metrics_a_bi_tool_reads(collected, warehouse):
+    metrics = warehouse.query("select * from marts.hashtag_daily_metrics order by day, hashtag")
+    videos = _partition_counts(warehouse, "videos")
     assert {(r["hashtag"], r["day"]): r["videos"] for r in metrics.iter_rows(named=True)} == videos
     assert metrics["views"].min() > 0
     assert all(0 <= r <= 1 for r in metrics["engagement_rate"].to_list())
 
 
-def test_rematerializing_a_partition_leaves_identical_rows(instance, collected):
+def test_rematerializing_a_partition_leaves_identical_rows(instance, collected, warehouse):
     hashtag, day = collected[0]
     tables = ["videos", "comments", "quarantine"]
-    before = {t: _partition_counts(t) for t in tables}
-    metrics_before = _warehouse().query("select * from marts.hashtag_daily_metrics order by day, hashtag")
+    before = {t: _partition_counts(warehouse, t) for t in tables}
+    metrics_before = warehouse.query("select * from marts.hashtag_daily_metrics order by day, hashtag")
     _run(instance, "collect_job", partition_key(hashtag, day))
     _run(instance, "dbt_day_job", day.isoformat())
-    assert {t: _partition_counts(t) for t in tables} == before
-    assert _warehouse().query("select * from marts.hashtag_daily_metrics order by day, hashtag").equals(metrics_before)
+    assert {t: _partition_counts(warehouse, t) for t in tables} == before
+    assert warehouse.query("select * from marts.hashtag_daily_metrics order by day, hashtag").equals(metrics_before)
 
 
 def test_partitions_are_recorded_on_the_dagster_instance(instance, collected):

@@ -31,7 +31,7 @@ import pytest
 import yaml
 from psycopg2.extensions import parse_dsn
 
-from listening_pipeline.execution import (
+from listening_pipeline.defs.execution import (
     CELERY_QUEUE_TAG,
     COMPUTE_TAG,
     GPU_MODEL_ASSETS,
@@ -410,7 +410,7 @@ def test_dagster_yaml_validates_and_its_limits_name_what_the_code_tags(name):
 
     tagged = {}
     for job_name in ("hashtag_day_job", "collect_job", "models_job"):
-        for key, value in defs.resolve_job_def(job_name).run_tags.items():
+        for key, value in defs().resolve_job_def(job_name).run_tags.items():
             tagged.setdefault(key, set()).add(value)
     limits = config["concurrency"]["runs"]["tag_concurrency_limits"]
     assert {(l["key"], l["value"]) for l in limits} == {(SOURCE_TAG, "research_api"), (COMPUTE_TAG, GPU_QUEUE)}
@@ -423,7 +423,7 @@ def test_dagster_yaml_validates_and_its_limits_name_what_the_code_tags(name):
 
     pools = {}
     for job_name in ("hashtag_day_job", "models_job"):
-        for step in create_execution_plan(defs.resolve_job_def(job_name)).steps:
+        for step in create_execution_plan(defs().resolve_job_def(job_name)).steps:
             if step.pool:
                 pools.setdefault(step.pool, set()).add(step.key)
     assert pools == {SOURCE_POOL: {"videos", "comments"}, GPU_POOL: set(GPU_MODEL_ASSETS)}
@@ -543,7 +543,7 @@ def test_each_executor_builds_and_its_run_config_file_validates(executor):
         # As run config of each run ...
         defs = _definitions_with(executor)
         for job_name in ("hashtag_day_job", "collect_job", "models_job", "dbt_day_job"):
-            job = defs.resolve_job_def(job_name)
+            job = defs().resolve_job_def(job_name)
             assert job.executor_def.name == EXECUTOR_NAMES[executor]
             validate_run_config(job, _yaml(Path(config_file)))
         # ... or configured once for every run (LISTENING_PIPELINE_EXECUTOR_CONFIG).
@@ -565,7 +565,7 @@ def test_gpu_placement_is_on_exactly_the_model_steps():
     defs = _definitions_with("k8s")
     gpu_steps, steps = set(), set()
     for job_name in ("hashtag_day_job", "models_job", "collect_job", "dbt_day_job", "catalog_job"):
-        for step in create_execution_plan(defs.resolve_job_def(job_name)).steps:
+        for step in create_execution_plan(defs().resolve_job_def(job_name)).steps:
             steps.add(step.key)
             k8s = get_user_defined_k8s_config(step.tags)  # what the k8s executor applies to the step's pod
             has_gpu = k8s.container_config.get("resources", {}).get("limits", {}).get("nvidia.com/gpu") == "1"
@@ -582,8 +582,8 @@ def test_gpu_placement_is_on_exactly_the_model_steps():
 def test_scheduled_and_backfilled_runs_carry_the_limited_run_tags(instance):
     from dagster import build_schedule_context
 
-    from listening_pipeline.automation import daily_collection
     from listening_pipeline.definitions import defs
+    from listening_pipeline.defs.collect.automation import daily_collection
     from listening_pipeline.partitions import hashtag_partitions
 
     instance.add_dynamic_partitions(hashtag_partitions.name, ["tagcheck"])
@@ -593,7 +593,7 @@ def test_scheduled_and_backfilled_runs_carry_the_limited_run_tags(instance):
     requests = list(daily_collection(context))
     assert requests and all(r.tags[SOURCE_TAG] == "folder" and r.tags[COMPUTE_TAG] == GPU_QUEUE for r in requests)
     # Definition tags, which job backfills copy onto their runs (run_tags alone would be skipped).
-    assert defs.resolve_job_def("hashtag_day_job").tags == {SOURCE_TAG: "folder", COMPUTE_TAG: GPU_QUEUE}
-    assert defs.resolve_job_def("collect_job").tags == {SOURCE_TAG: "folder"}
-    assert defs.resolve_job_def("models_job").tags == {COMPUTE_TAG: GPU_QUEUE}
-    assert not defs.resolve_job_def("dbt_day_job").tags.get(SOURCE_TAG)
+    assert defs().resolve_job_def("hashtag_day_job").tags == {SOURCE_TAG: "folder", COMPUTE_TAG: GPU_QUEUE}
+    assert defs().resolve_job_def("collect_job").tags == {SOURCE_TAG: "folder"}
+    assert defs().resolve_job_def("models_job").tags == {COMPUTE_TAG: GPU_QUEUE}
+    assert not defs().resolve_job_def("dbt_day_job").tags.get(SOURCE_TAG)

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from listening_pipeline.sources.base import MediaUnavailable
-from listening_pipeline.sources.research_api import (
+from listening_pipeline.lib.sources.base import MediaUnavailable
+from listening_pipeline.lib.sources.research_api import (
     COMMENT_LIST_PATH,
     TOKEN_PATH,
     VIDEO_QUERY_PATH,

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from listening_pipeline import sample_data
+from listening_pipeline.lib import sample_data
 from listening_pipeline.catalog import load_catalog
-from listening_pipeline.sample_data import (
+from listening_pipeline.lib.sample_data import (
     SampleDataError,
     brands_named_in,
     draw_logo,
@@ -23,7 +23,7 @@ from listening_pipeline.sample_data import (
     logo_style,
     plan_corpus,
 )
-from listening_pipeline.sources.folder import FolderSource
+from listening_pipeline.lib.sources.folder import FolderSource
 
 START = dt.date(2026, 11, 1)
 DAYS = 3

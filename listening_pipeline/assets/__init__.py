@@ -1,1 +1,0 @@
-"""Thin Dagster assets, one module per stage; dbt assets in dbt.py."""

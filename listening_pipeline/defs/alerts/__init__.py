@@ -1,0 +1,1 @@
+"""Alerts: brand alerts posted once each to a webhook, and the delivery ledger."""

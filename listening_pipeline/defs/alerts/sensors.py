@@ -1,0 +1,54 @@
+"""Posts each new row of marts.brand_alerts once to the alert webhook (delivery: :mod:`listening_pipeline.lib.alerts`)."""
+
+from dagster import DefaultSensorStatus, SensorEvaluationContext, SkipReason, sensor
+
+from listening_pipeline.defs.resources import AlertWebhookResource
+from listening_pipeline.lib.alerts import Delivery, webhook_host
+from listening_pipeline.settings import ALERT_WEBHOOK_ENV
+from listening_pipeline.warehouse.io_manager import WarehouseResource
+
+
+@sensor(
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description=(
+        f"Posts each new row of marts.brand_alerts once to the alert webhook ({ALERT_WEBHOOK_ENV}) as Slack JSON; "
+        "raw.alert_deliveries is the ledger."
+    ),
+)
+def brand_alert_sensor(
+    context: SensorEvaluationContext, alert_webhook: AlertWebhookResource, warehouse: WarehouseResource
+):
+    if not alert_webhook.configured:
+        return SkipReason(
+            f"no alert webhook configured: set {ALERT_WEBHOOK_ENV} to a Slack-compatible incoming-webhook URL "
+            "where the code server runs (docker/.env), then reload the code location"
+        )
+    host = webhook_host(alert_webhook.url.strip())
+
+    def log(delivery: Delivery) -> None:
+        alert, outcome = delivery.alert, delivery.outcome
+        what = f"brand alert {alert.brand} {alert.day.isoformat()} ({', '.join(alert.reasons) or 'no reason'}; id {alert.alert_id})"
+        if outcome.ok:
+            context.log.info(f"{what} delivered to {host} after {outcome.attempts} attempt(s)")
+        elif outcome.refused:
+            context.log.warning(f"{what} refused by {host}, tried again next tick: {outcome.error}")
+        else:
+            context.log.warning(
+                f"{what} not delivered to {host} after {outcome.attempts} attempt(s), pending: {outcome.error}"
+            )
+
+    report = alert_webhook.deliver(warehouse.get(), on_delivery=log)
+    old = (
+        f"; {report.too_old} undelivered alert(s) older than {alert_webhook.max_age_days} days not sent"
+        if report.too_old
+        else ""
+    )
+    if not report.delivered and not report.failed:
+        return SkipReason(f"no new brand alerts{old}")
+    if report.stopped:
+        (context.log.warning if report.failed else context.log.info)(f"alert batch stopped early: {report.stopped}")
+    return SkipReason(
+        f"{len(report.delivered)} brand alert(s) delivered to {host}, {len(report.failed)} failed, "
+        f"{report.left} pending{old}"
+    )

@@ -1,0 +1,1 @@
+"""Captions: on-screen text read from the key frames."""

@@ -1,0 +1,1 @@
+"""The brand catalog: brands.yaml as a table, and the sensor that follows the file."""

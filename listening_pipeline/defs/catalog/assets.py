@@ -1,0 +1,32 @@
+"""The brand catalog (brands.yaml) as a table, so dbt can join brands and competitor groups."""
+
+import polars as pl
+from dagster import AssetExecutionContext, asset
+
+from listening_pipeline.defs.resources import CatalogResource
+from listening_pipeline.warehouse.tables import BRANDS
+
+
+@asset(
+    io_manager_key="warehouse_io",
+    group_name="catalog",
+    kinds={"python", "polars"},
+    description="The brand catalog (brands.yaml) as a table, so dbt can join brands and competitor groups.",
+)
+def brands(context: AssetExecutionContext, catalog: CatalogResource) -> pl.DataFrame:
+    loaded = catalog.load()
+    context.add_output_metadata(
+        output_name="result",
+        metadata={"catalog": str(loaded.path), "tracked_hashtags": ", ".join(loaded.tracked_hashtags)},
+    )
+    return BRANDS.frame(
+        [
+            {
+                "brand": b.name,
+                "competitor_group": b.competitor_group,
+                "aliases": list(b.aliases),
+                "hashtags": list(b.hashtags),
+            }
+            for b in loaded.brands
+        ]
+    )

@@ -1,0 +1,51 @@
+"""Follows brands.yaml: its tracked hashtags become partitions, and the brands table is reloaded when it changes."""
+
+import hashlib
+
+from dagster import (
+    AddDynamicPartitionsRequest,
+    AssetSelection,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    define_asset_job,
+    sensor,
+)
+
+from listening_pipeline.catalog import CatalogError
+from listening_pipeline.defs.resources import CatalogResource
+from listening_pipeline.partitions import hashtag_partitions
+
+catalog_job = define_asset_job(
+    "catalog_job", selection=AssetSelection.groups("catalog"), description="Load brands.yaml into the warehouse."
+)
+
+
+@sensor(
+    jobs=[catalog_job],
+    minimum_interval_seconds=300,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Adds the catalog's tracked hashtags as partitions and reloads the brands table when brands.yaml changes.",
+)
+def catalog_sensor(context: SensorEvaluationContext, catalog: CatalogResource):
+    try:
+        loaded = catalog.load()
+    except CatalogError as exc:
+        # The whole file is refused: nothing is added until it is fixed.
+        context.log.error(str(exc))
+        return SkipReason(f"brand catalog refused, nothing added: {exc}")
+    known = set(context.instance.get_dynamic_partitions(hashtag_partitions.name))
+    new = [tag for tag in loaded.tracked_hashtags if tag not in known]
+    digest = hashlib.sha256(loaded.path.read_bytes()).hexdigest()
+    run_requests = [] if digest == context.cursor else [RunRequest(run_key=digest, job_name=catalog_job.name)]
+    if not new and not run_requests:
+        return SkipReason("catalog unchanged")
+    if new:
+        context.log.info(f"adding hashtag partitions: {', '.join(new)}")
+    return SensorResult(
+        run_requests=run_requests,
+        dynamic_partitions_requests=[AddDynamicPartitionsRequest(hashtag_partitions.name, new)] if new else [],
+        cursor=digest,
+    )

@@ -1,0 +1,151 @@
+"""One Great Expectations suite per table, built from its declaration in :mod:`listening_pipeline.warehouse.tables`.
+
+Types come from the declared schema (frames are cast before they get here); the suite checks
+what a schema cannot: keys, required columns, ranges (confidences in [0, 1], times >= 0) and
+allowed labels. Every asset validates the rows it is about to write and reports the result
+as a Dagster asset check, so the UI shows which partition broke which rule.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+import polars as pl
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue, Output
+
+from listening_pipeline.warehouse.tables import Table
+
+CHECK_NAME = "great_expectations"
+QUARANTINE_CHECK = "quarantine_rate"
+
+
+@dataclass(frozen=True)
+class Validation:
+    passed: bool
+    evaluated: int
+    failures: list[str]
+
+
+@lru_cache(maxsize=1)
+def _context() -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    context = gx.get_context(mode="ephemeral")
+    # A progress bar per validation floods the run log and the console of a backfill.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+@cache
+def _batch_definition(table_name: str) -> Any:
+    source = _context().data_sources.add_or_update_pandas(f"lp_{table_name}")
+    return source.add_dataframe_asset(table_name).add_batch_definition_whole_dataframe("partition")
+
+
+def build_suite(table: Table) -> Any:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    _context()  # suites need an active (ephemeral) data context
+    suite = gx.ExpectationSuite(name=f"listening_pipeline.{table.name}")
+    suite.add_expectation(gxe.ExpectTableColumnsToMatchOrderedList(column_list=list(table.schema)))
+    suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(table.key)))
+    for column in table.not_null:
+        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column))
+    for column, (low, high) in table.ranges.items():
+        suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high))
+    for column, values in table.allowed.items():
+        suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values)))
+    return suite
+
+
+def validate(table: Table, rows: pl.DataFrame) -> Validation:
+    """Run the table's suite on ``rows``; failures name the rule and how many values broke it."""
+    suite = build_suite(table)
+    if rows.height == 0:
+        return Validation(passed=True, evaluated=len(suite.expectations), failures=[])
+    # List columns (hashtags, aliases) have no expectations; hand pandas plain scalars.
+    frame = rows.with_columns([pl.col(c).list.join(",") for c, t in rows.schema.items() if isinstance(t, pl.List)])
+    batch = _batch_definition(table.name).get_batch(batch_parameters={"dataframe": frame.to_pandas()})
+    result = batch.validate(suite, result_format="SUMMARY")
+    failures = []
+    for item in result.results:
+        if not item.success:
+            config = item.expectation_config
+            column = config.kwargs.get("column") or config.kwargs.get("column_list")
+            count = (item.result or {}).get("unexpected_count")
+            failures.append(f"{config.type}({column}): {count if count is not None else 'failed'}")
+    return Validation(passed=not failures, evaluated=len(result.results), failures=failures)
+
+
+def check_spec(table: Table, asset: str | None = None) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        CHECK_NAME,
+        asset=asset or table.name,
+        description=f"Great Expectations suite for {table.name}: keys, nulls, ranges, labels.",
+    )
+
+
+def check_result(table: Table, rows: pl.DataFrame, asset: str | None = None) -> AssetCheckResult:
+    outcome = validate(table, rows)
+    return AssetCheckResult(
+        asset_key=asset or table.name,
+        check_name=CHECK_NAME,
+        passed=outcome.passed,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "expectations": outcome.evaluated,
+            "rows": rows.height,
+            "failures": MetadataValue.md("\n".join(f"- {f}" for f in outcome.failures) or "_none_"),
+        },
+    )
+
+
+def checked(table: Table, rows: pl.DataFrame, output_name: str = "result") -> Iterator[Any]:
+    """The asset's output followed by its expectation check: ``yield from checked(TABLE, rows)``."""
+    yield Output(rows, output_name=output_name)
+    yield check_result(table, rows)
+
+
+def quarantine_rate_result(asset: str, quarantined: int, total: int, warn_above: float = 0.2) -> AssetCheckResult:
+    """Share of the partition's inputs that could not be read; a warning above ``warn_above``."""
+    rate = quarantined / total if total else 0.0
+    return AssetCheckResult(
+        asset_key=asset,
+        check_name=QUARANTINE_CHECK,
+        passed=rate <= warn_above,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"quarantined": quarantined, "inputs": total, "rate": MetadataValue.float(round(rate, 4))},
+    )
+
+
+DURATION_CHECK = "within_video_duration"
+
+
+def within_duration_result(
+    asset: str, rows: pl.DataFrame, media: pl.DataFrame, start: str, end: str, tolerance_s: float = 0.5
+) -> AssetCheckResult:
+    """Times must lie inside their video: [0, duration] (a tolerance for frame and VAD rounding)."""
+    joined = rows.join(media.select("video_id", "duration_s"), on="video_id", how="left")
+    outside = joined.filter(
+        (pl.col(start) < 0) | (pl.col(end) < pl.col(start)) | (pl.col(end) > pl.col("duration_s") + tolerance_s)
+    )
+    return AssetCheckResult(
+        asset_key=asset,
+        check_name=DURATION_CHECK,
+        passed=outside.height == 0,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"rows": rows.height, "outside": outside.height},
+    )
+
+
+def duration_check_spec(asset: str) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        DURATION_CHECK, asset=asset, description="Every time lies within its video's decoded duration."
+    )

@@ -1,0 +1,1 @@
+"""Collection: videos and comments per hashtag x day, the daily schedule and the jobs that run it."""

@@ -1,0 +1,86 @@
+"""The videos and comments of each hashtag x day, media copied once into the media store."""
+
+import time
+
+import polars as pl
+from dagster import AssetCheckSpec, AssetExecutionContext, MetadataValue, asset
+
+from listening_pipeline.defs.checks import QUARANTINE_CHECK, check_spec, checked, quarantine_rate_result
+from listening_pipeline.defs.execution import SOURCE_POOL
+from listening_pipeline.defs.resources import MediaStoreResource, SourceResource
+from listening_pipeline.defs.stage import quarantine
+from listening_pipeline.lib.media.store import attach_media
+from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
+from listening_pipeline.warehouse.io_manager import WarehouseResource
+from listening_pipeline.warehouse.tables import COMMENTS, VIDEOS
+
+# At most N collecting steps at once across the deployment (the Research API limits each client).
+COLLECT_POOL = SOURCE_POOL
+
+
+@asset(
+    partitions_def=hashtag_day_partitions,
+    io_manager_key="warehouse_io",
+    group_name="collect",
+    kinds={"python", "polars"},
+    pool=COLLECT_POOL,
+    description="Videos created that day carrying the hashtag, with their media copied to the media store.",
+    check_specs=[
+        check_spec(VIDEOS),
+        AssetCheckSpec(QUARANTINE_CHECK, asset="videos", description="Share of manifest records quarantined."),
+    ],
+)
+def videos(
+    context: AssetExecutionContext,
+    source: SourceResource,
+    media_store: MediaStoreResource,
+    warehouse: WarehouseResource,
+):
+    hashtag, day = split_partition_key(context.partition_key)
+    started = time.perf_counter()
+    video_source = source.get()
+    collected = video_source.videos(hashtag, day)
+    rows = attach_media(video_source, collected.rows, media_store.get())
+    quarantined = quarantine(context, warehouse, "videos", collected.problems)
+    missing_media = rows.filter(pl.col("media_error").is_not_null())
+    if missing_media.height:
+        # One line per partition: a metadata-only backfill would otherwise print a line per video.
+        examples = "; ".join(
+            f"{r['video_id']}: {r['media_error']}" for r in missing_media.head(3).iter_rows(named=True)
+        )
+        more = f" (and {missing_media.height - 3} more)" if missing_media.height > 3 else ""
+        context.log.warning(
+            f"videos [{hashtag} {day}] {missing_media.height} of {rows.height} video(s) kept without media: {examples}{more}"
+        )
+    context.add_output_metadata(
+        output_name="result",
+        metadata={
+            "quarantined_records": quarantined,
+            "videos_without_media": missing_media.height,
+            "source": video_source.name,
+            "seconds": MetadataValue.float(round(time.perf_counter() - started, 3)),
+        },
+    )
+    yield from checked(VIDEOS, rows)
+    yield quarantine_rate_result("videos", quarantined, quarantined + rows.height)
+
+
+@asset(
+    partitions_def=hashtag_day_partitions,
+    io_manager_key="warehouse_io",
+    group_name="collect",
+    kinds={"python", "polars"},
+    pool=COLLECT_POOL,
+    description="Comments on the partition's videos.",
+    check_specs=[check_spec(COMMENTS)],
+)
+def comments(
+    context: AssetExecutionContext, videos: pl.DataFrame, source: SourceResource, warehouse: WarehouseResource
+):
+    hashtag, day = split_partition_key(context.partition_key)
+    collected = source.get().comments(videos, hashtag, day)
+    quarantined = quarantine(context, warehouse, "comments", collected.problems)
+    context.add_output_metadata(
+        output_name="result", metadata={"quarantined_records": quarantined, "videos": videos.height}
+    )
+    yield from checked(COMMENTS, collected.rows)

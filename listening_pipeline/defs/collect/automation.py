@@ -1,0 +1,73 @@
+"""The daily schedule and the jobs that collect and enrich hashtag x day partitions.
+
+New videos reach the Research API about two days after they are posted, so the daily run
+collects the last complete day and re-collects the two days before it. dbt models follow on
+their own (eager automation conditions in :mod:`listening_pipeline.defs.marts.assets`).
+"""
+
+import datetime as dt
+
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    schedule,
+)
+
+from listening_pipeline.defs.execution import collect_run_tags, model_run_tags
+from listening_pipeline.defs.stage import HASHTAG_DAY_GROUPS
+from listening_pipeline.partitions import hashtag_partitions, partition_key
+from listening_pipeline.settings import Settings
+
+RECOLLECT_DAYS = 2
+# Run tags that dagster.yaml's `concurrency.runs.tag_concurrency_limits` count (docs/scaling.md).
+# Set as job `tags` (which also tag every run), not `run_tags`: job backfills (`dagster job
+# backfill`, the UI's job backfills) copy only the job's definition tags onto their runs.
+# Job tags are fixed when the job is defined, so the source is read from the environment here.
+COLLECT_RUN_TAGS = collect_run_tags(Settings.from_env().source)
+HASHTAG_DAY_RUN_TAGS = {**COLLECT_RUN_TAGS, **model_run_tags()}
+
+hashtag_day_job = define_asset_job(
+    "hashtag_day_job",
+    # Every hashtag x day asset; the logo detector (unpartitioned) is trained by models_job.
+    selection=AssetSelection.groups(*HASHTAG_DAY_GROUPS) - AssetSelection.assets("logo_detector"),
+    description="Collect and enrich one hashtag x day.",
+    tags=HASHTAG_DAY_RUN_TAGS,
+)
+collect_job = define_asset_job(
+    "collect_job",
+    selection=AssetSelection.groups("collect"),
+    description="Only collect one hashtag x day: videos, comments and media, no enrichment.",
+    tags=COLLECT_RUN_TAGS,
+)
+
+
+def days_to_collect(scheduled_for: dt.datetime) -> list[dt.date]:
+    """The last complete UTC day before ``scheduled_for`` and the RECOLLECT_DAYS days before it."""
+    last_complete = scheduled_for.astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    return [last_complete - dt.timedelta(days=n) for n in range(RECOLLECT_DAYS + 1)]
+
+
+@schedule(
+    job=hashtag_day_job,
+    cron_schedule="0 6 * * *",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="Daily at 06:00 UTC: every tracked hashtag, last complete day plus the two before it.",
+)
+def daily_collection(context: ScheduleEvaluationContext):
+    hashtags = context.instance.get_dynamic_partitions(hashtag_partitions.name)
+    if not hashtags:
+        return SkipReason("no tracked hashtags yet: add them to brands.yaml or `listening-pipeline hashtags add`")
+    scheduled_for = context.scheduled_execution_time
+    for day in days_to_collect(scheduled_for):
+        for hashtag in hashtags:
+            key = partition_key(hashtag, day)
+            yield RunRequest(
+                run_key=f"{scheduled_for.date().isoformat()}:{key}",
+                partition_key=key,
+                tags={"listening_pipeline/trigger": "daily_collection", **HASHTAG_DAY_RUN_TAGS},
+            )

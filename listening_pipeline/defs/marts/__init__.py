@@ -1,0 +1,1 @@
+"""Marts: the dbt project as day-partitioned assets."""

@@ -1,0 +1,91 @@
+"""The dbt project as Dagster assets, partitioned by day: brand metrics aggregate across hashtags.
+
+Each run passes its partition window to dbt as ``min_date``/``max_date`` vars, which the
+incremental models use to delete and rebuild exactly that window.
+"""
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetSelection,
+    AutomationCondition,
+    BackfillPolicy,
+    MetadataValue,
+    Output,
+    define_asset_job,
+)
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from listening_pipeline.lib.reports import MART_VIEWS, mart_metadata
+from listening_pipeline.partitions import day_partitions
+from listening_pipeline.settings import DBT_PROJECT_DIR
+from listening_pipeline.warehouse.io_manager import WarehouseResource
+from listening_pipeline.warehouse.tables import ALL_TABLES
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+
+class ListeningDbtTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        return f"dbt_{fqn[1]}" if len(fqn) > 2 else "dbt"
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
+        # Rebuild a day as soon as its hashtag partitions have landed and none is still running.
+        return AutomationCondition.eager()
+
+
+def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
+    window = context.partition_time_window
+    return {"min_date": window.start.date().isoformat(), "max_date": window.end.date().isoformat()}
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    partitions_def=day_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    dagster_dbt_translator=ListeningDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+)
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    store = warehouse.get()
+    store.ensure_tables(ALL_TABLES.values())
+    window = context.partition_time_window
+    first, last = window.start.date(), window.end.date() - dt.timedelta(days=1)
+    # The events are collected before the marts are read for metadata: DuckDB has one writer and
+    # dbt holds the file until it exits, while dbt blocks once its stdout pipe is full; reading
+    # between events would wait on the lock forever (a deadlock once dbt prints over 64 KiB).
+    with warehouse.dbt_environment():
+        invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars(context))], context=context, raise_on_error=False)
+        events = list(invocation.stream())
+    for event in events:
+        if isinstance(event, Output):
+            mart = context.asset_key_for_output(event.output_name).path[-1]
+            if mart in MART_VIEWS:
+                event = event.with_metadata({**event.metadata, **_ui_metadata(mart_metadata(store, mart, first, last))})
+        yield event
+    if not invocation.is_successful():
+        raise invocation.get_error() or RuntimeError("dbt build failed")
+
+
+def _ui_metadata(plain: dict[str, Any]) -> dict[str, MetadataValue]:
+    """Row counts as numbers, the preview and the chart as Markdown the UI renders."""
+    typed: dict[str, MetadataValue] = {}
+    for name, value in plain.items():
+        if isinstance(value, int):
+            typed[name] = MetadataValue.int(value)
+        else:  # the preview and the chart: Markdown the UI renders
+            typed[name] = MetadataValue.md(value)
+    return typed
+
+
+dbt_day_job = define_asset_job(
+    "dbt_day_job",
+    selection=AssetSelection.assets(dbt_models),
+    description="Build the dbt models for a day (or a range, in one run).",
+)

@@ -1,0 +1,1 @@
+"""Media: each video decoded once into audio and deduplicated key frames."""

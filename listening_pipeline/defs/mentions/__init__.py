@@ -1,0 +1,1 @@
+"""Mentions: brand mentions from text and logos."""

@@ -1,0 +1,39 @@
+"""Brand mentions: alias matches in the text units and logo appearances, with their sentiment."""
+
+import polars as pl
+from dagster import AssetExecutionContext, MetadataValue, asset
+
+from listening_pipeline.defs.checks import check_spec, checked
+from listening_pipeline.defs.resources import CatalogResource
+from listening_pipeline.defs.stage import PARTITIONED
+from listening_pipeline.lib.mentions import BrandMatcher, mention_rows
+from listening_pipeline.partitions import split_partition_key
+from listening_pipeline.warehouse.tables import BRAND_MENTIONS
+
+
+@asset(
+    **PARTITIONED,
+    group_name="mentions",
+    kinds={"python", "polars"},
+    description=BRAND_MENTIONS.description,
+    check_specs=[check_spec(BRAND_MENTIONS)],
+)
+def brand_mentions(
+    context: AssetExecutionContext,
+    text_units: pl.DataFrame,
+    sentiment: pl.DataFrame,
+    logo_hits: pl.DataFrame,
+    ocr_text: pl.DataFrame,
+    catalog: CatalogResource,
+):
+    hashtag, day = split_partition_key(context.partition_key)
+    matcher = BrandMatcher(catalog.load().brands)
+    rows = mention_rows(text_units, sentiment, logo_hits, matcher, hashtag, day, ocr_text=ocr_text)
+    by_brand = rows.group_by("brand").len().sort("brand")
+    context.add_output_metadata(
+        output_name="result",
+        metadata={
+            "mentions_by_brand": MetadataValue.md("\n".join(f"- {b}: {n}" for b, n in by_brand.iter_rows()) or "_none_")
+        },
+    )
+    yield from checked(BRAND_MENTIONS, rows)

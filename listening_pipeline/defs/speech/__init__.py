@@ -1,0 +1,1 @@
+"""Speech: transcripts of each video's audio."""

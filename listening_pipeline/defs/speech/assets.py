@@ -1,0 +1,55 @@
+"""Transcripts: what is said in each video, in the catalog's languages."""
+
+import time
+
+import polars as pl
+from dagster import AssetExecutionContext, MetadataValue, asset
+
+from listening_pipeline.defs.checks import check_spec, checked, duration_check_spec, within_duration_result
+from listening_pipeline.defs.resources import CatalogResource, MediaStoreResource, MLModelsResource
+from listening_pipeline.defs.stage import ON_GPU, PARTITIONED
+from listening_pipeline.lib.media.artifacts import load_audio
+from listening_pipeline.lib.speech import transcript_rows
+from listening_pipeline.partitions import split_partition_key
+from listening_pipeline.warehouse.tables import TRANSCRIPTS
+
+
+@asset(
+    **PARTITIONED,
+    group_name="speech",
+    **ON_GPU,
+    kinds={"python", "whisperx"},
+    description=TRANSCRIPTS.description,
+    check_specs=[check_spec(TRANSCRIPTS), duration_check_spec("transcripts")],
+)
+def transcripts(
+    context: AssetExecutionContext,
+    media: pl.DataFrame,
+    media_store: MediaStoreResource,
+    ml_models: MLModelsResource,
+    catalog: CatalogResource,
+):
+    hashtag, day = split_partition_key(context.partition_key)
+    store = media_store.get()
+    languages = catalog.load().languages
+    rows, audio_s = [], 0.0
+    started = time.perf_counter()
+    with_audio = media.filter(pl.col("audio_uri").is_not_null())
+    speech = ml_models.speech() if with_audio.height else None  # no model load for a metadata-only day
+    for item in with_audio.iter_rows(named=True):
+        audio = load_audio(store, item["audio_uri"])
+        audio_s += len(audio) / 16_000
+        transcript = speech.transcribe(audio, languages)
+        rows.extend(transcript_rows(transcript, hashtag=hashtag, day=day, video_id=item["video_id"]))
+    elapsed = time.perf_counter() - started
+    context.add_output_metadata(
+        output_name="result",
+        metadata={
+            "audio_seconds": MetadataValue.float(round(audio_s, 2)),
+            "seconds": MetadataValue.float(round(elapsed, 3)),
+            "realtime_factor": MetadataValue.float(round(elapsed / audio_s, 3) if audio_s else 0.0),
+        },
+    )
+    segments = TRANSCRIPTS.frame(rows)
+    yield from checked(TRANSCRIPTS, segments)
+    yield within_duration_result("transcripts", segments, media, "start_s", "end_s")

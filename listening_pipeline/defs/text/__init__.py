@@ -1,0 +1,1 @@
+"""Text: every piece of text with its origin, and its sentiment."""

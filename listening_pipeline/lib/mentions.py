@@ -1,0 +1,369 @@
+"""Brand mentions: catalog aliases found in text units, plus logo hits, as BRAND_MENTIONS rows.
+
+Why a token matcher and not one big regex: a mention must respect word boundaries in any
+script ("Fizzlyness" is not "Fizzly", "bubblo's" is "Bubblo"), ignore case and accents
+("CAFE BRISA" is "Café Brisa"), allow any punctuation between the words of an alias
+("Nord-Peak"), and accept hashtags and handles written solid ("#cafebrisa"). Folding the
+text once and comparing token sequences does all of that with one dictionary lookup per
+token, and maps each match back to its place in the original text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Protocol
+
+import polars as pl
+
+from listening_pipeline.warehouse.tables import BRAND_MENTIONS
+
+# Scripts written without spaces between words: each character is its own token there, so an
+# alias in these scripts matches as a substring (there are no word boundaries to respect).
+_UNSPACED_RANGES = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x2E80, 0x2FFF),  # CJK radicals
+    (0x3005, 0x3007),  # CJK iteration and zero marks
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x31F0, 0x31FF),  # Katakana extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF66, 0xFF9F),  # halfwidth Katakana
+    (0x20000, 0x3FFFF),  # CJK extensions B and later
+)
+_SEPARATOR, _WORD, _UNSPACED = 0, 1, 2
+_SOLID_PREFIXES = ("#", "@")  # hashtags and handles are written without spaces
+
+
+class BrandLike(Protocol):
+    name: str
+    aliases: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Match:
+    """An alias found in a text: ``text[start:end] == matched_text`` (offsets in the original text)."""
+
+    brand: str
+    start: int
+    end: int
+    matched_text: str
+
+
+@dataclass(frozen=True)
+class _Alias:
+    brand: str
+    tokens: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Folding and tokens
+# ---------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def fold_char(ch: str) -> str:
+    """The character without accents, case-folded; may be empty (a lone accent) or longer ('ß' -> 'ss')."""
+    once = _strip_marks(unicodedata.normalize("NFKD", ch)).casefold()
+    return _strip_marks(unicodedata.normalize("NFKD", once))
+
+
+def _strip_marks(text: str) -> str:
+    # Only non-spacing marks (accents): spacing marks are vowel signs in Indic scripts, part of the word.
+    return "".join(c for c in text if unicodedata.category(c) != "Mn")
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """The folded text and, for each of its characters, the index of the original character it came from."""
+    chars: list[str] = []
+    origins: list[int] = []
+    for index, ch in enumerate(text):
+        folded = ch if ch.isascii() and not ch.isupper() else fold_char(ch)
+        chars.append(folded)
+        origins.extend([index] * len(folded))
+    return "".join(chars), origins
+
+
+@lru_cache(maxsize=65536)
+def _char_class(ch: str) -> int:
+    code = ord(ch)
+    if any(low <= code <= high for low, high in _UNSPACED_RANGES):
+        return _UNSPACED if unicodedata.category(ch)[0] in "LNM" else _SEPARATOR
+    return _WORD if unicodedata.category(ch)[0] in "LNM" else _SEPARATOR
+
+
+def tokenize(folded: str) -> list[tuple[int, int]]:
+    """(start, end) of each word in folded text.
+
+    A word is a run of letters, digits and marks, or a single character of an unspaced script.
+    Underscores and apostrophes separate words, so "fizzly_fan" and "bubblo's" hold the brand as a word.
+    """
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(folded)
+    while i < n:
+        kind = _char_class(folded[i])
+        if kind == _UNSPACED:
+            spans.append((i, i + 1))
+            i += 1
+        elif kind == _WORD:
+            j = i + 1
+            while j < n and _char_class(folded[j]) == _WORD:
+                j += 1
+            spans.append((i, j))
+            i = j
+        else:
+            i += 1
+    return spans
+
+
+def _alias_tokens(alias: str) -> tuple[str, ...]:
+    folded, _ = fold_with_offsets(alias)
+    return tuple(folded[s:e] for s, e in tokenize(folded))
+
+
+# ---------------------------------------------------------------------------------------------
+# Matcher
+# ---------------------------------------------------------------------------------------------
+
+
+class BrandMatcher:
+    """Finds the catalog's brands in text; aliases are folded and indexed once, when built."""
+
+    def __init__(self, brands: Iterable[BrandLike]) -> None:
+        self._by_first_token: dict[str, list[_Alias]] = {}
+        self._solid: dict[str, _Alias] = {}
+        for brand in brands:
+            for alias in dict.fromkeys([brand.name, *brand.aliases]):
+                tokens = _alias_tokens(alias)
+                if not tokens:
+                    continue
+                entry = _Alias(brand.name, tokens)
+                bucket = self._by_first_token.setdefault(tokens[0], [])
+                if entry not in bucket:
+                    bucket.append(entry)
+                # Longest alias first, so "Fizzly Soda" wins over "Fizzly" where both fit.
+                bucket.sort(key=lambda a: -len(a.tokens))
+                self._solid.setdefault("".join(tokens), entry)
+
+    def find(self, text: str | None) -> list[Match]:
+        """Non-overlapping brand matches in ``text``, in order; the longest wins where matches overlap."""
+        if not text:
+            return []
+        folded, origins = fold_with_offsets(text)
+        spans = tokenize(folded)
+        words = [folded[s:e] for s, e in spans]
+        candidates: list[tuple[int, int, str]] = []  # folded start, folded end, brand
+        for index, word in enumerate(words):
+            for alias in self._by_first_token.get(word, ()):
+                last = index + len(alias.tokens) - 1
+                if last < len(words) and tuple(words[index : last + 1]) == alias.tokens:
+                    candidates.append((spans[index][0], spans[last][1], alias.brand))
+            start = spans[index][0]
+            if start > 0 and folded[start - 1] in _SOLID_PREFIXES and word in self._solid:
+                candidates.append((start, spans[index][1], self._solid[word].brand))
+        return [self._to_match(text, origins, c) for c in _without_overlaps(candidates)]
+
+    @staticmethod
+    def _to_match(text: str, origins: list[int], candidate: tuple[int, int, str]) -> Match:
+        start, end, brand = candidate
+        original_start, original_end = origins[start], origins[end - 1] + 1
+        while original_end < len(text) and fold_char(text[original_end]) == "":
+            original_end += 1  # accents written as separate characters belong to the word
+        return Match(brand, original_start, original_end, text[original_start:original_end])
+
+
+def _without_overlaps(candidates: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    kept: list[tuple[int, int, str]] = []
+    for candidate in sorted(set(candidates), key=lambda c: (c[0], -(c[1] - c[0]), c[2])):
+        if not kept or candidate[0] >= kept[-1][1]:
+            kept.append(candidate)
+    return kept
+
+
+# ---------------------------------------------------------------------------------------------
+# BRAND_MENTIONS rows
+# ---------------------------------------------------------------------------------------------
+
+
+def mention_id(*parts: object) -> str:
+    """A stable id from the parts that identify a mention (not the partition: a video in two
+    hashtag partitions yields the same ids in both, so marts can count it once)."""
+    return hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:24]
+
+
+def mention_rows(
+    text_units: pl.DataFrame,
+    sentiment: pl.DataFrame | None,
+    logo_hits: pl.DataFrame | None,
+    matcher: BrandMatcher,
+    hashtag: str,
+    day: date,
+    ocr_text: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """BRAND_MENTIONS rows of one partition: one per brand named in a text unit, one per logo appearance.
+
+    A mention is a piece of evidence a person would count: a comment naming a brand twice is one
+    mention, and a logo held on screen for three sampled frames is one appearance, not three.
+    With ``ocr_text``, a caption that is only the wordmark inside a detected logo of the same
+    brand is left to the logo: OCR reads "TRAILFOX" off the logo, and counting it twice would
+    inflate captions by every logo shown.
+    """
+    rows = _text_mention_rows(text_units, sentiment, matcher, hashtag, day)
+    if logo_hits is not None and not logo_hits.is_empty():
+        if ocr_text is not None and not ocr_text.is_empty():
+            rows = _without_logo_wordmarks(rows, ocr_text, logo_hits)
+        rows.extend(_logo_mention_rows(logo_hits, hashtag, day))
+    return BRAND_MENTIONS.frame(rows)
+
+
+WORDMARK_MIN_INSIDE = 0.6  # share of a caption's box inside a logo box for it to be the logo's own text
+WORDMARK_TIME_SLACK_S = 1.0
+
+
+def _without_logo_wordmarks(rows: list[dict], ocr_text: pl.DataFrame, logo_hits: pl.DataFrame) -> list[dict]:
+    spans = {
+        (r["video_id"], str(r["span_no"])): r
+        for r in ocr_text.select(
+            "video_id", "span_no", "first_seen_s", "last_seen_s", "box_x0", "box_y0", "box_x1", "box_y1"
+        ).iter_rows(named=True)
+    }
+    hits: dict[tuple[str, str], list[dict]] = {}
+    for hit in logo_hits.iter_rows(named=True):
+        hits.setdefault((hit["video_id"], hit["brand"]), []).append(hit)
+    kept = []
+    for row in rows:
+        if row["origin"] == "caption":
+            span = spans.get((row["video_id"], row["unit_id"].rsplit(":", 1)[-1]))
+            if span is not None and any(
+                _is_wordmark(span, hit) for hit in hits.get((row["video_id"], row["brand"]), ())
+            ):
+                continue
+        kept.append(row)
+    return kept
+
+
+def _is_wordmark(span: dict, hit: dict) -> bool:
+    """The caption's box lies mostly inside the logo's box, while the logo is on screen."""
+    until = hit["t_until_s"] if hit["t_until_s"] is not None else hit["t_s"]
+    if span["first_seen_s"] > until + WORDMARK_TIME_SLACK_S or span["last_seen_s"] < hit["t_s"] - WORDMARK_TIME_SLACK_S:
+        return False
+    a = (span["box_x0"], span["box_y0"], span["box_x1"], span["box_y1"])
+    b = (hit["box_x0"], hit["box_y0"], hit["box_x1"], hit["box_y1"])
+    if any(v is None for v in (*a, *b)):
+        return False
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return width > 0 and height > 0 and area > 0 and width * height / area >= WORDMARK_MIN_INSIDE
+
+
+def _text_mention_rows(
+    units: pl.DataFrame, sentiment: pl.DataFrame | None, matcher: BrandMatcher, hashtag: str, day: date
+) -> list[dict]:
+    labels: dict[str, tuple[str | None, float | None]] = {}
+    if sentiment is not None and not sentiment.is_empty():
+        for unit_id, label, polarity in sentiment.select("unit_id", "label", "polarity").iter_rows():
+            labels[unit_id] = (label, polarity)
+    rows = []
+    for unit in units.select("unit_id", "video_id", "origin", "text", "start_s").iter_rows(named=True):
+        label, polarity = labels.get(unit["unit_id"], (None, None))
+        first_per_brand: dict[str, Match] = {}
+        for match in matcher.find(unit["text"]):
+            first_per_brand.setdefault(match.brand, match)
+        for match in first_per_brand.values():
+            rows.append(
+                {
+                    "hashtag": hashtag,
+                    "day": day,
+                    "mention_id": mention_id(unit["unit_id"], match.brand, match.start),
+                    "video_id": unit["video_id"],
+                    "brand": match.brand,
+                    "origin": unit["origin"],
+                    "unit_id": unit["unit_id"],
+                    "matched_text": match.matched_text,
+                    "t_s": unit["start_s"],
+                    "confidence": 1.0,
+                    "sentiment_label": label,
+                    "sentiment_polarity": polarity,
+                }
+            )
+    return rows
+
+
+# Hits of one brand in frames this close (seconds between one frame's span end and the next
+# frame) and boxes overlapping this much (IoU) are one appearance of the logo.
+APPEARANCE_MAX_GAP_S = 1.5
+APPEARANCE_MIN_IOU = 0.3
+
+
+def logo_appearances(logo_hits: pl.DataFrame) -> list[dict]:
+    """Per-frame logo hits merged into appearances: same video and brand, consecutive frames, same place.
+
+    Returns one dict per appearance with video_id, brand, t_s (first frame), t_until_s (end of
+    the last frame's span), confidence (the best frame's) and frames (hits merged).
+    """
+    appearances: list[dict] = []
+    columns = ("video_id", "brand", "t_s", "t_until_s", "confidence", "box_x0", "box_y0", "box_x1", "box_y1")
+    ordered = logo_hits.select(columns).sort("video_id", "brand", "t_s")
+    open_by_key: dict[tuple[str, str], dict] = {}
+    for hit in ordered.iter_rows(named=True):
+        key = (hit["video_id"], hit["brand"])
+        box = (hit["box_x0"], hit["box_y0"], hit["box_x1"], hit["box_y1"])
+        current = open_by_key.get(key)
+        end = hit["t_until_s"] if hit["t_until_s"] is not None else hit["t_s"]
+        if (
+            current is not None
+            and hit["t_s"] - current["t_until_s"] <= APPEARANCE_MAX_GAP_S
+            and _iou(current["box"], box) >= APPEARANCE_MIN_IOU
+        ):
+            current["t_until_s"] = max(current["t_until_s"], end)
+            current["confidence"] = max(current["confidence"], hit["confidence"])
+            current["frames"] += 1
+            current["box"] = box
+            continue
+        current = {
+            "video_id": hit["video_id"],
+            "brand": hit["brand"],
+            "t_s": hit["t_s"],
+            "t_until_s": end,
+            "confidence": hit["confidence"],
+            "frames": 1,
+            "box": box,
+        }
+        open_by_key[key] = current
+        appearances.append(current)
+    return appearances
+
+
+def _iou(a: tuple, b: tuple) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes; 1.0 when either box is unknown."""
+    from listening_pipeline.lib.logos import iou
+
+    return 1.0 if any(v is None for v in (*a, *b)) else iou(a, b)
+
+
+def _logo_mention_rows(logo_hits: pl.DataFrame, hashtag: str, day: date) -> list[dict]:
+    return [
+        {
+            "hashtag": hashtag,
+            "day": day,
+            "mention_id": mention_id(seen["video_id"], "logo", seen["brand"], repr(float(seen["t_s"]))),
+            "video_id": seen["video_id"],
+            "brand": seen["brand"],
+            "origin": "logo",
+            "unit_id": None,
+            "matched_text": None,
+            "t_s": seen["t_s"],
+            "confidence": seen["confidence"],
+            "sentiment_label": None,
+            "sentiment_polarity": None,
+        }
+        for seen in logo_appearances(logo_hits)
+    ]

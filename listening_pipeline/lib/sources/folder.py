@@ -1,0 +1,146 @@
+"""The embedded default source: a folder a data-vendor export or a scraper run leaves behind.
+
+Layout::
+
+    <root>/videos.jsonl     one Research-API-shaped video object per line, plus "media":
+                            a path (relative to <root>) or URL of the media file
+    <root>/comments.jsonl   one comment object per line (id, video_id, text, ...)
+    <root>/media/...        the media files
+
+A line that is not valid JSON or not a valid record becomes a :class:`Problem` naming
+the file and line; every other line is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from listening_pipeline.lib.sources.base import (
+    Collected,
+    MediaUnavailable,
+    Problem,
+    RecordError,
+    comment_row,
+    comments_frame,
+    in_partition,
+    problem_for,
+    video_row,
+    videos_frame,
+)
+
+
+class FolderSource:
+    name = "folder"
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def videos(self, hashtag: str, day: dt.date) -> Collected:
+        rows, problems = [], []
+        for where, record, error in _read_jsonl(self.root / "videos.jsonl"):
+            if error is not None:
+                # A line we cannot parse is quarantined by each partition whose hashtag it names.
+                if hashtag in (error.raw or "").casefold():
+                    problems.append(error)
+                continue
+            try:
+                row = video_row(record, hashtag=hashtag, day=day, source=self.name)
+            except RecordError as exc:
+                # Only quarantine what could have belonged to this partition.
+                if _mentions_hashtag(record, hashtag):
+                    problems.append(problem_for(where, exc, record))
+                continue
+            if in_partition(row, hashtag, day):
+                rows.append(row)
+        return Collected(rows=videos_frame(rows), problems=problems)
+
+    def comments(self, videos: pl.DataFrame, hashtag: str, day: dt.date) -> Collected:
+        wanted = set(videos["video_id"].to_list())
+        rows, problems = [], []
+        path = self.root / "comments.jsonl"
+        if not path.exists():
+            return Collected(rows=comments_frame([]), problems=[])
+        for where, record, error in _read_jsonl(path):
+            if error is not None:
+                if any(vid in (error.raw or "") for vid in wanted):
+                    problems.append(error)
+                continue
+            try:
+                row = comment_row(record, hashtag=hashtag, day=day)
+            except RecordError as exc:
+                if str(record.get("video_id")) in wanted:
+                    problems.append(problem_for(where, exc, record))
+                continue
+            if row["video_id"] in wanted:
+                rows.append(row)
+        return Collected(rows=comments_frame(rows), problems=problems)
+
+    def fetch_media(self, video: Mapping[str, Any], dest: Path) -> Path:
+        ref = self._media_index.get(str(video["video_id"]))
+        if not ref:
+            raise MediaUnavailable("the manifest names no media file for this video")
+        src = (self.root / ref).resolve()
+        if not src.is_relative_to(self.root.resolve()):
+            raise MediaUnavailable(f"media path {ref!r} points outside the source folder")
+        if not src.is_file():
+            raise MediaUnavailable(f"media file {src} not found")
+        return src
+
+    @cached_property
+    def _media_index(self) -> dict[str, str]:
+        """video id -> media reference, read once per source object."""
+        index: dict[str, str] = {}
+        for _, record, error in _read_jsonl(self.root / "videos.jsonl"):
+            if error is None and record.get("media"):
+                index[str(record.get("id"))] = str(record["media"])
+        return index
+
+
+def _mentions_hashtag(record: Any, hashtag: str) -> bool:
+    if not isinstance(record, Mapping):
+        return False
+    return hashtag in {str(h).lstrip("#").casefold() for h in record.get("hashtag_names") or []}
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[str, Any, Problem | None]]:
+    """(where, record, problem) per non-blank line; a bad line yields a problem, not an exception."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: a folder source needs a videos.jsonl manifest")
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            where = f"{path.name}:{number}"
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8")
+                record = json.loads(text)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                yield where, None, problem_for(where, exc, raw.decode("utf-8", "replace"))
+                continue
+            if not isinstance(record, dict):
+                yield where, None, problem_for(where, RecordError("line is not a JSON object"), text)
+                continue
+            yield where, record, None
+
+
+def partitions_in_folder(root: str | Path, hashtags: list[str] | tuple[str, ...]) -> list[tuple[str, dt.date]]:
+    """(hashtag, day) pairs of ``hashtags`` that the folder has videos for, sorted by day."""
+    found: set[tuple[str, dt.date]] = set()
+    wanted = set(hashtags)
+    for _, record, error in _read_jsonl(Path(root) / "videos.jsonl"):
+        if error is not None:
+            continue
+        try:
+            row = video_row(record, hashtag="", day=dt.date.min, source="folder")
+        except RecordError:
+            continue
+        for tag in wanted.intersection(row["hashtags"]):
+            found.add((tag, row["created_at"].date()))
+    return sorted(found, key=lambda p: (p[1], p[0]))

@@ -1,0 +1,1 @@
+"""Text: the text units of a video and their sentiment."""

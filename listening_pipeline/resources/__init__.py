@@ -1,1 +1,0 @@
-"""Dagster resources: the warehouse (DuckDB | PostgreSQL), media store, video source, catalog."""

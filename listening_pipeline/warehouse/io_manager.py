@@ -1,0 +1,125 @@
+"""The warehouse as Dagster sees it: a resource and the IO manager every Python asset uses."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import polars as pl
+from dagster import (
+    ConfigurableIOManager,
+    ConfigurableResource,
+    InputContext,
+    MetadataValue,
+    OutputContext,
+    ResourceDependency,
+)
+
+from listening_pipeline.lib.reports import markdown_preview
+from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
+from listening_pipeline.warehouse.tables import RAW_SCHEMA, Table
+
+
+class WarehouseResource(ConfigurableResource):
+    """Where the raw tables live: ``kind`` 'duckdb' (one file) or 'postgres' (a server).
+
+    The PostgreSQL fields are those dbt's ``postgres`` target reads; set the password with
+    ``EnvVar`` so it never shows in run configuration.
+    """
+
+    kind: str = "duckdb"
+    duckdb_path: str = "var/warehouse.duckdb"
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5432
+    pg_user: str = "listening"
+    pg_password: str = ""
+    pg_database: str = "listening"
+
+    def get(self) -> Warehouse:
+        if self.kind == "duckdb":
+            return DuckDBWarehouse(self.duckdb_path)
+        if self.kind == "postgres":
+            return PostgresWarehouse(self.dsn())
+        raise ValueError(f"unknown warehouse kind {self.kind!r}")
+
+    def dbt_profile_env(self) -> dict[str, str]:
+        """The variables dbt/profiles.yml reads, so a dbt run sees exactly this warehouse."""
+        env = {
+            "LISTENING_PIPELINE_DBT_TARGET": self.kind,
+            "LISTENING_PIPELINE_DUCKDB_PATH": str(self.duckdb_path),
+            "LISTENING_PIPELINE_PG_HOST": self.pg_host,
+            "LISTENING_PIPELINE_PG_PORT": str(self.pg_port),
+            "LISTENING_PIPELINE_PG_USER": self.pg_user,
+            "LISTENING_PIPELINE_PG_DATABASE": self.pg_database,
+        }
+        if self.pg_password:
+            env["LISTENING_PIPELINE_PG_PASSWORD"] = self.pg_password
+        return env
+
+    @contextmanager
+    def dbt_environment(self) -> Iterator[None]:
+        """For the length of a dbt invocation (which copies the process environment when it starts)."""
+        wanted = self.dbt_profile_env()
+        saved = {name: os.environ.get(name) for name in wanted}
+        os.environ.update(wanted)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    def dsn(self) -> str:
+        from psycopg2.extensions import make_dsn
+
+        return make_dsn(
+            host=self.pg_host,
+            port=self.pg_port,
+            user=self.pg_user,
+            password=self.pg_password or None,
+            dbname=self.pg_database,
+        )
+
+
+class WarehouseIOManager(ConfigurableIOManager):
+    """Stores each asset's polars frame as its raw table, replacing exactly the partition's rows."""
+
+    warehouse: ResourceDependency[WarehouseResource]
+
+    def handle_output(self, context: OutputContext, obj: pl.DataFrame) -> None:
+        from listening_pipeline.partitions import split_partition_key
+
+        table = _table_for(context.asset_key.path[-1])
+        store = self.warehouse.get()
+        if context.has_asset_partitions:
+            hashtag, day = split_partition_key(context.asset_partition_key)
+            count = store.replace_partition(table, obj, hashtag=hashtag, day=day)
+        else:
+            count = store.replace_table(table, obj)
+        context.add_output_metadata(
+            {
+                "dagster/row_count": count,
+                "warehouse_table": f"{RAW_SCHEMA}.{table.name}",
+                "preview": MetadataValue.md(markdown_preview(obj)),
+            }
+        )
+
+    def load_input(self, context: InputContext) -> pl.DataFrame:
+        from listening_pipeline.partitions import split_partition_key
+
+        table = _table_for(context.asset_key.path[-1])
+        store = self.warehouse.get()
+        if context.has_asset_partitions:
+            hashtag, day = split_partition_key(context.asset_partition_key)
+            return store.read_partition(table, hashtag=hashtag, day=day)
+        return store.read_table(table)
+
+
+def _table_for(asset_name: str) -> Table:
+    from listening_pipeline.warehouse.tables import ALL_TABLES
+
+    try:
+        return ALL_TABLES[asset_name]
+    except KeyError:
+        raise KeyError(f"asset {asset_name!r} has no table declared in listening_pipeline.warehouse.tables") from None

@@ -1,0 +1,440 @@
+"""Every warehouse table the Python assets write, declared once.
+
+Each :class:`Table` is the single source for the polars frames an asset builds, the
+warehouse DDL (DuckDB and PostgreSQL), the data-quality checks and the dbt source
+definitions (``dbt/models/sources.yml`` is checked against these by a test).
+Partitioned tables carry ``hashtag`` and ``day``; a materialization replaces exactly
+the rows of its partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+RAW_SCHEMA = "raw"
+
+PARTITION_COLUMNS: dict[str, pl.DataType] = {"hashtag": pl.String(), "day": pl.Date()}
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: Mapping[str, tuple[pl.DataType, str]]
+    key: tuple[str, ...]
+    not_null: tuple[str, ...] = ()
+    partitioned: bool = True
+    # Extra columns (besides hashtag, day) that scope a replace, e.g. the stage of a quarantine row.
+    replace_scope: tuple[str, ...] = field(default=())
+    # Data-quality rules beyond types, keys and nulls: inclusive value ranges and allowed values.
+    ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def schema(self) -> pl.Schema:
+        return pl.Schema({name: dtype for name, (dtype, _) in self.columns.items()})
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.schema)
+
+    def frame(self, rows: list[dict] | pl.DataFrame) -> pl.DataFrame:
+        """Rows as a frame with exactly this table's columns, order and types."""
+        df = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows, schema=self.schema, strict=False)
+        missing = [c for c in self.schema if c not in df.columns]
+        if missing:
+            raise ValueError(f"table {self.name}: rows lack columns {missing}")
+        return df.select([pl.col(c).cast(t, strict=True) for c, t in self.schema.items()])
+
+
+def _partitioned(columns: dict[str, tuple[pl.DataType, str]]) -> dict[str, tuple[pl.DataType, str]]:
+    return {
+        "hashtag": (pl.String(), "Tracked hashtag of the partition (normalised, no '#')."),
+        "day": (pl.Date(), "UTC day of the partition (the video's creation day)."),
+        **columns,
+    }
+
+
+VIDEOS = Table(
+    name="videos",
+    description="One row per video found for a tracked hashtag on a day, with metadata and media location.",
+    columns=_partitioned(
+        {
+            "video_id": (pl.String(), "Platform video id, kept as text: ids exceed 2^53."),
+            "source": (pl.String(), "Where the record came from: 'folder' or 'research_api'."),
+            "creator": (pl.String(), "Username of the creator."),
+            "created_at": (pl.Datetime("us", "UTC"), "Creation time of the video (UTC)."),
+            "description": (pl.String(), "Video description as posted (NUL bytes removed)."),
+            "hashtags": (pl.List(pl.String()), "Hashtags on the video, normalised."),
+            "region": (pl.String(), "Region code reported by the platform."),
+            "view_count": (pl.Int64(), "Views at collection time."),
+            "like_count": (pl.Int64(), "Likes at collection time."),
+            "comment_count": (pl.Int64(), "Comments at collection time."),
+            "share_count": (pl.Int64(), "Shares at collection time."),
+            "duration_s": (pl.Float64(), "Duration in seconds as reported by the platform."),
+            "voice_to_text": (pl.String(), "Platform-provided transcript, when the source has one."),
+            "media_uri": (pl.String(), "Location of the media file in the media store; null when unavailable."),
+            "media_error": (pl.String(), "Why the media is unavailable; null when it was stored."),
+        }
+    ),
+    key=("hashtag", "day", "video_id"),
+    not_null=("hashtag", "day", "video_id", "source", "created_at"),
+    ranges={
+        "view_count": (0, None),
+        "like_count": (0, None),
+        "comment_count": (0, None),
+        "share_count": (0, None),
+        "duration_s": (0, None),
+    },
+    allowed={"source": ("folder", "research_api")},
+)
+
+COMMENTS = Table(
+    name="comments",
+    description="One row per comment on a video of the partition.",
+    columns=_partitioned(
+        {
+            "comment_id": (pl.String(), "Platform comment id (text)."),
+            "video_id": (pl.String(), "Video the comment belongs to."),
+            "parent_comment_id": (pl.String(), "Parent comment; equals video_id for a top-level comment."),
+            "text": (pl.String(), "Comment text (NUL bytes removed)."),
+            "like_count": (pl.Int64(), "Likes on the comment."),
+            "reply_count": (pl.Int64(), "Replies to the comment."),
+            "created_at": (pl.Datetime("us", "UTC"), "Creation time of the comment (UTC)."),
+        }
+    ),
+    key=("hashtag", "day", "comment_id"),
+    not_null=("hashtag", "day", "comment_id", "video_id"),
+    ranges={"like_count": (0, None), "reply_count": (0, None)},
+)
+
+QUARANTINE = Table(
+    name="quarantine",
+    description="Inputs a stage could not read, with where and why; the rest of the partition went on.",
+    columns=_partitioned(
+        {
+            "stage": (pl.String(), "Asset that quarantined the item, e.g. 'videos'."),
+            "item": (pl.String(), "What could not be read: file and line, video id, URL."),
+            "reason": (pl.String(), "Why, in words."),
+            "raw": (pl.String(), "The offending input, truncated to 2,000 characters, when there is one."),
+        }
+    ),
+    key=("hashtag", "day", "stage", "item"),
+    not_null=("hashtag", "day", "stage", "item", "reason"),
+    replace_scope=("stage",),
+)
+
+BRANDS = Table(
+    name="brands",
+    description="The brand catalog as a table: one row per brand, for joins in dbt.",
+    columns={
+        "brand": (pl.String(), "Brand name as in brands.yaml."),
+        "competitor_group": (pl.String(), "Group of competing brands that share of voice is computed within."),
+        "aliases": (pl.List(pl.String()), "Names that count as a mention of the brand."),
+        "hashtags": (pl.List(pl.String()), "Hashtags tracked for the brand."),
+    },
+    key=("brand",),
+    not_null=("brand", "competitor_group"),
+    partitioned=False,
+)
+
+MEDIA = Table(
+    name="media",
+    description="One row per decoded video: stream facts and where its audio and kept frames were stored.",
+    columns=_partitioned(
+        {
+            "video_id": (pl.String(), "Video the media belongs to."),
+            "duration_s": (pl.Float64(), "Decoded duration in seconds."),
+            "width": (pl.Int64(), "Frame width in pixels (null for audio-only media)."),
+            "height": (pl.Int64(), "Frame height in pixels (null for audio-only media)."),
+            "has_audio": (pl.Boolean(), "Whether the file has an audio track."),
+            "audio_uri": (pl.String(), "16 kHz mono float32 audio (.npy) in the media store; null without audio."),
+            "frames_sampled": (pl.Int64(), "Frames sampled (time grid plus scene changes)."),
+            "frames_kept": (pl.Int64(), "Frames left after near-duplicate removal."),
+            "decoder": (pl.String(), "Decoder and settings that produced the row, e.g. 'pyav-18.1 fps=1 hash=dhash8'."),
+        }
+    ),
+    key=("hashtag", "day", "video_id"),
+    not_null=("hashtag", "day", "video_id", "duration_s", "has_audio", "frames_kept", "decoder"),
+    ranges={"duration_s": (0, None), "width": (1, None), "height": (1, None), "frames_kept": (0, None)},
+)
+
+FRAMES = Table(
+    name="frames",
+    description="Kept key frames: each stands for the span of near-identical frames from t_s to t_until_s.",
+    columns=_partitioned(
+        {
+            "video_id": (pl.String(), "Video the frame belongs to."),
+            "frame_no": (pl.Int64(), "Order of the kept frame in the video (0-based)."),
+            "t_s": (pl.Float64(), "Time of the frame in seconds."),
+            "t_until_s": (pl.Float64(), "Last time a near-identical frame was seen, in seconds."),
+            "image_uri": (pl.String(), "The frame image (JPEG) in the media store."),
+            "dhash": (pl.String(), "Perceptual difference hash, hex."),
+        }
+    ),
+    key=("hashtag", "day", "video_id", "frame_no"),
+    not_null=("hashtag", "day", "video_id", "frame_no", "t_s", "t_until_s", "image_uri"),
+    ranges={"frame_no": (0, None), "t_s": (0, None), "t_until_s": (0, None)},
+)
+
+TRANSCRIPTS = Table(
+    name="transcripts",
+    description="Speech segments from whisperx: text, time, language, and the model that produced them.",
+    columns=_partitioned(
+        {
+            "video_id": (pl.String(), "Video the speech belongs to."),
+            "segment_no": (pl.Int64(), "Order of the segment in the video (0-based)."),
+            "start_s": (pl.Float64(), "Segment start, seconds."),
+            "end_s": (pl.Float64(), "Segment end, seconds."),
+            "text": (pl.String(), "Transcribed text."),
+            "language": (pl.String(), "Detected language (ISO 639-1)."),
+            "words_json": (pl.String(), "Word timings as JSON [{word, start, end, score}] when available."),
+            "model": (pl.String(), "Model that produced the segment."),
+        }
+    ),
+    key=("hashtag", "day", "video_id", "segment_no"),
+    not_null=("hashtag", "day", "video_id", "segment_no", "start_s", "end_s", "text", "model"),
+    ranges={"start_s": (0, None), "end_s": (0, None)},
+)
+
+OCR_TEXT = Table(
+    name="ocr_text",
+    description="On-screen text spans from easyocr, merged across frames, with first and last seen times.",
+    columns=_partitioned(
+        {
+            "video_id": (pl.String(), "Video the caption was read from."),
+            "span_no": (pl.Int64(), "Order of the span in the video (0-based)."),
+            "text": (pl.String(), "Text read."),
+            "confidence": (pl.Float64(), "Recognition confidence in [0, 1] (best over merged frames)."),
+            "first_seen_s": (pl.Float64(), "First time the text was on screen, seconds."),
+            "last_seen_s": (pl.Float64(), "Last time the text was on screen, seconds."),
+            "box_x0": (pl.Float64(), "Left edge, fraction of frame width."),
+            "box_y0": (pl.Float64(), "Top edge, fraction of frame height."),
+            "box_x1": (pl.Float64(), "Right edge, fraction of frame width."),
+            "box_y1": (pl.Float64(), "Bottom edge, fraction of frame height."),
+            "model": (pl.String(), "Model that read the text."),
+        }
+    ),
+    key=("hashtag", "day", "video_id", "span_no"),
+    not_null=("hashtag", "day", "video_id", "span_no", "text", "confidence", "first_seen_s", "last_seen_s", "model"),
+    ranges={
+        "confidence": (0, 1),
+        "first_seen_s": (0, None),
+        "last_seen_s": (0, None),
+        "box_x0": (0, 1),
+        "box_y0": (0, 1),
+        "box_x1": (0, 1),
+        "box_y1": (0, 1),
+    },
+)
+
+LOGO_HITS = Table(
+    name="logo_hits",
+    description="Brand logos detected in kept frames by the YOLO logo detector.",
+    columns=_partitioned(
+        {
+            "video_id": (pl.String(), "Video the logo was seen in."),
+            "brand": (pl.String(), "Catalog brand of the logo."),
+            "confidence": (pl.Float64(), "Detection confidence in [0, 1]."),
+            "t_s": (pl.Float64(), "Time of the frame, seconds."),
+            "t_until_s": (pl.Float64(), "End of the span the frame stands for, seconds."),
+            "box_x0": (pl.Float64(), "Left edge, fraction of frame width."),
+            "box_y0": (pl.Float64(), "Top edge, fraction of frame height."),
+            "box_x1": (pl.Float64(), "Right edge, fraction of frame width."),
+            "box_y1": (pl.Float64(), "Bottom edge, fraction of frame height."),
+            "model": (pl.String(), "Detector weights that produced the hit."),
+        }
+    ),
+    key=("hashtag", "day", "video_id", "brand", "t_s"),
+    not_null=("hashtag", "day", "video_id", "brand", "confidence", "t_s", "model"),
+    ranges={
+        "confidence": (0, 1),
+        "t_s": (0, None),
+        "box_x0": (0, 1),
+        "box_y0": (0, 1),
+        "box_x1": (0, 1),
+        "box_y1": (0, 1),
+    },
+)
+
+TEXT_UNITS = Table(
+    name="text_units",
+    description="Every piece of text of the partition with its origin: speech, caption, description, hashtag, comment.",
+    columns=_partitioned(
+        {
+            "unit_id": (pl.String(), "Stable id: <video_id>:<origin>:<origin_ref>."),
+            "video_id": (pl.String(), "Video the text belongs to."),
+            "origin": (pl.String(), "speech | caption | description | hashtag | comment."),
+            "origin_ref": (pl.String(), "Segment no, span no, comment id or hashtag within the origin."),
+            "text": (pl.String(), "The text."),
+            "language": (pl.String(), "Language when known (speech: detected by the ASR model)."),
+            "start_s": (pl.Float64(), "Start in the video, seconds, for speech and captions."),
+            "end_s": (pl.Float64(), "End in the video, seconds, for speech and captions."),
+        }
+    ),
+    key=("hashtag", "day", "unit_id"),
+    not_null=("hashtag", "day", "unit_id", "video_id", "origin", "text"),
+    ranges={"start_s": (0, None), "end_s": (0, None)},
+    allowed={"origin": ("speech", "caption", "description", "hashtag", "comment")},
+)
+
+SENTIMENT = Table(
+    name="sentiment",
+    description="Sentiment of each text unit: label, score, and the scorer that produced it.",
+    columns=_partitioned(
+        {
+            "unit_id": (pl.String(), "Text unit scored."),
+            "video_id": (pl.String(), "Video the unit belongs to."),
+            "label": (pl.String(), "positive | neutral | negative."),
+            "score": (pl.Float64(), "Confidence of the label in [0, 1]."),
+            "polarity": (pl.Float64(), "Signed score in [-1, 1]: positive minus negative."),
+            "model": (pl.String(), "Model or lexicon that scored the unit."),
+        }
+    ),
+    key=("hashtag", "day", "unit_id"),
+    not_null=("hashtag", "day", "unit_id", "video_id", "label", "score", "polarity", "model"),
+    ranges={"score": (0, 1), "polarity": (-1, 1)},
+    allowed={"label": ("positive", "neutral", "negative")},
+)
+
+BRAND_MENTIONS = Table(
+    name="brand_mentions",
+    description="Each piece of evidence that a catalog brand is in a video: alias matches in text and logo hits.",
+    columns=_partitioned(
+        {
+            "mention_id": (pl.String(), "Stable id of the mention."),
+            "video_id": (pl.String(), "Video mentioning the brand."),
+            "brand": (pl.String(), "Catalog brand."),
+            "origin": (pl.String(), "speech | caption | description | hashtag | comment | logo."),
+            "unit_id": (pl.String(), "Text unit matched (null for logo hits)."),
+            "matched_text": (pl.String(), "Alias as it appears in the text (null for logo hits)."),
+            "t_s": (pl.Float64(), "Time in the video, seconds, where known."),
+            "confidence": (pl.Float64(), "1 for text matches; detector confidence for logos."),
+            "sentiment_label": (pl.String(), "Sentiment of the text unit around the mention (null for logos)."),
+            "sentiment_polarity": (pl.Float64(), "Signed sentiment in [-1, 1] of that unit (null for logos)."),
+        }
+    ),
+    key=("hashtag", "day", "mention_id"),
+    not_null=("hashtag", "day", "mention_id", "video_id", "brand", "origin", "confidence"),
+    ranges={"confidence": (0, 1), "sentiment_polarity": (-1, 1), "t_s": (0, None)},
+    allowed={
+        "origin": ("speech", "caption", "description", "hashtag", "comment", "logo"),
+        "sentiment_label": ("positive", "neutral", "negative"),
+    },
+)
+
+ALERT_DELIVERIES = Table(
+    name="alert_deliveries",
+    description=(
+        "The alert ledger: one row per brand alert (marts.brand_alerts) the brand_alert_sensor sent to the webhook, "
+        "written right after the webhook accepted it, or that the webhook refused. Written by the sensor, not an asset."
+    ),
+    columns={
+        "alert_id": (pl.String(), "Alert id from marts.brand_alerts (md5 of brand|day)."),
+        "brand": (pl.String(), "Brand of the alert."),
+        "day": (pl.Date(), "Day of the alert."),
+        "status": (pl.String(), "delivered | failed (refused by the webhook with a 4xx; tried again on later ticks)."),
+        "webhook_host": (pl.String(), "Host the alert was posted to; never the full URL, which is a secret."),
+        "attempts": (pl.Int64(), "HTTP attempts of the last delivery."),
+        "http_status": (pl.Int64(), "HTTP status the webhook answered last."),
+        "error": (
+            pl.String(),
+            "The webhook's answer when it refused the alert (first 500 characters); null when delivered.",
+        ),
+        "delivered_at": (pl.Datetime("us", "UTC"), "When the webhook accepted the alert (UTC); null when refused."),
+        "last_attempt_at": (pl.Datetime("us", "UTC"), "When the alert was last posted (UTC)."),
+    },
+    key=("alert_id",),
+    not_null=("alert_id", "brand", "day", "status", "webhook_host", "attempts", "last_attempt_at"),
+    partitioned=False,
+    ranges={"attempts": (1, None)},
+    allowed={"status": ("delivered", "failed")},
+)
+
+ALL_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        VIDEOS,
+        COMMENTS,
+        QUARANTINE,
+        BRANDS,
+        MEDIA,
+        FRAMES,
+        TRANSCRIPTS,
+        OCR_TEXT,
+        LOGO_HITS,
+        TEXT_UNITS,
+        SENTIMENT,
+        BRAND_MENTIONS,
+        ALERT_DELIVERIES,
+    )
+}
+
+
+def truncate(text: str | None, limit: int = 2000) -> str | None:
+    return None if text is None else text[:limit]
+
+
+def sql_type(dtype: pl.DataType, dialect: str) -> str:
+    """The column type of a polars dtype in ``dialect`` ('duckdb' or 'postgres')."""
+    if isinstance(dtype, pl.List):
+        return sql_type(dtype.inner, dialect) + "[]"
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMPTZ" if dtype.time_zone else "TIMESTAMP"
+    names = {
+        pl.String: "TEXT",
+        pl.Date: "DATE",
+        pl.Int64: "BIGINT",
+        pl.Int32: "INTEGER",
+        pl.Float64: "DOUBLE PRECISION" if dialect == "postgres" else "DOUBLE",
+        pl.Float32: "REAL",
+        pl.Boolean: "BOOLEAN",
+    }
+    for polars_type, name in names.items():
+        if isinstance(dtype, polars_type):
+            return name
+    raise TypeError(f"no warehouse type for polars dtype {dtype}")
+
+
+def create_table_sql(table: Table, dialect: str) -> str:
+    cols = ",\n  ".join(
+        f'"{name}" {sql_type(dtype, dialect)}' + (" NOT NULL" if name in table.not_null else "")
+        for name, dtype in table.schema.items()
+    )
+    return f'CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}."{table.name}" (\n  {cols}\n)'
+
+
+def dbt_sources_yaml() -> str:
+    """``dbt/models/sources.yml`` rendered from the tables above (a test keeps the file in sync)."""
+    import yaml
+
+    tables = []
+    for table in ALL_TABLES.values():
+        tables.append(
+            {
+                "name": table.name,
+                "description": table.description,
+                "config": {"meta": {"dagster": {"asset_key": [table.name]}}},
+                "columns": [
+                    {"name": name, "description": text, "data_type": sql_type(dtype, "duckdb").lower()}
+                    for name, (dtype, text) in table.columns.items()
+                ],
+            }
+        )
+    doc = {
+        "version": 2,
+        "sources": [
+            {
+                "name": "raw",
+                "schema": RAW_SCHEMA,
+                "description": "Tables written by the Python assets (listening_pipeline.warehouse.tables declares them).",
+                "tables": tables,
+            }
+        ],
+    }
+    header = (
+        "# Generated from listening_pipeline/warehouse/tables.py by `listening-pipeline dbt-sources`; do not edit.\n"
+    )
+    return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
