@@ -15,6 +15,12 @@ with copies as (
     from {{ ref('stg_brand_mentions') }}
 )
 
-select day, mention_id, video_id, brand, origin, sentiment_label
+select
+    day,
+    mention_id,
+    video_id,
+    brand,
+    origin,
+    sentiment_label
 from copies
 where copy_no = 1

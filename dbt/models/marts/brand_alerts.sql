@@ -10,14 +10,21 @@
 -- one. It reads upstream models, not this mart, so a day rebuilt alone or within a range gives
 -- the same rows.
 with daily as (
-    select brand, day, mentions, negative_mentions, labelled_mentions
+    select
+        brand,
+        day,
+        mentions,
+        negative_mentions,
+        labelled_mentions
     from {{ ref('int_brand_mentions_daily') }}
     where {{ partition_window_with_lookback('day', lookback) }}
 ),
 
 first_mentioned as (
     -- Before its first mention a brand was not watched (e.g. its hashtags were not collected yet).
-    select brand, min(day) as first_day
+    select
+        brand,
+        min(day) as first_day
     from {{ ref('int_brand_mentions_daily') }}
     group by brand
 ),
@@ -68,7 +75,7 @@ baseline as (
         / nullif(sum(h.labelled_mentions), 0) as baseline_negative_share
     from today as t
     inner join history as h
-        on t.brand = h.brand and h.day < t.day and h.day >= t.day - {{ lookback }}
+        on t.brand = h.brand and t.day > h.day and h.day >= t.day - {{ lookback }}
     group by t.brand, t.day
 ),
 

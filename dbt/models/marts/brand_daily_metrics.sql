@@ -76,7 +76,7 @@ select
     case
         when c.positive_mentions + c.neutral_mentions + c.negative_mentions > 0
             then cast(c.positive_mentions - c.negative_mentions as double precision)
-            / (c.positive_mentions + c.neutral_mentions + c.negative_mentions)
+                / (c.positive_mentions + c.neutral_mentions + c.negative_mentions)
     end as net_sentiment
 from counts as c
 inner join reach as r on c.brand = r.brand and c.day = r.day and c.hashtag = r.hashtag

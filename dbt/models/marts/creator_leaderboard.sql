@@ -2,13 +2,22 @@
 -- and mention counts once, even when the video was collected under two tracked hashtags.
 -- Videos without a known creator are left out.
 with mentions as (
-    select day, brand, video_id, sentiment_label
+    select
+        day,
+        brand,
+        video_id,
+        sentiment_label
     from {{ ref('int_brand_mentions_deduplicated') }}
     where {{ partition_window('day') }}
 ),
 
 videos as (
-    select day, video_id, creator, view_count, engagement
+    select
+        day,
+        video_id,
+        creator,
+        view_count,
+        engagement
     from {{ ref('int_videos_deduplicated') }}
     where {{ partition_window('day') }}
 ),
@@ -49,7 +58,7 @@ select
     brand,
     creator,
     cast(row_number() over (
-        partition by day, brand order by reach desc, mentions desc, {{ bytewise("creator") }}
+        partition by day, brand order by reach desc, mentions desc, {{ bytewise("creator") }} asc
     ) as bigint) as rank_by_reach,
     cast(mentioning_videos as bigint) as mentioning_videos,
     cast(mentions as bigint) as mentions,

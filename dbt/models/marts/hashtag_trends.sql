@@ -4,13 +4,20 @@
 -- the trend_baseline_days before. The baseline reads upstream models, not this mart, so a day
 -- rebuilt alone and the same day rebuilt in a range agree.
 with daily as (
-    select hashtag, day, co_hashtag, videos, views
+    select
+        hashtag,
+        day,
+        co_hashtag,
+        videos,
+        views
     from {{ ref('int_co_hashtags_daily') }}
     where {{ partition_window_with_lookback('day', lookback) }}
 ),
 
 collected as (
-    select distinct hashtag, day
+    select distinct
+        hashtag,
+        day
     from {{ ref('stg_videos') }}
     where {{ partition_window_with_lookback('day', lookback) }}
 ),
@@ -21,7 +28,10 @@ today as (
 ),
 
 today_hashtags as (
-    select distinct hashtag, day from today
+    select distinct
+        hashtag,
+        day
+    from today
 ),
 
 baseline_days as (
@@ -31,7 +41,7 @@ baseline_days as (
         count(c.day) as baseline_days
     from today_hashtags as d
     left join collected as c
-        on d.hashtag = c.hashtag and c.day < d.day and c.day >= d.day - {{ lookback }}
+        on d.hashtag = c.hashtag and d.day > c.day and c.day >= d.day - {{ lookback }}
     group by d.hashtag, d.day
 ),
 
@@ -46,7 +56,7 @@ trailing_counts as (
         on
             t.hashtag = h.hashtag
             and t.co_hashtag = h.co_hashtag
-            and h.day < t.day
+            and t.day > h.day
             and h.day >= t.day - {{ lookback }}
     group by t.hashtag, t.day, t.co_hashtag
 ),

@@ -2,19 +2,28 @@
 -- group's. Every catalog brand of a group that was mentioned that day has a row, 0 when it was
 -- not mentioned, so a group's shares sum to 1. Mentions are counted once across hashtags.
 with mentions as (
-    select day, brand, video_id
+    select
+        day,
+        brand,
+        video_id
     from {{ ref('int_brand_mentions_deduplicated') }}
     where {{ partition_window('day') }}
 ),
 
 videos as (
-    select day, video_id, view_count
+    select
+        day,
+        video_id,
+        view_count
     from {{ ref('int_videos_deduplicated') }}
     where {{ partition_window('day') }}
 ),
 
 brands as (
-    select brand, competitor_group from {{ ref('stg_brands') }}
+    select
+        brand,
+        competitor_group
+    from {{ ref('stg_brands') }}
 ),
 
 brand_counts as (
@@ -28,7 +37,11 @@ brand_counts as (
 ),
 
 mentioning_videos as (
-    select distinct day, brand, video_id from mentions
+    select distinct
+        day,
+        brand,
+        video_id
+    from mentions
 ),
 
 brand_reach as (

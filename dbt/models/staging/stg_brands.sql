@@ -1,2 +1,6 @@
-select brand, competitor_group, aliases, hashtags
+select
+    brand,
+    competitor_group,
+    aliases,
+    hashtags
 from {{ source('raw', 'brands') }}

@@ -1,2 +1,7 @@
-select hashtag, day, stage, item, reason
+select
+    hashtag,
+    day,
+    stage,
+    item,
+    reason
 from {{ source('raw', 'quarantine') }}
