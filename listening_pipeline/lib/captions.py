@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import difflib
 import logging
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +33,7 @@ import numpy as np
 from PIL import Image
 
 from listening_pipeline.lib.media.decode import DecodeLimits, KeptFrame, dhash, image_thumbnail, near_duplicate
+from listening_pipeline.lib.text.folding import comparison_key
 
 log = logging.getLogger(__name__)
 
@@ -213,15 +212,8 @@ class _OpenSpan:
         return CaptionSpan(self.text, self.confidence, self.first_seen_s, self.last_seen_s, self.box, self.frames)
 
 
-def normalise(text: str) -> str:
-    """Text for comparison: case-folded, accents and punctuation kept apart from letters, spaces collapsed."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"[^\w]+", " ", text)
-    return " ".join(text.split())
-
-
 def _merge(spans: list[_OpenSpan], reading: Reading, index: int, frame: KeptFrame, rules: MergeRules) -> None:
-    key = normalise(reading.text)
+    key = comparison_key(reading.text)
     match = _best_match(spans, key, reading.box, index, rules)
     if match is None:
         spans.append(

@@ -1,29 +1,22 @@
 """How well the enrichment reads the sample corpus, scored against the generator's ground truth.
 
-Used by the tests (each score has a floor) and by ``bench/quality.py`` (which prints them).
+Used by the tests (each score has a floor) and by ``bench/frame_dedup.py``.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Any
 
 import polars as pl
 
-
-def normalise_words(text: str) -> list[str]:
-    """Lower-case words without punctuation or accents, for WER and caption matching."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return re.findall(r"[\w']+", folded)
+from listening_pipeline.lib.text.folding import folded_words
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """(substitutions + deletions + insertions) / reference words, by word-level edit distance."""
-    ref, hyp = normalise_words(reference), normalise_words(hypothesis)
+    ref, hyp = folded_words(reference), folded_words(hypothesis)
     if not ref:
         return 0.0 if not hyp else 1.0
     previous = list(range(len(hyp) + 1))
@@ -39,7 +32,7 @@ def corpus_wer(pairs: Iterable[tuple[str, str]]) -> float:
     """WER over many utterances, weighted by reference length."""
     errors = words = 0.0
     for reference, hypothesis in pairs:
-        n = len(normalise_words(reference))
+        n = len(folded_words(reference))
         errors += word_error_rate(reference, hypothesis) * n
         words += n
     return errors / words if words else 0.0
@@ -47,10 +40,10 @@ def corpus_wer(pairs: Iterable[tuple[str, str]]) -> float:
 
 def caption_found(caption: str, spans: Sequence[str], threshold: float = 0.8) -> bool:
     """A caption counts as read when a span, or spans read together, match it closely enough."""
-    target = " ".join(normalise_words(caption))
+    target = " ".join(folded_words(caption))
     if not target:
         return True
-    candidates = [" ".join(normalise_words(s)) for s in spans]
+    candidates = [" ".join(folded_words(s)) for s in spans]
     candidates.append(" ".join(candidates))
     for candidate in candidates:
         if target in candidate or SequenceMatcher(None, target, candidate).ratio() >= threshold:

@@ -11,34 +11,16 @@ token, and maps each match back to its place in the original text.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Protocol
 
 import polars as pl
 
+from listening_pipeline.lib.text.folding import fold_char, fold_with_offsets, word_spans
 from listening_pipeline.warehouse.tables import BRAND_MENTIONS
 
-# Scripts written without spaces between words: each character is its own token there, so an
-# alias in these scripts matches as a substring (there are no word boundaries to respect).
-_UNSPACED_RANGES = (
-    (0x0E00, 0x0EFF),  # Thai, Lao
-    (0x1000, 0x109F),  # Myanmar
-    (0x1780, 0x17FF),  # Khmer
-    (0x2E80, 0x2FFF),  # CJK radicals
-    (0x3005, 0x3007),  # CJK iteration and zero marks
-    (0x3040, 0x30FF),  # Hiragana, Katakana
-    (0x31F0, 0x31FF),  # Katakana extensions
-    (0x3400, 0x4DBF),  # CJK extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0xFF66, 0xFF9F),  # halfwidth Katakana
-    (0x20000, 0x3FFFF),  # CJK extensions B and later
-)
-_SEPARATOR, _WORD, _UNSPACED = 0, 1, 2
 _SOLID_PREFIXES = ("#", "@")  # hashtags and handles are written without spaces
 
 
@@ -68,64 +50,9 @@ class _Alias:
 # ---------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
-def fold_char(ch: str) -> str:
-    """The character without accents, case-folded; may be empty (a lone accent) or longer ('ß' -> 'ss')."""
-    once = _strip_marks(unicodedata.normalize("NFKD", ch)).casefold()
-    return _strip_marks(unicodedata.normalize("NFKD", once))
-
-
-def _strip_marks(text: str) -> str:
-    # Only non-spacing marks (accents): spacing marks are vowel signs in Indic scripts, part of the word.
-    return "".join(c for c in text if unicodedata.category(c) != "Mn")
-
-
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """The folded text and, for each of its characters, the index of the original character it came from."""
-    chars: list[str] = []
-    origins: list[int] = []
-    for index, ch in enumerate(text):
-        folded = ch if ch.isascii() and not ch.isupper() else fold_char(ch)
-        chars.append(folded)
-        origins.extend([index] * len(folded))
-    return "".join(chars), origins
-
-
-@lru_cache(maxsize=65536)
-def _char_class(ch: str) -> int:
-    code = ord(ch)
-    if any(low <= code <= high for low, high in _UNSPACED_RANGES):
-        return _UNSPACED if unicodedata.category(ch)[0] in "LNM" else _SEPARATOR
-    return _WORD if unicodedata.category(ch)[0] in "LNM" else _SEPARATOR
-
-
-def tokenize(folded: str) -> list[tuple[int, int]]:
-    """(start, end) of each word in folded text.
-
-    A word is a run of letters, digits and marks, or a single character of an unspaced script.
-    Underscores and apostrophes separate words, so "fizzly_fan" and "bubblo's" hold the brand as a word.
-    """
-    spans: list[tuple[int, int]] = []
-    i, n = 0, len(folded)
-    while i < n:
-        kind = _char_class(folded[i])
-        if kind == _UNSPACED:
-            spans.append((i, i + 1))
-            i += 1
-        elif kind == _WORD:
-            j = i + 1
-            while j < n and _char_class(folded[j]) == _WORD:
-                j += 1
-            spans.append((i, j))
-            i = j
-        else:
-            i += 1
-    return spans
-
-
 def _alias_tokens(alias: str) -> tuple[str, ...]:
     folded, _ = fold_with_offsets(alias)
-    return tuple(folded[s:e] for s, e in tokenize(folded))
+    return tuple(folded[s:e] for s, e in word_spans(folded))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,7 +84,7 @@ class BrandMatcher:
         if not text:
             return []
         folded, origins = fold_with_offsets(text)
-        spans = tokenize(folded)
+        spans = word_spans(folded)
         words = [folded[s:e] for s, e in spans]
         candidates: list[tuple[int, int, str]] = []  # folded start, folded end, brand
         for index, word in enumerate(words):
