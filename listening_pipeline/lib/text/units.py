@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from listening_pipeline.lib.text.sentiment import SentimentScorer
+from listening_pipeline.lib.text.scoring import SentimentScorer
 from listening_pipeline.warehouse.tables import SENTIMENT, TEXT_UNITS
 
 PLATFORM_TRANSCRIPT_REF = "platform"
