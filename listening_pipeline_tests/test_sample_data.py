@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from listening_pipeline.lib import sample_data
 from listening_pipeline.catalog import load_catalog
 from listening_pipeline.lib.sample_data import (
     SampleDataError,
+    audio,
     brands_named_in,
     draw_logo,
     generate_sample_corpus,
@@ -236,7 +236,7 @@ def test_brand_matching_respects_word_boundaries() -> None:
 
 
 def test_missing_espeak_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sample_data.shutil, "which", lambda name: None)
+    monkeypatch.setattr(audio.shutil, "which", lambda name: None)
     with pytest.raises(SampleDataError, match="espeak-ng"):
         generate_sample_corpus(tmp_path / "corpus")
     assert not (tmp_path / "corpus").exists()

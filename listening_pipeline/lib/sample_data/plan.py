@@ -1,0 +1,198 @@
+"""The corpus plan: which videos go to which hashtag and day, the history days with their complaint wave, and the
+malformed manifest lines; every decision is made here, from ``seed``, before any media is rendered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from random import Random
+from typing import Any
+
+from listening_pipeline.catalog import Catalog
+from listening_pipeline.lib.sample_data.spec import SampleDataError
+from listening_pipeline.lib.sample_data.video_plan import (
+    COMMENT_ID_BASE,
+    SENTIMENTS,
+    VIDEO_ID_BASE,
+    IdCounter,
+    Slot,
+    VideoPlan,
+    plan_comments,
+    plan_video,
+)
+
+SECOND_LANGUAGES = ("es", "de")
+HISTORY_VIDEOS_PER_DAY = 3
+WAVE_VIDEOS = 4
+
+
+@dataclass
+class CorpusPlan:
+    seed: int
+    start_day: dt.date
+    days: int
+    hashtags: tuple[str, ...]
+    videos: list[VideoPlan]
+    bad_video_line: str = ""
+    bad_video_line_after: int = 0  # inserted after this many video lines
+    bad_comment_line: str = ""
+    bad_comment_line_after: int = 0
+    edge_cases: list[dict[str, Any]] = field(default_factory=list)
+    history: dict[str, Any] | None = None  # the metadata-only days before start_day
+    planted_alerts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def plan_corpus(catalog: Catalog, *, seed: int, start_day: dt.date, days: int, history_days: int = 0) -> CorpusPlan:
+    """Decide every video, text, caption, logo and comment from ``seed`` (no media are made).
+
+    Hashtag i of the catalog covers competitor group i (cycling); each hashtag-day gets one
+    positive, one negative and one neutral video, the neutral one brandless on alternate days.
+    With ``history_days``, the last hashtag also gets that many metadata-only days before
+    ``start_day`` (see :func:`_plan_history`).
+    """
+    if days < 1 or history_days < 0:
+        raise ValueError("days must be at least 1 and history_days at least 0")
+    hashtags = catalog.tracked_hashtags
+    if not hashtags or not catalog.brands:
+        raise SampleDataError(f"{catalog.path}: a sample corpus needs at least one hashtag and one brand")
+    rng = Random(seed)
+    groups = competitor_groups(catalog)
+    counter = IdCounter()
+    music_at = (hashtags[1 % len(hashtags)], start_day)
+    corrupt_at = (hashtags[2 % len(hashtags)], start_day + dt.timedelta(days=min(1, days - 1)))
+    videos: list[VideoPlan] = []
+    for day_index in range(days):
+        day = start_day + dt.timedelta(days=day_index)
+        for tag_index, hashtag in enumerate(hashtags):
+            slot = Slot(hashtag, day, day_index, days, groups[tag_index % len(groups)])
+            sentiments = list(SENTIMENTS)
+            rng.shuffle(sentiments)
+            for position, sentiment in enumerate(sentiments):
+                language = SECOND_LANGUAGES[tag_index % len(SECOND_LANGUAGES)] if position == 2 else "en"
+                brandless = sentiment == "neutral" and (day_index + tag_index) % 2 == 0
+                videos.append(plan_video(rng, counter, catalog, slot, "speech", language, sentiment, brandless))
+            if (hashtag, day) == music_at:
+                videos.append(plan_video(rng, counter, catalog, slot, "music_only", "en", "neutral", True))
+            if (hashtag, day) == corrupt_at:
+                videos.append(plan_video(rng, counter, catalog, slot, "corrupt_media", "en", "positive", False))
+    plan = _with_broken_lines(CorpusPlan(seed=seed, start_day=start_day, days=days, hashtags=hashtags, videos=videos))
+    if history_days:
+        _plan_history(plan, catalog, counter, groups, history_days)
+    return plan
+
+
+def _plan_history(
+    plan: CorpusPlan, catalog: Catalog, counter: IdCounter, groups: list[tuple[str, ...]], history_days: int
+) -> None:
+    """Quiet metadata-only days for the last hashtag before ``start_day``, and one planted complaint wave.
+
+    Why: a trend or alert needs a baseline, and full clips for weeks of history would make the
+    demo slow. These videos have a description, hashtags and comments but no media file, like
+    Research API records whose media was not downloaded. Each day looks like an ordinary
+    day of the main period for the hashtag's brands; on the last history day the group's last
+    brand gets a wave of negative videos and comments, which the alert mart must report once.
+    Drawn from its own random stream after the main period, so the main days do not change.
+    """
+    rng = Random(plan.seed * 1_000_003 + 17)
+    tag_index = len(plan.hashtags) - 1
+    hashtag = plan.hashtags[tag_index]
+    group = groups[tag_index % len(groups)]
+    first = plan.start_day - dt.timedelta(days=history_days)
+    wave_day, wave_brand = plan.start_day - dt.timedelta(days=1), group[-1]
+    wave_ids: list[str] = []
+    for day_index in range(history_days):
+        day = first + dt.timedelta(days=day_index)
+        slot = Slot(hashtag, day, day_index, history_days, group)
+        sentiments = list(SENTIMENTS)
+        rng.shuffle(sentiments)
+        for sentiment in sentiments[:HISTORY_VIDEOS_PER_DAY]:
+            plan.videos.append(plan_video(rng, counter, catalog, slot, "metadata_only", "en", sentiment, False))
+        if day == wave_day:
+            for _ in range(WAVE_VIDEOS):
+                video = plan_video(
+                    rng, counter, catalog, slot, "metadata_only", "en", "negative", False, brand=wave_brand
+                )
+                video.comments = plan_comments(
+                    rng,
+                    counter,
+                    catalog,
+                    video.video_id,
+                    "en",
+                    wave_brand,
+                    None,
+                    video.create_time,
+                    count=(6, 8),
+                    key="comment.negative.wave",
+                    sentiment="negative",
+                )
+                video.comment_count = len(video.comments) + rng.randint(20, 200)
+                plan.videos.append(video)
+                wave_ids.append(str(video.video_id))
+    plan.history = {
+        "hashtag": hashtag,
+        "start_day": first.isoformat(),
+        "days": history_days,
+        "kind": "metadata_only",
+    }
+    plan.planted_alerts.append(
+        {
+            "brand": wave_brand,
+            "day": wave_day.isoformat(),
+            "reasons": ["mentions", "negative_share"],
+            "videos": wave_ids,
+        }
+    )
+
+
+def _with_broken_lines(plan: CorpusPlan) -> CorpusPlan:
+    """Add the two malformed manifest lines and list every edge case in the plan."""
+    first_tag = plan.hashtags[0]
+    target = plan.videos[0]
+    plan.bad_video_line = (
+        f'{{"id": {VIDEO_ID_BASE + 999_999}, "username": "broken_export", '
+        f'"hashtag_names": ["{first_tag}", "fyp"], "video_description": "this line was cut off mid-write'
+    )
+    plan.bad_video_line_after = min(5, len(plan.videos))
+    plan.bad_comment_line = (
+        f'{{"id": {COMMENT_ID_BASE + 999_999}, "video_id": {target.video_id}, "text": "this comment line was cut off'
+    )
+    plan.bad_comment_line_after = min(8, sum(len(v.comments) for v in plan.videos))
+    for video in plan.videos:
+        if video.kind in ("music_only", "corrupt_media"):
+            plan.edge_cases.append(
+                {
+                    "kind": video.kind,
+                    "video_id": str(video.video_id),
+                    "hashtag": video.hashtag,
+                    "day": video.day.isoformat(),
+                }
+            )
+    all_days = [(plan.start_day + dt.timedelta(days=i)).isoformat() for i in range(plan.days)]
+    plan.edge_cases.append(
+        {
+            "kind": "malformed_video_line",
+            "file": "videos.jsonl",
+            "line": plan.bad_video_line_after + 1,
+            "hashtag": first_tag,
+            "days": all_days,
+        }
+    )
+    plan.edge_cases.append(
+        {
+            "kind": "malformed_comment_line",
+            "file": "comments.jsonl",
+            "line": plan.bad_comment_line_after + 1,
+            "video_id": str(target.video_id),
+            "hashtag": target.hashtag,
+            "day": target.day.isoformat(),
+        }
+    )
+    return plan
+
+
+def competitor_groups(catalog: Catalog) -> list[tuple[str, ...]]:
+    """Brand names per competitor group, groups in first-seen order: hashtag i covers group i."""
+    groups: dict[str, list[str]] = {}
+    for brand in catalog.brands:
+        groups.setdefault(brand.competitor_group, []).append(brand.name)
+    return [tuple(names) for names in groups.values()]
