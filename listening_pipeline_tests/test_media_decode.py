@@ -17,15 +17,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from listening_pipeline.lib.media.decode import (
-    SAMPLE_RATE,
-    DecodeLimits,
-    MediaError,
-    decode_video,
-    dhash,
-    image_thumbnail,
-    near_duplicate,
-)
+from listening_pipeline.lib.media.decode import SAMPLE_RATE, DecodeLimits, MediaError, decode_video
+from listening_pipeline.lib.media.frames import dhash, image_thumbnail, near_duplicate
 
 Caption = tuple[str, float, float]  # text, shown from, shown until (seconds)
 

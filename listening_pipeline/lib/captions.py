@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from listening_pipeline.lib.media.decode import DecodeLimits, KeptFrame, dhash, image_thumbnail, near_duplicate
+from listening_pipeline.lib.media.decode import DecodeLimits
+from listening_pipeline.lib.media.frames import KeptFrame, dhash, image_thumbnail, near_duplicate
 from listening_pipeline.lib.text.folding import comparison_key
 
 log = logging.getLogger(__name__)
