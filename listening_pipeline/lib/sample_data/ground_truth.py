@@ -17,7 +17,7 @@ ORIGINS = ("speech", "caption", "logo", "description", "hashtag", "comment")
 
 def _video_truth(video: VideoPlan, catalog: Catalog) -> dict[str, Any]:
     has_media = video.kind == "speech"
-    speech = None
+    speech: dict[str, Any] | None = None
     if has_media and video.speech_text is not None:
         speech = {
             "text": video.speech_text,
@@ -27,7 +27,7 @@ def _video_truth(video: VideoPlan, catalog: Catalog) -> dict[str, Any]:
             "sentiment": video.sentiment,
             "brands": brands_named_in(video.speech_text, catalog),
         }
-    captions = (
+    captions: list[dict[str, Any]] = (
         [
             {
                 "text": c.text,
@@ -42,7 +42,7 @@ def _video_truth(video: VideoPlan, catalog: Catalog) -> dict[str, Any]:
         if has_media
         else []
     )
-    logos = (
+    logos: list[dict[str, Any]] = (
         [
             {"brand": logo.brand, "start_s": logo.start_s, "end_s": logo.end_s, "box": list(logo.box)}
             for logo in video.logos

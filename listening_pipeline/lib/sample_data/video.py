@@ -8,6 +8,7 @@ from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from random import Random
+from typing import cast
 
 import av
 import numpy as np
@@ -49,7 +50,7 @@ def render_video(video: VideoPlan, path: Path, audio: np.ndarray, logo_files: di
     captions = [(c, caption_image(c)) for c in video.captions]
     logos = [(logo, _placed_logo(logo, logo_files.get(logo.brand))) for logo in video.logos]
     with av.open(str(path), mode="w", format="mp4") as container:
-        vstream = container.add_stream(video_codec(), rate=FPS, options=_encoder_options())
+        vstream = cast(av.VideoStream, container.add_stream(video_codec(), rate=FPS, options=_encoder_options()))
         vstream.width, vstream.height, vstream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         vstream.codec_context.gop_size = 2 * FPS
         vstream.thread_count = 1  # frame threads would make bytes depend on timing
