@@ -1,0 +1,98 @@
+"""The VideoSource over the Research API: rows and quarantined problems from the client's records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from listening_pipeline.lib.sources.base import (
+    Collected,
+    Problem,
+    RecordError,
+    comment_row,
+    comments_frame,
+    in_partition,
+    problem_for,
+    video_row,
+    videos_frame,
+)
+from listening_pipeline.lib.sources.research_api.client import ResearchApiClient
+from listening_pipeline.lib.sources.research_api.errors import ResearchApiError
+from listening_pipeline.lib.sources.research_api.media import MediaDownloader, NoMediaDownloader
+from listening_pipeline.lib.sources.research_api.query import COMMENT_FIELDS, VIDEO_FIELDS
+
+
+class ResearchApiSource:
+    """VideoSource over the Research API: metadata and comments from the API, media via a downloader.
+
+    Malformed records become :class:`Problem` rows; a video whose comments the API refuses
+    (removed, private) becomes a Problem too. Quota exhaustion and give-ups after retries are
+    raised, so the partition is retried rather than silently left incomplete.
+    """
+
+    name = "research_api"
+
+    def __init__(
+        self,
+        client: ResearchApiClient,
+        *,
+        media: MediaDownloader | None = None,
+        video_fields: Sequence[str] = VIDEO_FIELDS,
+        comment_fields: Sequence[str] = COMMENT_FIELDS,
+    ) -> None:
+        self.client = client
+        self.media = media or NoMediaDownloader()
+        self.video_fields = tuple(video_fields)
+        self.comment_fields = tuple(comment_fields)
+
+    def videos(self, hashtag: str, day: dt.date) -> Collected:
+        records = self.client.query_videos(hashtag, day, day, self.video_fields)
+        rows: list[dict[str, Any]] = []
+        problems: list[Problem] = []
+        for number, record in enumerate(records, start=1):
+            try:
+                row = video_row(record, hashtag=hashtag, day=day, source=self.name)
+            except RecordError as exc:
+                problems.append(problem_for(_item("video", record, hashtag, day, number), exc, record))
+                continue
+            if in_partition(row, hashtag, day):
+                rows.append(row)
+        return Collected(rows=videos_frame(rows), problems=problems)
+
+    def comments(self, videos: pl.DataFrame, hashtag: str, day: dt.date) -> Collected:
+        rows: list[dict[str, Any]] = []
+        problems: list[Problem] = []
+        for video in videos.select("video_id", "comment_count").iter_rows(named=True):
+            video_id = video["video_id"]
+            if video["comment_count"] == 0:
+                continue  # nothing to read: save the quota
+            try:
+                records = self.client.list_comments(video_id, self.comment_fields)
+            except ResearchApiError as exc:
+                if exc.status is None or exc.status in (401, 429) or exc.status >= 500:
+                    raise  # not about this video: the whole partition must be retried
+                problems.append(problem_for(f"research_api comments of video {video_id}", exc))
+                continue
+            for number, record in enumerate(records, start=1):
+                if isinstance(record, Mapping) and record.get("video_id") is None:
+                    record = {**record, "video_id": video_id}  # we know which video we asked about
+                try:
+                    rows.append(comment_row(record, hashtag=hashtag, day=day))
+                except RecordError as exc:
+                    item = f"research_api comment {number} of video {video_id}"
+                    problems.append(problem_for(item, exc, record))
+        return Collected(rows=comments_frame(rows), problems=problems)
+
+    def fetch_media(self, video: Mapping[str, Any], dest: Path) -> Path:
+        return self.media.fetch(video, dest)
+
+
+def _item(kind: str, record: Any, hashtag: str, day: dt.date, number: int) -> str:
+    """A quarantine item name a person can find again: the id when there is one, else the position."""
+    raw_id = record.get("id") if isinstance(record, Mapping) else None
+    where = f"id {raw_id}" if raw_id is not None else f"record {number}"
+    return f"research_api {kind} {where} (#{hashtag} {day.isoformat()})"
