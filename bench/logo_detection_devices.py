@@ -15,10 +15,12 @@ import random
 import time
 from pathlib import Path
 
-os.environ.setdefault("YOLO_OFFLINE", "1")
-
 import numpy as np
 from PIL import Image
+
+from listening_pipeline.lib.offline import use_offline_environment
+
+use_offline_environment()
 
 DATA = Path(__file__).resolve().parent.parent / "listening_pipeline" / "data"
 
@@ -79,7 +81,8 @@ def main() -> int:
         baseline = baseline or rate
         name = torch.cuda.get_device_name(0) if device == "cuda" else f"cpu ({os.cpu_count()} cores)"
         print(
-            f"{name}: {rate:.0f} frames/s ({1000 * best / len(images):.1f} ms/frame), logos found {found}, x{rate / baseline:.1f} vs cpu"
+            f"{name}: {rate:.0f} frames/s ({1000 * best / len(images):.1f} ms/frame), "
+            f"logos found {found}, x{rate / baseline:.1f} vs cpu"
         )
     return 0
 

@@ -11,15 +11,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-for _name, _value in {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "PYANNOTE_METRICS_ENABLED": "false",
-    "YOLO_OFFLINE": "1",
-    "YOLO_AUTOINSTALL": "0",
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-}.items():
-    os.environ.setdefault(_name, _value)
+# Safe before the settings below: lib.offline reads nothing when imported.
+from listening_pipeline.lib.offline import use_offline_environment
+
+use_offline_environment()
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="lp-tests-"))
 os.environ["LISTENING_PIPELINE_DATA_DIR"] = str(_SESSION_DIR / "var")

@@ -32,14 +32,12 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from listening_pipeline.lib.boxes import Box, clipped, overlap_of_smaller
 from listening_pipeline.lib.media.decode import DecodeLimits
 from listening_pipeline.lib.media.frames import KeptFrame, dhash, image_thumbnail, near_duplicate
 from listening_pipeline.lib.text.folding import comparison_key
 
 log = logging.getLogger(__name__)
-
-Box = tuple[float, float, float, float]
-"""(x0, y0, x1, y1) as fractions of the frame's width and height."""
 
 
 @dataclass(frozen=True)
@@ -179,17 +177,8 @@ def _model_folder(model_dir: str | Path | None) -> tuple[Path, str]:
 def _reading(points: Any, text: str, confidence: float, width: int, height: int) -> Reading:
     xs = [float(p[0]) for p in points]
     ys = [float(p[1]) for p in points]
-    box = (
-        _fraction(min(xs), width),
-        _fraction(min(ys), height),
-        _fraction(max(xs), width),
-        _fraction(max(ys), height),
-    )
+    box = clipped((min(xs) / width, min(ys) / height, max(xs) / width, max(ys) / height))
     return Reading(text.strip(), float(confidence), box)
-
-
-def _fraction(value: float, size: int) -> float:
-    return min(1.0, max(0.0, value / size))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,7 +243,7 @@ def _best_match(spans: list[_OpenSpan], key: str, box: Box, index: int, rules: M
     for span in spans:
         if index - span.last_index > rules.max_gap_frames + 1:
             continue
-        if _overlap(span.box, box) < rules.box_overlap:
+        if overlap_of_smaller(span.box, box) < rules.box_overlap:
             continue
         score = _text_match(span.key, key)
         if score >= rules.text_similarity and score > best_score:
@@ -267,16 +256,6 @@ def _text_match(a: str, b: str) -> float:
     if a == b or f" {a} " in f" {b} " or f" {b} " in f" {a} ":
         return 1.0
     return difflib.SequenceMatcher(None, a, b).ratio()
-
-
-def _overlap(a: Box, b: Box) -> float:
-    """Intersection over the smaller box's area (a longer reading of the same line still overlaps)."""
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return (width * height) / smaller if smaller > 0 else 0.0
 
 
 def caption_rows(spans: Sequence[CaptionSpan], model: str, **key: Any) -> list[dict[str, Any]]:

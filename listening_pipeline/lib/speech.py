@@ -26,15 +26,14 @@ Word timings need a wav2vec2 alignment model that whisperx would download; align
 only when a local model folder is configured (and NLTK's punkt_tab is installed), and
 ``words`` is None otherwise.
 
-The offline switches (``HF_HUB_OFFLINE``, ``PYANNOTE_METRICS_ENABLED``) are set before
-whisperx is first imported; audio is passed as decoded numpy arrays, never as paths
+The offline switches (``HF_HUB_OFFLINE``, ``PYANNOTE_METRICS_ENABLED``: :mod:`listening_pipeline.lib.offline`)
+are set before whisperx is first imported; audio is passed as decoded numpy arrays, never as paths
 (``whisperx.load_audio`` would start an ffmpeg process).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -46,21 +45,11 @@ from typing import Any
 
 import numpy as np
 
+from listening_pipeline.lib.devices import available_threads, best_device, set_torch_threads
 from listening_pipeline.lib.media.decode import SAMPLE_RATE
+from listening_pipeline.lib.offline import use_offline_environment
 
 log = logging.getLogger(__name__)
-
-OFFLINE_ENVIRONMENT = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "PYANNOTE_METRICS_ENABLED": "false",  # pyannote-audio 4 sends usage telemetry otherwise
-}
-
-
-def use_offline_environment() -> None:
-    """Keep whisperx, faster-whisper and pyannote off the network (values the user set win)."""
-    for name, value in OFFLINE_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
 
 
 @dataclass(frozen=True)
@@ -129,14 +118,6 @@ def compression_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
-def available_threads() -> int:
-    """CPU cores this process may use (respects CPU affinity and container limits)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
 class SpeechModel:
     """A faster-whisper model behind whisperx, loaded once; :meth:`transcribe` takes 16 kHz mono audio.
 
@@ -164,7 +145,7 @@ class SpeechModel:
     ) -> None:
         use_offline_environment()
         folder, resolved_name = _model_folder(model_dir)
-        self.device = device or _best_device()
+        self.device = device or best_device()
         self.compute_type = compute_type or ("float16" if self.device == "cuda" else "int8")
         self.batch_size = batch_size or (16 if self.device == "cuda" else 4)
         self.speech_filter = speech_filter
@@ -172,7 +153,7 @@ class SpeechModel:
         self.name = f"whisperx/faster-whisper:{short}:{self.compute_type}"
         self._lock = threading.Lock()
         if threads:
-            _set_torch_threads(threads)
+            set_torch_threads(threads)
         started = time.perf_counter()
         self._pipeline, self._whisper = _load_pipeline(
             folder, self.device, self.compute_type, threads or available_threads(), vad_onset, vad_offset
@@ -231,18 +212,6 @@ class SpeechModel:
                 continue
             kept.append(Segment(float(item["start"]), float(item["end"]), text, None, logprob, nsp))
         return kept, len(raw) - len(kept)
-
-
-def _set_torch_threads(threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(threads)
-
-
-def _best_device() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _model_folder(model_dir: str | Path | None) -> tuple[Path, str]:

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+# Re-exported for the callers that ask weights which device to load on; device choice lives in lib.devices.
+from listening_pipeline.lib.devices import best_device as best_device
+
 log = logging.getLogger(__name__)
 
 Origin = Literal["explicit", "package", "hf-cache"]
@@ -350,15 +353,6 @@ def _require_files(kind: str, folder: Path, required: Sequence[str]) -> None:
     missing = [name for name in required if not (folder / name).exists()]
     if missing:
         raise ModelNotFound(f"{kind} model folder {folder} lacks {', '.join(missing)}; " + _pull_hint(kind))
-
-
-def best_device() -> str:
-    """ "cuda" when a CUDA GPU is usable, else "cpu"."""
-    try:
-        import torch
-    except ImportError:
-        return "cpu"
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 # ---------------------------------------------------------------------------------------------
