@@ -1,4 +1,4 @@
-"""Train the logo detector on a brand catalog with the demo settings and print what it scores.
+"""Train the logo detector on a brand catalog with the default settings (lib/weights.py) and print what it scores.
 
 Why: the demo trains its own logo detector (no pretrained logo weights exist offline), so
 its settings must be measured, not hoped: this prints the validation precision, recall
@@ -24,11 +24,16 @@ from typing import TYPE_CHECKING
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from listening_pipeline.lib import logos
+from listening_pipeline.lib.boxes import Box
+from listening_pipeline.lib.weights import (
+    LOGO_IMAGE_SIZE,
+    LOGO_TRAINING_BATCH,
+    LOGO_TRAINING_EPOCHS,
+    LOGO_TRAINING_IMAGES,
+)
 
 if TYPE_CHECKING:
     import numpy as np
-
-DEMO = {"images": logos.DEMO_IMAGES, "imgsz": logos.DEMO_IMGSZ, "epochs": logos.DEMO_EPOCHS, "batch": logos.DEMO_BATCH}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,10 +112,10 @@ def _sweep(answers: list[list[logos.Detection]], frames) -> str:
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=DEMO["epochs"])
-    parser.add_argument("--images", type=int, default=DEMO["images"], help="training + validation images")
-    parser.add_argument("--imgsz", type=int, default=DEMO["imgsz"])
-    parser.add_argument("--batch", type=int, default=DEMO["batch"])
+    parser.add_argument("--epochs", type=int, default=LOGO_TRAINING_EPOCHS)
+    parser.add_argument("--images", type=int, default=LOGO_TRAINING_IMAGES, help="training + validation images")
+    parser.add_argument("--imgsz", type=int, default=LOGO_IMAGE_SIZE)
+    parser.add_argument("--batch", type=int, default=LOGO_TRAINING_BATCH)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--heldout", type=int, default=120, help="held-out synthetic frames to score")
     parser.add_argument("--catalog", default=None, help="brands.yaml (default: the bundled catalog)")
@@ -129,7 +134,7 @@ def _print_curve(results_csv: Path) -> None:
     print("mAP50 by epoch: " + " ".join(points))
 
 
-def _corpus_frames(folder: Path, step_s: float = 0.5) -> list[tuple[np.ndarray, list[tuple[str, logos.Box]]]]:
+def _corpus_frames(folder: Path, step_s: float = 0.5) -> list[tuple[np.ndarray, list[tuple[str, Box]]]]:
     """Frames every ``step_s`` of each sample video, with the logos ground_truth.json says are on screen."""
     import av
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,6 +75,18 @@ def test_network_guard_catches_attempts():
         with pytest.raises(OSError):
             socket.getaddrinfo("example.com", 443)
     assert len(attempts) == 2
+
+
+def test_makefile_and_dockerfile_mirror_the_offline_environment():
+    """They cannot import lib/offline.py, so they repeat it: the copies must say the same."""
+    from listening_pipeline.lib.offline import OFFLINE_ENVIRONMENT
+
+    root = Path(__file__).resolve().parent.parent
+    makefile = dict(re.findall(r"^export (\w+) := (\S+)$", (root / "Makefile").read_text(), re.M))
+    dockerfile = dict(re.findall(r"^\s+(\w+)=(\S+?) ?\\?$", (root / "docker" / "Dockerfile").read_text(), re.M))
+    for name, value in OFFLINE_ENVIRONMENT.items():
+        assert makefile.get(name) == value, f"Makefile: export {name} := {value}"
+        assert dockerfile.get(name) == value, f"docker/Dockerfile: ENV {name}={value}"
 
 
 def _draw(path: Path, shape: str, colour: tuple[int, int, int], word: str) -> Path:

@@ -290,3 +290,19 @@ def test_the_wordmark_inside_a_logo_is_the_logo_not_a_caption(matcher):
     # without the logo, the wordmark is a caption like any other
     alone = mention_rows(units, None, None, matcher, "summerdrinks", DAY, ocr_text=ocr)
     assert alone.filter(pl.col("origin") == "caption").height == 2
+
+
+def test_box_maths_the_wordmark_and_appearance_rules_rest_on():
+    from listening_pipeline.lib.boxes import clipped, iou, overlap_of_smaller, share_inside
+
+    logo, wordmark = (0.6, 0.4, 0.9, 0.7), (0.62, 0.54, 0.89, 0.57)
+    assert share_inside(wordmark, logo) == pytest.approx(1.0)
+    assert share_inside(logo, wordmark) == pytest.approx(0.27 * 0.03 / (0.3 * 0.3))
+    assert overlap_of_smaller(logo, wordmark) == overlap_of_smaller(wordmark, logo) == pytest.approx(1.0)
+    assert iou((0, 0, 2, 2), (1, 1, 3, 3)) == pytest.approx(1 / 7)
+    assert iou(logo, logo) == pytest.approx(1.0)
+    for touching in ((0.9, 0.4, 1.0, 0.7), (0.6, 0.7, 0.9, 0.8)):  # sharing an edge is no overlap
+        assert iou(logo, touching) == overlap_of_smaller(logo, touching) == share_inside(touching, logo) == 0.0
+    flat = (0.6, 0.5, 0.9, 0.5)  # no area: nothing inside anything
+    assert iou(flat, flat) == share_inside(flat, logo) == overlap_of_smaller(flat, logo) == 0.0
+    assert clipped((-0.2, 0.5, 1.3, 1)) == (0.0, 0.5, 1.0, 1.0)

@@ -18,6 +18,8 @@ from typing import Protocol
 
 import polars as pl
 
+from listening_pipeline.lib.boxes import share_inside
+from listening_pipeline.lib.logos.appearances import logo_appearances
 from listening_pipeline.lib.text.folding import fold_char, fold_with_offsets, word_spans
 from listening_pipeline.warehouse.tables import BRAND_MENTIONS
 
@@ -181,14 +183,11 @@ def _is_wordmark(span: dict, hit: dict) -> bool:
     until = hit["t_until_s"] if hit["t_until_s"] is not None else hit["t_s"]
     if span["first_seen_s"] > until + WORDMARK_TIME_SLACK_S or span["last_seen_s"] < hit["t_s"] - WORDMARK_TIME_SLACK_S:
         return False
-    a = (span["box_x0"], span["box_y0"], span["box_x1"], span["box_y1"])
-    b = (hit["box_x0"], hit["box_y0"], hit["box_x1"], hit["box_y1"])
-    if any(v is None for v in (*a, *b)):
+    caption = (span["box_x0"], span["box_y0"], span["box_x1"], span["box_y1"])
+    logo = (hit["box_x0"], hit["box_y0"], hit["box_x1"], hit["box_y1"])
+    if any(v is None for v in (*caption, *logo)):
         return False
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    area = (a[2] - a[0]) * (a[3] - a[1])
-    return width > 0 and height > 0 and area > 0 and width * height / area >= WORDMARK_MIN_INSIDE
+    return share_inside(caption, logo) >= WORDMARK_MIN_INSIDE
 
 
 def _text_mention_rows(
@@ -222,58 +221,6 @@ def _text_mention_rows(
                 }
             )
     return rows
-
-
-# Hits of one brand in frames this close (seconds between one frame's span end and the next
-# frame) and boxes overlapping this much (IoU) are one appearance of the logo.
-APPEARANCE_MAX_GAP_S = 1.5
-APPEARANCE_MIN_IOU = 0.3
-
-
-def logo_appearances(logo_hits: pl.DataFrame) -> list[dict]:
-    """Per-frame logo hits merged into appearances: same video and brand, consecutive frames, same place.
-
-    Returns one dict per appearance with video_id, brand, t_s (first frame), t_until_s (end of
-    the last frame's span), confidence (the best frame's) and frames (hits merged).
-    """
-    appearances: list[dict] = []
-    columns = ("video_id", "brand", "t_s", "t_until_s", "confidence", "box_x0", "box_y0", "box_x1", "box_y1")
-    ordered = logo_hits.select(columns).sort("video_id", "brand", "t_s")
-    open_by_key: dict[tuple[str, str], dict] = {}
-    for hit in ordered.iter_rows(named=True):
-        key = (hit["video_id"], hit["brand"])
-        box = (hit["box_x0"], hit["box_y0"], hit["box_x1"], hit["box_y1"])
-        current = open_by_key.get(key)
-        end = hit["t_until_s"] if hit["t_until_s"] is not None else hit["t_s"]
-        if (
-            current is not None
-            and hit["t_s"] - current["t_until_s"] <= APPEARANCE_MAX_GAP_S
-            and _iou(current["box"], box) >= APPEARANCE_MIN_IOU
-        ):
-            current["t_until_s"] = max(current["t_until_s"], end)
-            current["confidence"] = max(current["confidence"], hit["confidence"])
-            current["frames"] += 1
-            current["box"] = box
-            continue
-        current = {
-            "video_id": hit["video_id"],
-            "brand": hit["brand"],
-            "t_s": hit["t_s"],
-            "t_until_s": end,
-            "confidence": hit["confidence"],
-            "frames": 1,
-            "box": box,
-        }
-        open_by_key[key] = current
-        appearances.append(current)
-    return appearances
-
-
-def _iou(a: tuple, b: tuple) -> float:
-    """Intersection over union of two (x0, y0, x1, y1) boxes; 1.0 when either box is unknown."""
-    from listening_pipeline.lib.logos import iou
-
-    return 1.0 if any(v is None for v in (*a, *b)) else iou(a, b)
 
 
 def _logo_mention_rows(logo_hits: pl.DataFrame, hashtag: str, day: date) -> list[dict]:
