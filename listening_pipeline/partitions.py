@@ -18,9 +18,10 @@ from dagster import (
 from listening_pipeline.hashtags import normalize_hashtag
 
 FIRST_DAY = "2025-01-01"
+HASHTAG_DIMENSION = "hashtag"  # the dynamic partitions' name: tracked hashtags
 
 day_partitions = DailyPartitionsDefinition(start_date=FIRST_DAY, timezone="UTC")
-hashtag_partitions = DynamicPartitionsDefinition(name="hashtag")
+hashtag_partitions = DynamicPartitionsDefinition(name=HASHTAG_DIMENSION)
 hashtag_day_partitions = MultiPartitionsDefinition({"day": day_partitions, "hashtag": hashtag_partitions})
 
 

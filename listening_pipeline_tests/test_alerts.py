@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import duckdb
 import pytest
-from dagster import SkipReason, build_sensor_context
+from dagster import SensorResult, SkipReason, build_sensor_context
 
 from listening_pipeline.defs.alerts.sensors import brand_alert_sensor
 from listening_pipeline.defs.resources import AlertWebhookResource
@@ -195,7 +195,12 @@ def tick(mart, url: str, **config):
         resources={"alert_webhook": AlertWebhookResource(url=url, **config), "warehouse": mart.resource}
     )
     result = brand_alert_sensor(context)
-    assert isinstance(result, SkipReason)  # the sensor starts no runs; its message is the tick's summary
+    # The sensor starts no runs; its message is the tick's summary, and a changed ledger is a materialization.
+    if isinstance(result, SensorResult):
+        assert not result.run_requests
+        assert [event.asset_key.path for event in result.asset_events or []] == [["alert_deliveries"]]
+        result = result.skip_reason
+    assert isinstance(result, SkipReason)
     return result.skip_message
 
 

@@ -38,7 +38,8 @@ K8S_CONFIG_TAG = "dagster-k8s/config"  # dagster_k8s.job.USER_DEFINED_K8S_CONFIG
 CELERY_QUEUE_TAG = "dagster-celery/queue"  # dagster_celery.tags.DAGSTER_CELERY_QUEUE_TAG
 GPU_QUEUE = "gpu"
 
-# One GPU per model step, on a GPU node; CPU and memory requests are starting points, not measurements. `nvidia.com/gpu.present` is the label NVIDIA's GPU
+# One GPU per model step, on a GPU node; CPU and memory requests are starting points, not measurements.
+# `nvidia.com/gpu.present` is the label NVIDIA's GPU
 # feature discovery (GPU operator) puts on GPU nodes, and GPU node pools are usually tainted
 # `nvidia.com/gpu:NoSchedule`. Other labels (GKE's `cloud.google.com/gke-accelerator`, ...):
 # override per step with `per_step_k8s_config` in the run config (docker/k8s/run_config.yaml).

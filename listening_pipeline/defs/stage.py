@@ -3,6 +3,7 @@ the quarantine write and timing metadata. Stage folders import from here, not fr
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -17,8 +18,18 @@ from listening_pipeline.warehouse.tables import QUARANTINE
 # The stages whose assets are partitioned by hashtag x day, in the order a video flows through them.
 HASHTAG_DAY_GROUPS = ("collect", "media", "speech", "captions", "logos", "text", "mentions")
 
+# The daily run (defs/collect/automation.py) starts at 06:00 UTC. A hashtag x day asset that has not
+# landed by 09:00, or a mart by 10:00, is late: the UI and freshness checks say so.
+DAILY_RUN_CRON = "0 6 * * *"
+DAILY_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron="0 9 * * *", lower_bound_delta=dt.timedelta(hours=3))
+MART_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron="0 10 * * *", lower_bound_delta=dt.timedelta(hours=4))
+
 # Keyword arguments of every hashtag x day asset that the warehouse IO manager stores.
-PARTITIONED: dict[str, Any] = {"partitions_def": hashtag_day_partitions, "io_manager_key": "warehouse_io"}
+PARTITIONED: dict[str, Any] = {
+    "partitions_def": hashtag_day_partitions,
+    "io_manager_key": "warehouse_io",
+    "freshness_policy": DAILY_FRESHNESS,
+}
 # The model-heavy assets: one step at a time per GPU pool slot, and on a GPU node/queue under k8s/celery.
 ON_GPU: dict[str, Any] = {"pool": GPU_POOL, "op_tags": GPU_OP_TAGS}
 
@@ -36,3 +47,14 @@ def quarantine(
         context.log.warning(f"{stage} [{hashtag} {day}] quarantined {problem.item}: {problem.reason}")
     rows = problems_frame(problems, hashtag=hashtag, day=day, stage=stage)
     return warehouse.get().replace_partition(QUARANTINE, rows, hashtag=hashtag, day=day, scope={"stage": stage})
+
+
+# raw.quarantine: written beside their own output by the stages that read untrusted input (videos,
+# comments, media); dbt reads it as a source. Declared here so the graph shows every table we write.
+quarantine_table = dg.AssetSpec(
+    QUARANTINE.name,
+    group_name="quality",
+    kinds={"python", "polars"},
+    description=QUARANTINE.description,
+    metadata={"dagster/table_name": f"raw.{QUARANTINE.name}"},
+)

@@ -1,7 +1,11 @@
-"""Posts each new row of marts.brand_alerts once to the alert webhook (delivery: :mod:`listening_pipeline.lib.alerts`)."""
+"""Posts each new row of marts.brand_alerts once to the alert webhook.
 
-from dagster import DefaultSensorStatus, SensorEvaluationContext, SkipReason, sensor
+Delivery itself (payload, retries, ledger) is framework-free: :mod:`listening_pipeline.lib.alerts`.
+"""
 
+from dagster import AssetMaterialization, DefaultSensorStatus, SensorEvaluationContext, SensorResult, SkipReason, sensor
+
+from listening_pipeline.defs.alerts.assets import ALERT_DELIVERIES_KEY
 from listening_pipeline.defs.resources import AlertWebhookResource
 from listening_pipeline.lib.alerts import Delivery, webhook_host
 from listening_pipeline.settings import ALERT_WEBHOOK_ENV
@@ -28,7 +32,8 @@ def brand_alert_sensor(
 
     def log(delivery: Delivery) -> None:
         alert, outcome = delivery.alert, delivery.outcome
-        what = f"brand alert {alert.brand} {alert.day.isoformat()} ({', '.join(alert.reasons) or 'no reason'}; id {alert.alert_id})"
+        reasons = ", ".join(alert.reasons) or "no reason"
+        what = f"brand alert {alert.brand} {alert.day.isoformat()} ({reasons}; id {alert.alert_id})"
         if outcome.ok:
             context.log.info(f"{what} delivered to {host} after {outcome.attempts} attempt(s)")
         elif outcome.refused:
@@ -48,7 +53,14 @@ def brand_alert_sensor(
         return SkipReason(f"no new brand alerts{old}")
     if report.stopped:
         (context.log.warning if report.failed else context.log.info)(f"alert batch stopped early: {report.stopped}")
-    return SkipReason(
+    summary = (
         f"{len(report.delivered)} brand alert(s) delivered to {host}, {len(report.failed)} failed, "
         f"{report.left} pending{old}"
     )
+    # The ledger changed: record it on the alert_deliveries asset, so the graph shows who writes it.
+    written = AssetMaterialization(
+        asset_key=ALERT_DELIVERIES_KEY,
+        description=summary,
+        metadata={"delivered": len(report.delivered), "failed": len(report.failed), "pending": report.left},
+    )
+    return SensorResult(skip_reason=summary, asset_events=[written])

@@ -34,12 +34,13 @@ def ocr_text(
     rows, frames_read = [], 0
     started = time.perf_counter()
     with_frames = media.filter(pl.col("frames_kept") > 0)
-    reader = ml_models.text_reader() if with_frames.height else None
-    for item in with_frames.iter_rows(named=True):
-        kept = load_frames(store, frames.filter(pl.col("video_id") == item["video_id"]))
-        frames_read += len(kept)
-        spans = reader.read(kept, item["width"], item["height"])
-        rows.extend(caption_rows(spans, reader.name, hashtag=hashtag, day=day, video_id=item["video_id"]))
+    if with_frames.height:  # no model load for a metadata-only day
+        reader = ml_models.text_reader()
+        for item in with_frames.iter_rows(named=True):
+            kept = load_frames(store, frames.filter(pl.col("video_id") == item["video_id"]))
+            frames_read += len(kept)
+            spans = reader.read(kept, item["width"], item["height"])
+            rows.extend(caption_rows(spans, reader.name, hashtag=hashtag, day=day, video_id=item["video_id"]))
     context.add_output_metadata(
         output_name="result", metadata={"frames_read": frames_read, "seconds": seconds_since(started)}
     )

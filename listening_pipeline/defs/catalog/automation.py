@@ -16,7 +16,7 @@ from dagster import (
 
 from listening_pipeline.catalog import CatalogError
 from listening_pipeline.defs.resources import CatalogResource
-from listening_pipeline.partitions import hashtag_partitions
+from listening_pipeline.partitions import HASHTAG_DIMENSION
 
 catalog_job = define_asset_job(
     "catalog_job", selection=AssetSelection.groups("catalog"), description="Load brands.yaml into the warehouse."
@@ -27,7 +27,9 @@ catalog_job = define_asset_job(
     jobs=[catalog_job],
     minimum_interval_seconds=300,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Adds the catalog's tracked hashtags as partitions and reloads the brands table when brands.yaml changes.",
+    description=(
+        "Adds the catalog's tracked hashtags as partitions and reloads the brands table when brands.yaml changes."
+    ),
 )
 def catalog_sensor(context: SensorEvaluationContext, catalog: CatalogResource):
     try:
@@ -36,7 +38,7 @@ def catalog_sensor(context: SensorEvaluationContext, catalog: CatalogResource):
         # The whole file is refused: nothing is added until it is fixed.
         context.log.error(str(exc))
         return SkipReason(f"brand catalog refused, nothing added: {exc}")
-    known = set(context.instance.get_dynamic_partitions(hashtag_partitions.name))
+    known = set(context.instance.get_dynamic_partitions(HASHTAG_DIMENSION))
     new = [tag for tag in loaded.tracked_hashtags if tag not in known]
     digest = hashlib.sha256(loaded.path.read_bytes()).hexdigest()
     run_requests = [] if digest == context.cursor else [RunRequest(run_key=digest, job_name=catalog_job.name)]
@@ -46,6 +48,6 @@ def catalog_sensor(context: SensorEvaluationContext, catalog: CatalogResource):
         context.log.info(f"adding hashtag partitions: {', '.join(new)}")
     return SensorResult(
         run_requests=run_requests,
-        dynamic_partitions_requests=[AddDynamicPartitionsRequest(hashtag_partitions.name, new)] if new else [],
+        dynamic_partitions_requests=[AddDynamicPartitionsRequest(HASHTAG_DIMENSION, new)] if new else [],
         cursor=digest,
     )

@@ -8,9 +8,9 @@ from dagster import AssetCheckSpec, AssetExecutionContext, MetadataValue, asset
 from listening_pipeline.defs.checks import QUARANTINE_CHECK, check_spec, checked, quarantine_rate_result
 from listening_pipeline.defs.execution import SOURCE_POOL
 from listening_pipeline.defs.resources import MediaStoreResource, SourceResource
-from listening_pipeline.defs.stage import quarantine
+from listening_pipeline.defs.stage import PARTITIONED, quarantine
 from listening_pipeline.lib.media.store import attach_media
-from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
+from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.io_manager import WarehouseResource
 from listening_pipeline.warehouse.tables import COMMENTS, VIDEOS
 
@@ -19,8 +19,7 @@ COLLECT_POOL = SOURCE_POOL
 
 
 @asset(
-    partitions_def=hashtag_day_partitions,
-    io_manager_key="warehouse_io",
+    **PARTITIONED,
     group_name="collect",
     kinds={"python", "polars"},
     pool=COLLECT_POOL,
@@ -50,7 +49,8 @@ def videos(
         )
         more = f" (and {missing_media.height - 3} more)" if missing_media.height > 3 else ""
         context.log.warning(
-            f"videos [{hashtag} {day}] {missing_media.height} of {rows.height} video(s) kept without media: {examples}{more}"
+            f"videos [{hashtag} {day}] {missing_media.height} of {rows.height} video(s) kept without media: "
+            f"{examples}{more}"
         )
     context.add_output_metadata(
         output_name="result",
@@ -66,8 +66,7 @@ def videos(
 
 
 @asset(
-    partitions_def=hashtag_day_partitions,
-    io_manager_key="warehouse_io",
+    **PARTITIONED,
     group_name="collect",
     kinds={"python", "polars"},
     pool=COLLECT_POOL,

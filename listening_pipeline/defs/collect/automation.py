@@ -18,8 +18,8 @@ from dagster import (
 )
 
 from listening_pipeline.defs.execution import collect_run_tags, model_run_tags
-from listening_pipeline.defs.stage import HASHTAG_DAY_GROUPS
-from listening_pipeline.partitions import hashtag_partitions, partition_key
+from listening_pipeline.defs.stage import DAILY_RUN_CRON, HASHTAG_DAY_GROUPS
+from listening_pipeline.partitions import HASHTAG_DIMENSION, partition_key
 from listening_pipeline.settings import Settings
 
 RECOLLECT_DAYS = 2
@@ -53,13 +53,13 @@ def days_to_collect(scheduled_for: dt.datetime) -> list[dt.date]:
 
 @schedule(
     job=hashtag_day_job,
-    cron_schedule="0 6 * * *",
+    cron_schedule=DAILY_RUN_CRON,
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description="Daily at 06:00 UTC: every tracked hashtag, last complete day plus the two before it.",
 )
 def daily_collection(context: ScheduleEvaluationContext):
-    hashtags = context.instance.get_dynamic_partitions(hashtag_partitions.name)
+    hashtags = context.instance.get_dynamic_partitions(HASHTAG_DIMENSION)
     if not hashtags:
         return SkipReason("no tracked hashtags yet: add them to brands.yaml or `listening-pipeline hashtags add`")
     scheduled_for = context.scheduled_execution_time

@@ -63,13 +63,14 @@ def logo_hits(
 ):
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
-    detector = ml_models.logo_detector() if frames.height else None
-    rows = []
+    rows: list[dict] = []
     started = time.perf_counter()
-    for (video_id,), video_frames in frames.group_by("video_id", maintain_order=True):
-        kept = load_frames(store, video_frames)
-        found = detector.detect([f.image for f in kept])
-        rows.extend(hit_rows(kept, found, detector.model_name, hashtag=hashtag, day=day, video_id=video_id))
+    if frames.height:  # no model load for a metadata-only day
+        detector = ml_models.logo_detector()
+        for (video_id,), video_frames in frames.group_by("video_id", maintain_order=True):
+            kept = load_frames(store, video_frames)
+            found = detector.detect([f.image for f in kept])
+            rows.extend(hit_rows(kept, found, detector.model_name, hashtag=hashtag, day=day, video_id=video_id))
     hits = LOGO_HITS.frame(rows).sort("video_id", "t_s", "brand")
     context.add_output_metadata(
         output_name="result", metadata={"frames": frames.height, "seconds": seconds_since(started)}

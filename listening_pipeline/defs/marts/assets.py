@@ -12,6 +12,7 @@ from typing import Any
 from dagster import (
     AssetExecutionContext,
     AssetSelection,
+    AssetSpec,
     AutomationCondition,
     BackfillPolicy,
     MetadataValue,
@@ -20,6 +21,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from listening_pipeline.defs.stage import MART_FRESHNESS
 from listening_pipeline.lib.reports import MART_VIEWS, mart_metadata
 from listening_pipeline.partitions import day_partitions
 from listening_pipeline.settings import DBT_PROJECT_DIR
@@ -34,6 +36,12 @@ class ListeningDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         return f"dbt_{fqn[1]}" if len(fqn) > 2 else "dbt"
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        fqn = self.get_resource_props(manifest, unique_id).get("fqn", [])
+        # The marts BI tools read must be rebuilt every morning after the daily run.
+        return spec.replace_attributes(freshness_policy=MART_FRESHNESS) if "marts" in fqn[1:2] else spec
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
         # Rebuild a day as soon as its hashtag partitions have landed and none is still running.

@@ -7,7 +7,7 @@ from dagster import AssetCheckSpec, AssetExecutionContext, AssetOut, Config, Out
 
 from listening_pipeline.defs.checks import QUARANTINE_CHECK, check_result, check_spec, quarantine_rate_result
 from listening_pipeline.defs.resources import MediaStoreResource
-from listening_pipeline.defs.stage import quarantine, seconds_since
+from listening_pipeline.defs.stage import DAILY_FRESHNESS, quarantine, seconds_since
 from listening_pipeline.lib.media.artifacts import store_decoded
 from listening_pipeline.lib.media.decode import DecodeLimits, MediaError, decode_video
 from listening_pipeline.lib.sources.base import Problem
@@ -35,8 +35,18 @@ class DecodeConfig(Config):
 
 @multi_asset(
     outs={
-        "media": AssetOut(io_manager_key="warehouse_io", description=MEDIA.description, kinds={"python", "pyav"}),
-        "frames": AssetOut(io_manager_key="warehouse_io", description=FRAMES.description, kinds={"python", "pyav"}),
+        "media": AssetOut(
+            io_manager_key="warehouse_io",
+            freshness_policy=DAILY_FRESHNESS,
+            description=MEDIA.description,
+            kinds={"python", "pyav"},
+        ),
+        "frames": AssetOut(
+            io_manager_key="warehouse_io",
+            freshness_policy=DAILY_FRESHNESS,
+            description=FRAMES.description,
+            kinds={"python", "pyav"},
+        ),
     },
     partitions_def=hashtag_day_partitions,
     group_name="media",
@@ -59,7 +69,9 @@ def decoded_media(
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
     limits = config.limits()
-    media_rows, frame_rows, problems = [], [], []
+    media_rows: list[dict] = []
+    frame_rows: list[dict] = []
+    problems: list[Problem] = []
     started = time.perf_counter()
     for video in videos.filter(pl.col("media_uri").is_not_null()).iter_rows(named=True):
         try:
@@ -68,9 +80,11 @@ def decoded_media(
         except MediaError as exc:
             problems.append(Problem(item=f"video {video['video_id']} ({video['media_uri']})", reason=exc.reason))
             continue
-        media_row, frames = store_decoded(decoded, video_id=video["video_id"], store=store, hashtag=hashtag, day=day)
+        media_row, video_frames = store_decoded(
+            decoded, video_id=video["video_id"], store=store, hashtag=hashtag, day=day
+        )
         media_rows.append(media_row)
-        frame_rows.extend(frames)
+        frame_rows.extend(video_frames)
     quarantined = quarantine(context, warehouse, "media", problems)
     media, frames = MEDIA.frame(media_rows), FRAMES.frame(frame_rows)
     context.add_output_metadata(

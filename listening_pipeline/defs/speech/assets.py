@@ -35,12 +35,13 @@ def transcripts(
     rows, audio_s = [], 0.0
     started = time.perf_counter()
     with_audio = media.filter(pl.col("audio_uri").is_not_null())
-    speech = ml_models.speech() if with_audio.height else None  # no model load for a metadata-only day
-    for item in with_audio.iter_rows(named=True):
-        audio = load_audio(store, item["audio_uri"])
-        audio_s += len(audio) / 16_000
-        transcript = speech.transcribe(audio, languages)
-        rows.extend(transcript_rows(transcript, hashtag=hashtag, day=day, video_id=item["video_id"]))
+    if with_audio.height:  # no model load for a metadata-only day
+        speech = ml_models.speech()
+        for item in with_audio.iter_rows(named=True):
+            audio = load_audio(store, item["audio_uri"])
+            audio_s += len(audio) / 16_000
+            transcript = speech.transcribe(audio, languages)
+            rows.extend(transcript_rows(transcript, hashtag=hashtag, day=day, video_id=item["video_id"]))
     elapsed = time.perf_counter() - started
     context.add_output_metadata(
         output_name="result",
