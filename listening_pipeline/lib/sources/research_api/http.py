@@ -37,7 +37,7 @@ def decode_answer(response: requests.Response) -> Answer:
     code = message = log_id = None
     if isinstance(error, dict):
         code, message, log_id = error.get("code"), error.get("message"), error.get("log_id")
-    elif isinstance(error, str):  # the OAuth endpoint's shape
+    elif isinstance(error, str) and isinstance(body, dict):  # the OAuth endpoint's shape
         code, message, log_id = error, body.get("error_description"), body.get("log_id")
     log_id = log_id or response.headers.get("X-Tt-Logid")
     return Answer(
