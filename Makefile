@@ -13,8 +13,11 @@ export YOLO_OFFLINE := 1
 export YOLO_AUTOINSTALL := 0
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
+# The project's own tools first (dbt for dagster-dbt's dev preparation, dg for `dg check defs`).
+export VIRTUAL_ENV := $(CURDIR)/$(VENV)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install system-deps dbt-parse demo test dev clean
+.PHONY: install system-deps dbt-parse demo lint test dev clean
 
 install: system-deps $(INSTALLED) dbt-parse
 
@@ -46,7 +49,15 @@ dbt-parse: $(INSTALLED)
 demo: install
 	$(VENV)/bin/listening-pipeline demo
 
-test: install
+# Lint, format, types, SQL style and the Dagster definitions, then the tests (dbt build runs inside them).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/dg check defs
+	cd dbt && ../$(VENV)/bin/sqlfluff lint models
+
+test: install lint
 	$(PY) -m pytest
 
 # `hashtags sync` also writes $(DAGSTER_HOME)/dagster.yaml (telemetry off) on first use.
