@@ -5,7 +5,7 @@
 -- (ALERT_COLUMNS in the Python package): change it only together with the sensor.
 --
 -- A brand's day totals count each mention once across tracked hashtags. The baseline is the
--- collected days (days with any video in stg_videos) among the alert_baseline_days calendar
+-- collected days (days with any video collected) among the alert_baseline_days calendar
 -- days before, from the brand's first mention on, with 0 mentions on collected days without
 -- one. It reads upstream models, not this mart, so a day rebuilt alone or within a range gives
 -- the same rows.
@@ -31,7 +31,7 @@ first_mentioned as (
 
 collected_days as (
     select distinct day
-    from {{ ref('stg_videos') }}
+    from {{ ref('int_collected_days') }}
     where {{ partition_window_with_lookback('day', lookback) }}
 ),
 

@@ -15,10 +15,10 @@ with daily as (
 ),
 
 collected as (
-    select distinct
+    select
         hashtag,
         day
-    from {{ ref('stg_videos') }}
+    from {{ ref('int_collected_days') }}
     where {{ partition_window_with_lookback('day', lookback) }}
 ),
 
