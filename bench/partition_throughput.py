@@ -67,7 +67,8 @@ def main() -> int:
     base = statistics.median(collect)
     warm = statistics.median(enrich[1:]) if len(enrich) > 1 else enrich[0]
     print(
-        f"partitions: {len(keys)} of the sample corpus (~{videos / 9:.1f} videos each, 6-8 s clips), cores: {os.cpu_count()}"
+        f"partitions: {len(keys)} of the sample corpus (~{videos / 9:.1f} videos each, 6-8 s clips), "
+        f"cores: {os.cpu_count()}"
     )
     print(f"collect only (baseline): median {base:.1f} s per partition")
     print(f"collect + enrich, first (models load): {enrich[0]:.1f} s  = x{enrich[0] / base:.1f} the baseline")

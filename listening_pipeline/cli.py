@@ -5,37 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from listening_pipeline.hashtags import InvalidHashtag, normalize_hashtag
+from listening_pipeline.runs import open_instance, run_partitions
 from listening_pipeline.settings import Settings
-
-DAGSTER_YAML = """\
-# Written by listening-pipeline for the embedded default (SQLite storage under this folder).
-telemetry:
-  enabled: false
-"""
-
-
-def ensure_dagster_home(settings: Settings) -> Path:
-    """Point DAGSTER_HOME at a folder with a dagster.yaml, creating both when missing."""
-    home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
-
-
-def _instance(settings: Settings):
-    from dagster import DagsterInstance
-
-    ensure_dagster_home(settings)
-    return DagsterInstance.get()
 
 
 def _fail(message: str) -> int:
@@ -59,7 +35,7 @@ def cmd_hashtags(args: argparse.Namespace, settings: Settings) -> int:
             tags = [normalize_hashtag(raw) for raw in getattr(args, "hashtags", [])]
         except InvalidHashtag as exc:
             return _fail(f"{exc}; nothing was changed")
-    instance = _instance(settings)
+    instance = open_instance(settings)
     known = instance.get_dynamic_partitions(hashtag_partitions.name)
     if args.action in ("add", "sync"):
         new = [t for t in dict.fromkeys(tags) if t not in known]
@@ -86,66 +62,6 @@ def cmd_sample_data(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_partitions(
-    settings: Settings, partitions: Sequence[tuple[str, dt.date]], *, with_dbt: bool = True, collect_only: bool = False
-) -> bool:
-    """Materialize hashtag x day partitions in this process, then dbt for their days; True if all succeeded."""
-    from listening_pipeline.definitions import defs
-    from listening_pipeline.partitions import hashtag_partitions, partition_key
-
-    instance = _instance(settings)
-    # Warnings and errors on the console (quarantined items, failures); the full log is in the UI.
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    known = set(instance.get_dynamic_partitions(hashtag_partitions.name))
-    missing = sorted({h for h, _ in partitions} - known)
-    if missing:
-        instance.add_dynamic_partitions(hashtag_partitions.name, missing)
-    ok = (
-        defs()
-        .resolve_job_def("catalog_job")
-        .execute_in_process(instance=instance, run_config=quiet, raise_on_error=False)
-        .success
-    )
-    if not collect_only:
-        ok &= (
-            defs()
-            .resolve_job_def("models_job")
-            .execute_in_process(instance=instance, run_config=quiet, raise_on_error=False)
-            .success
-        )
-    job = defs().resolve_job_def("collect_job" if collect_only else "hashtag_day_job")
-    for hashtag, day in partitions:
-        result = job.execute_in_process(
-            instance=instance, partition_key=partition_key(hashtag, day), run_config=quiet, raise_on_error=False
-        )
-        print(f"  {day} #{hashtag}: {'ok' if result.success else 'FAILED'}")
-        ok &= result.success
-    if with_dbt:
-        days = sorted({d for _, d in partitions})
-        result = run_dbt_days(instance, days[0], days[-1], run_config=quiet)
-        print(f"  dbt {days[0]}..{days[-1]}: {'ok' if result.success else 'FAILED'}")
-        ok &= result.success
-    return ok
-
-
-def run_dbt_days(instance, first: dt.date, last: dt.date, **kwargs):
-    """One dbt run over a range of days (the dbt assets have a single-run backfill policy):
-    one `dbt build` for a month costs what one day costs, and trailing-window marts see the
-    whole range."""
-    from listening_pipeline.definitions import defs
-
-    # Dagster's partition-range run tags (dagster._core.storage.tags, not exported publicly).
-    tags = {
-        "dagster/asset_partition_range_start": first.isoformat(),
-        "dagster/asset_partition_range_end": last.isoformat(),
-    }
-    return (
-        defs()
-        .resolve_job_def("dbt_day_job")
-        .execute_in_process(instance=instance, tags=tags, raise_on_error=False, **kwargs)
-    )
-
-
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     from listening_pipeline.partitions import hashtag_partitions
 
@@ -156,7 +72,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(str(exc))
     if end < start:
         return _fail(f"--end {end} is before --start {start}")
-    instance = _instance(settings)
+    instance = open_instance(settings)
     tags = hashtags or instance.get_dynamic_partitions(hashtag_partitions.name)
     if not tags:
         return _fail("no hashtags: pass --hashtag or add some with `listening-pipeline hashtags add`")
@@ -339,7 +255,7 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_dbt_sources(args: argparse.Namespace, settings: Settings) -> int:
     from listening_pipeline.settings import DBT_PROJECT_DIR
-    from listening_pipeline.warehouse.tables import dbt_sources_yaml
+    from listening_pipeline.warehouse.ddl import dbt_sources_yaml
 
     path = DBT_PROJECT_DIR / "models" / "sources.yml"
     path.write_text(dbt_sources_yaml(), encoding="utf-8")

@@ -40,7 +40,7 @@ from listening_pipeline_tests.postgres import PostgresServer  # noqa: E402
 
 @pytest.fixture(scope="session")
 def settings():
-    from listening_pipeline.cli import ensure_dagster_home
+    from listening_pipeline.runs import ensure_dagster_home
     from listening_pipeline.settings import Settings
 
     current = Settings.from_env()
@@ -104,7 +104,7 @@ def collected_sample(instance, sample_partitions):
     run("catalog_job", None)
     for hashtag, day in sample_partitions:
         run("collect_job", partition_key(hashtag, day))
-    from listening_pipeline.cli import run_dbt_days
+    from listening_pipeline.runs import run_dbt_days
 
     days = sorted({d for _, d in sample_partitions})
     assert run_dbt_days(instance, days[0], days[-1]).success

@@ -76,7 +76,10 @@ QUERY_FIELDS = {
 }
 OPERATIONS = {"EQ", "IN", "GT", "GTE", "LT", "LTE"}
 COMMENT_LIMIT = 1000
-HTML_504 = "<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center></body></html>"
+HTML_504 = (
+    "<html><head><title>504 Gateway Time-out</title></head>"
+    "<body><center><h1>504 Gateway Time-out</h1></center></body></html>"
+)
 
 
 # --------------------------------------------------------------------------- sample data

@@ -27,7 +27,7 @@ def _history_partitions(truth) -> list[tuple[str, dt.date]]:
 
 
 def _run_history(instance, partitions) -> None:
-    from listening_pipeline.cli import run_dbt_days
+    from listening_pipeline.runs import run_dbt_days
     from listening_pipeline.definitions import defs
 
     job = defs().resolve_job_def("hashtag_day_job")
@@ -73,7 +73,8 @@ def test_the_planted_wave_is_the_one_alert(history, truth, warehouse):
 
 def test_shares_of_voice_sum_to_one_and_sentiment_stays_in_range(history, warehouse):
     sums = warehouse.query(
-        "select day, competitor_group, sum(share_of_voice) as total from marts.share_of_voice group by day, competitor_group"
+        "select day, competitor_group, sum(share_of_voice) as total "
+        "from marts.share_of_voice group by day, competitor_group"
     )
     assert sums.height >= len(history) and ((sums["total"] - 1.0).abs() < 1e-9).all()
     net = warehouse.query("select min(net_sentiment) as low, max(net_sentiment) as high from marts.brand_daily_metrics")

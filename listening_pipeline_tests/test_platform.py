@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from listening_pipeline.partitions import partition_key
-from listening_pipeline.warehouse.tables import ALL_TABLES, dbt_sources_yaml
+from listening_pipeline.warehouse.ddl import dbt_sources_yaml
+from listening_pipeline.warehouse.tables import ALL_TABLES
 
 
 def _manifest_counts(corpus: Path, hashtag: str, day: dt.date) -> tuple[int, int]:

@@ -294,7 +294,8 @@ def test_backfill_of_six_partitions_runs_through_the_queue_and_the_daemon(produc
                         break
                     assert daemon.poll() is None, f"the daemon exited: {log_path.read_text()[-3000:]}"
                     assert time.monotonic() - started < BACKFILL_TIMEOUT_S, (
-                        f"backfill not done in {BACKFILL_TIMEOUT_S}s: {[(r.tags.get('dagster/partition'), r.status) for r in runs]}"
+                        f"backfill not done in {BACKFILL_TIMEOUT_S}s: "
+                        f"{[(r.tags.get('dagster/partition'), r.status) for r in runs]}"
                     )
                     time.sleep(1)
         finally:
@@ -413,7 +414,10 @@ def test_dagster_yaml_validates_and_its_limits_name_what_the_code_tags(name):
         for key, value in defs().resolve_job_def(job_name).run_tags.items():
             tagged.setdefault(key, set()).add(value)
     limits = config["concurrency"]["runs"]["tag_concurrency_limits"]
-    assert {(l["key"], l["value"]) for l in limits} == {(SOURCE_TAG, "research_api"), (COMPUTE_TAG, GPU_QUEUE)}
+    assert {(limit["key"], limit["value"]) for limit in limits} == {
+        (SOURCE_TAG, "research_api"),
+        (COMPUTE_TAG, GPU_QUEUE),
+    }
     for limit in limits:
         assert limit["key"] in tagged and 0 < limit["limit"] <= config["concurrency"]["runs"]["max_concurrent_runs"]
     assert tagged[COMPUTE_TAG] == {GPU_QUEUE}
@@ -507,7 +511,7 @@ def test_helm_values_sketch_has_the_deployment_essentials():
     assert "postgresqlPassword" not in values["postgresql"]
     assert values["postgresql"]["postgresqlScheme"] == "postgresql+psycopg2"
     assert values["dagsterDaemon"]["runCoordinator"]["type"] == "QueuedRunCoordinator"
-    limits = {(l["key"], l["value"]) for l in values["concurrency"]["runs"]["tagConcurrencyLimits"]}
+    limits = {(limit["key"], limit["value"]) for limit in values["concurrency"]["runs"]["tagConcurrencyLimits"]}
     assert limits == {(SOURCE_TAG, "research_api"), (COMPUTE_TAG, GPU_QUEUE)}
 
 

@@ -27,8 +27,11 @@ _SOLID_PREFIXES = ("#", "@")  # hashtags and handles are written without spaces
 
 
 class BrandLike(Protocol):
-    name: str
-    aliases: Sequence[str]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def aliases(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)

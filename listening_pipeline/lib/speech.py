@@ -270,11 +270,11 @@ def _evidence_model_class() -> type:
             self.no_speech_probs: list[float] = []
             self._last_encoded = None
 
-        def encode(self, features: np.ndarray):  # type: ignore[override]
+        def encode(self, features: np.ndarray):
             self._last_encoded = super().encode(features)
             return self._last_encoded
 
-        def generate_segment_batched(self, features, tokenizer, options, encoder_output=None):  # type: ignore[override]
+        def generate_segment_batched(self, features, tokenizer, options, encoder_output=None):
             result = super().generate_segment_batched(features, tokenizer, options, encoder_output)
             prompt = self.get_prompt(tokenizer, [], without_timestamps=True)
             probes = self.model.generate(

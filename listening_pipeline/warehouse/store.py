@@ -18,7 +18,8 @@ from typing import Any
 
 import polars as pl
 
-from listening_pipeline.warehouse.tables import RAW_SCHEMA, Table, create_table_sql, sql_type
+from listening_pipeline.warehouse.ddl import create_table_sql, sql_type
+from listening_pipeline.warehouse.tables import RAW_SCHEMA, Table
 
 
 class Warehouse(ABC):

@@ -9,8 +9,9 @@ the rows of its partition.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -40,7 +41,7 @@ class Table:
     def empty(self) -> pl.DataFrame:
         return pl.DataFrame(schema=self.schema)
 
-    def frame(self, rows: list[dict] | pl.DataFrame) -> pl.DataFrame:
+    def frame(self, rows: Sequence[Mapping[str, Any]] | pl.DataFrame) -> pl.DataFrame:
         """Rows as a frame with exactly this table's columns, order and types."""
         df = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows, schema=self.schema, strict=False)
         missing = [c for c in self.schema if c not in df.columns]
@@ -375,66 +376,3 @@ ALL_TABLES: dict[str, Table] = {
 
 def truncate(text: str | None, limit: int = 2000) -> str | None:
     return None if text is None else text[:limit]
-
-
-def sql_type(dtype: pl.DataType, dialect: str) -> str:
-    """The column type of a polars dtype in ``dialect`` ('duckdb' or 'postgres')."""
-    if isinstance(dtype, pl.List):
-        return sql_type(dtype.inner, dialect) + "[]"
-    if isinstance(dtype, pl.Datetime):
-        return "TIMESTAMPTZ" if dtype.time_zone else "TIMESTAMP"
-    names = {
-        pl.String: "TEXT",
-        pl.Date: "DATE",
-        pl.Int64: "BIGINT",
-        pl.Int32: "INTEGER",
-        pl.Float64: "DOUBLE PRECISION" if dialect == "postgres" else "DOUBLE",
-        pl.Float32: "REAL",
-        pl.Boolean: "BOOLEAN",
-    }
-    for polars_type, name in names.items():
-        if isinstance(dtype, polars_type):
-            return name
-    raise TypeError(f"no warehouse type for polars dtype {dtype}")
-
-
-def create_table_sql(table: Table, dialect: str) -> str:
-    cols = ",\n  ".join(
-        f'"{name}" {sql_type(dtype, dialect)}' + (" NOT NULL" if name in table.not_null else "")
-        for name, dtype in table.schema.items()
-    )
-    return f'CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}."{table.name}" (\n  {cols}\n)'
-
-
-def dbt_sources_yaml() -> str:
-    """``dbt/models/sources.yml`` rendered from the tables above (a test keeps the file in sync)."""
-    import yaml
-
-    tables = []
-    for table in ALL_TABLES.values():
-        tables.append(
-            {
-                "name": table.name,
-                "description": table.description,
-                "config": {"meta": {"dagster": {"asset_key": [table.name]}}},
-                "columns": [
-                    {"name": name, "description": text, "data_type": sql_type(dtype, "duckdb").lower()}
-                    for name, (dtype, text) in table.columns.items()
-                ],
-            }
-        )
-    doc = {
-        "version": 2,
-        "sources": [
-            {
-                "name": "raw",
-                "schema": RAW_SCHEMA,
-                "description": "Tables written by the Python assets (listening_pipeline.warehouse.tables declares them).",
-                "tables": tables,
-            }
-        ],
-    }
-    header = (
-        "# Generated from listening_pipeline/warehouse/tables.py by `listening-pipeline dbt-sources`; do not edit.\n"
-    )
-    return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)

@@ -21,7 +21,7 @@ from listening_pipeline.lib.devices import ultralytics_device
 from listening_pipeline.lib.logos.yolo import DEFAULT_CONFIG_DIR, offline_ultralytics
 
 if TYPE_CHECKING:
-    import ultralytics.engine.results
+    pass
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,10 @@ class LogoDetector:
             out.extend(self._detections(result) for result in results)
         return out
 
-    def _detections(self, result: ultralytics.engine.results.Results) -> list[Detection]:
+    def _detections(self, result: Any) -> list[Detection]:
         boxes = result.boxes
+        if boxes is None:
+            return []
         found = [
             Detection(brand=self._model.names[int(cls)], confidence=float(score), box=clipped(xyxy))
             for cls, score, xyxy in zip(boxes.cls.tolist(), boxes.conf.tolist(), boxes.xyxyn.tolist())

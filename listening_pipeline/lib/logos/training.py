@@ -86,6 +86,8 @@ def train_detector(
         )
     seconds = time.perf_counter() - started
     trainer = model.trainer
+    if trainer is None:
+        raise RuntimeError(f"ultralytics trained nothing for {data_yaml}")
     best = trainer.best if trainer.best.exists() else trainer.last
     weights = out_dir / f"logos-{Path(model_yaml).stem}.pt"
     shutil.copyfile(best, weights)

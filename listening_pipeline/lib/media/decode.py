@@ -23,7 +23,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import av
 import numpy as np
@@ -47,7 +47,7 @@ SAMPLE_RATE = 16_000
 """Audio sample rate handed to speech models (Whisper's)."""
 
 FrameDecode = Literal["all", "nonref", "keyframes"]
-_SKIP_FRAME: dict[str, str] = {"all": "DEFAULT", "nonref": "NONREF", "keyframes": "NONKEY"}
+_SKIP_FRAME: dict[str, Any] = {"all": "DEFAULT", "nonref": "NONREF", "keyframes": "NONKEY"}
 
 
 class MediaError(Exception):

@@ -220,7 +220,7 @@ def luma_thumbnail(frame: av.VideoFrame) -> np.ndarray:
     """Thumbnail from the luma plane, read in place: 0.4 ms a 720x1280 frame, no RGB conversion."""
     if frame.format.name.startswith(("yuv", "nv12", "nv21")) and frame.format.components[0].bits == 8:
         plane = frame.planes[0]
-        grey = Image.frombuffer("L", (frame.width, frame.height), plane, "raw", "L", plane.line_size, 1)
+        grey = Image.frombuffer("L", (frame.width, frame.height), memoryview(plane), "raw", "L", plane.line_size, 1)
     else:
         grey = Image.fromarray(frame.to_ndarray(format="gray"))
     thumb = grey_thumbnail(grey)

@@ -140,7 +140,7 @@ class TransformersScorer:
         outputs = self._pipe([prepared[i] for i in order], batch_size=self.batch_size)
         results: dict[int, SentimentResult] = {}
         for index, scores in zip(order, outputs):
-            results[index] = self._result(scores)
+            results[index] = self._result(list(scores) if isinstance(scores, list) else [scores])
         if len(results) != len(texts):
             raise RuntimeError(f"{self.model_name} returned {len(results)} results for {len(texts)} texts")
         return [results[i] for i in range(len(texts))]
