@@ -27,8 +27,8 @@ def _history_partitions(truth) -> list[tuple[str, dt.date]]:
 
 
 def _run_history(instance, partitions) -> None:
-    from listening_pipeline.runs import run_dbt_days
     from listening_pipeline.definitions import defs
+    from listening_pipeline.runs import run_dbt_days
 
     job = defs().resolve_job_def("hashtag_day_job")
     for hashtag, day in partitions:
