@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
 
+from listening_pipeline.defs.checks import check_spec
 from listening_pipeline.defs.execution import GPU_OP_TAGS, GPU_POOL
 from listening_pipeline.lib.sources.base import Problem, problems_frame
 from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
 from listening_pipeline.warehouse.io_manager import WarehouseResource
-from listening_pipeline.warehouse.tables import QUARANTINE
+from listening_pipeline.warehouse.tables import QUARANTINE, Table
 
 # The stages whose assets are partitioned by hashtag x day, in the order a video flows through them.
 HASHTAG_DAY_GROUPS = ("collect", "media", "speech", "captions", "logos", "text", "mentions")
@@ -32,6 +34,28 @@ PARTITIONED: dict[str, Any] = {
 }
 # The model-heavy assets: one step at a time per GPU pool slot, and on a GPU node/queue under k8s/celery.
 ON_GPU: dict[str, Any] = {"pool": GPU_POOL, "op_tags": GPU_OP_TAGS}
+
+
+def stage_asset(
+    table: Table,
+    *,
+    group: str,
+    kinds: set[str],
+    on_gpu: bool = False,
+    extra_checks: Sequence[dg.AssetCheckSpec] = (),
+    **kwargs: Any,
+) -> Any:
+    """``@asset`` of a hashtag x day stage that writes ``table``: partitions, IO manager, freshness,
+    the table's description and its Great Expectations check (plus ``extra_checks``)."""
+    return dg.asset(
+        **PARTITIONED,
+        **(ON_GPU if on_gpu else {}),
+        group_name=group,
+        kinds=kinds,
+        description=kwargs.pop("description", table.description),
+        check_specs=[check_spec(table), *extra_checks],
+        **kwargs,
+    )
 
 
 def seconds_since(started: float) -> dg.MetadataValue:

@@ -17,9 +17,6 @@ import polars as pl
 
 RAW_SCHEMA = "raw"
 
-PARTITION_COLUMNS: dict[str, pl.DataType] = {"hashtag": pl.String(), "day": pl.Date()}
-
-
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -28,8 +25,6 @@ class Table:
     key: tuple[str, ...]
     not_null: tuple[str, ...] = ()
     partitioned: bool = True
-    # Extra columns (besides hashtag, day) that scope a replace, e.g. the stage of a quarantine row.
-    replace_scope: tuple[str, ...] = field(default=())
     # Data-quality rules beyond types, keys and nulls: inclusive value ranges and allowed values.
     ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -124,7 +119,6 @@ QUARANTINE = Table(
     ),
     key=("hashtag", "day", "stage", "item"),
     not_null=("hashtag", "day", "stage", "item", "reason"),
-    replace_scope=("stage",),
 )
 
 BRANDS = Table(

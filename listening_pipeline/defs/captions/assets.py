@@ -3,24 +3,19 @@
 import time
 
 import polars as pl
-from dagster import AssetExecutionContext, asset
+from dagster import AssetExecutionContext
 
-from listening_pipeline.defs.checks import check_spec, checked, duration_check_spec, within_duration_result
+from listening_pipeline.defs.checks import checked, duration_check_spec, within_duration_result
 from listening_pipeline.defs.resources import MediaStoreResource, MLModelsResource
-from listening_pipeline.defs.stage import ON_GPU, PARTITIONED, seconds_since
+from listening_pipeline.defs.stage import seconds_since, stage_asset
 from listening_pipeline.lib.captions import caption_rows
 from listening_pipeline.lib.media.artifacts import load_frames
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.tables import OCR_TEXT
 
 
-@asset(
-    **PARTITIONED,
-    group_name="captions",
-    **ON_GPU,
-    kinds={"python", "easyocr"},
-    description=OCR_TEXT.description,
-    check_specs=[check_spec(OCR_TEXT), duration_check_spec("ocr_text")],
+@stage_asset(
+    OCR_TEXT, group="captions", kinds={"python", "easyocr"}, on_gpu=True, extra_checks=[duration_check_spec("ocr_text")]
 )
 def ocr_text(
     context: AssetExecutionContext,

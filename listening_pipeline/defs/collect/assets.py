@@ -3,12 +3,12 @@
 import time
 
 import polars as pl
-from dagster import AssetCheckSpec, AssetExecutionContext, MetadataValue, asset
+from dagster import AssetCheckSpec, AssetExecutionContext, MetadataValue
 
-from listening_pipeline.defs.checks import QUARANTINE_CHECK, check_spec, checked, quarantine_rate_result
+from listening_pipeline.defs.checks import QUARANTINE_CHECK, checked, quarantine_rate_result
 from listening_pipeline.defs.execution import SOURCE_POOL
 from listening_pipeline.defs.resources import MediaStoreResource, SourceResource
-from listening_pipeline.defs.stage import PARTITIONED, quarantine
+from listening_pipeline.defs.stage import quarantine, stage_asset
 from listening_pipeline.lib.media.store import attach_media
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.io_manager import WarehouseResource
@@ -18,16 +18,15 @@ from listening_pipeline.warehouse.tables import COMMENTS, VIDEOS
 COLLECT_POOL = SOURCE_POOL
 
 
-@asset(
-    **PARTITIONED,
-    group_name="collect",
+@stage_asset(
+    VIDEOS,
+    group="collect",
     kinds={"python", "polars"},
+    extra_checks=[
+        AssetCheckSpec(QUARANTINE_CHECK, asset="videos", description="Share of manifest records quarantined.")
+    ],
     pool=COLLECT_POOL,
     description="Videos created that day carrying the hashtag, with their media copied to the media store.",
-    check_specs=[
-        check_spec(VIDEOS),
-        AssetCheckSpec(QUARANTINE_CHECK, asset="videos", description="Share of manifest records quarantined."),
-    ],
 )
 def videos(
     context: AssetExecutionContext,
@@ -65,13 +64,12 @@ def videos(
     yield quarantine_rate_result("videos", quarantined, quarantined + rows.height)
 
 
-@asset(
-    **PARTITIONED,
-    group_name="collect",
+@stage_asset(
+    COMMENTS,
+    group="collect",
     kinds={"python", "polars"},
     pool=COLLECT_POOL,
     description="Comments on the partition's videos.",
-    check_specs=[check_spec(COMMENTS)],
 )
 def comments(
     context: AssetExecutionContext, videos: pl.DataFrame, source: SourceResource, warehouse: WarehouseResource

@@ -6,9 +6,9 @@ from pathlib import Path
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from listening_pipeline.defs.checks import check_spec, checked
+from listening_pipeline.defs.checks import checked
 from listening_pipeline.defs.resources import CatalogResource, MediaStoreResource, MLModelsResource
-from listening_pipeline.defs.stage import ON_GPU, PARTITIONED, seconds_since
+from listening_pipeline.defs.stage import ON_GPU, seconds_since, stage_asset
 from listening_pipeline.lib.logos import hit_rows
 from listening_pipeline.lib.media.artifacts import load_frames
 from listening_pipeline.partitions import split_partition_key
@@ -46,15 +46,7 @@ def logo_detector(
     )
 
 
-@asset(
-    **PARTITIONED,
-    group_name="logos",
-    **ON_GPU,
-    deps=[logo_detector],
-    kinds={"python", "ultralytics"},
-    description=LOGO_HITS.description,
-    check_specs=[check_spec(LOGO_HITS)],
-)
+@stage_asset(LOGO_HITS, group="logos", kinds={"python", "ultralytics"}, on_gpu=True, deps=[logo_detector])
 def logo_hits(
     context: AssetExecutionContext,
     frames: pl.DataFrame,

@@ -1,23 +1,17 @@
 """Brand mentions: alias matches in the text units and logo appearances, with their sentiment."""
 
 import polars as pl
-from dagster import AssetExecutionContext, MetadataValue, asset
+from dagster import AssetExecutionContext, MetadataValue
 
-from listening_pipeline.defs.checks import check_spec, checked
+from listening_pipeline.defs.checks import checked
 from listening_pipeline.defs.resources import CatalogResource
-from listening_pipeline.defs.stage import PARTITIONED
+from listening_pipeline.defs.stage import stage_asset
 from listening_pipeline.lib.mentions import BrandMatcher, mention_rows
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.tables import BRAND_MENTIONS
 
 
-@asset(
-    **PARTITIONED,
-    group_name="mentions",
-    kinds={"python", "polars"},
-    description=BRAND_MENTIONS.description,
-    check_specs=[check_spec(BRAND_MENTIONS)],
-)
+@stage_asset(BRAND_MENTIONS, group="mentions", kinds={"python", "polars"})
 def brand_mentions(
     context: AssetExecutionContext,
     text_units: pl.DataFrame,

@@ -3,24 +3,23 @@
 import time
 
 import polars as pl
-from dagster import AssetExecutionContext, MetadataValue, asset
+from dagster import AssetExecutionContext, MetadataValue
 
-from listening_pipeline.defs.checks import check_spec, checked, duration_check_spec, within_duration_result
+from listening_pipeline.defs.checks import checked, duration_check_spec, within_duration_result
 from listening_pipeline.defs.resources import CatalogResource, MediaStoreResource, MLModelsResource
-from listening_pipeline.defs.stage import ON_GPU, PARTITIONED
+from listening_pipeline.defs.stage import stage_asset
 from listening_pipeline.lib.media.artifacts import load_audio
 from listening_pipeline.lib.speech import transcript_rows
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.tables import TRANSCRIPTS
 
 
-@asset(
-    **PARTITIONED,
-    group_name="speech",
-    **ON_GPU,
+@stage_asset(
+    TRANSCRIPTS,
+    group="speech",
     kinds={"python", "whisperx"},
-    description=TRANSCRIPTS.description,
-    check_specs=[check_spec(TRANSCRIPTS), duration_check_spec("transcripts")],
+    on_gpu=True,
+    extra_checks=[duration_check_spec("transcripts")],
 )
 def transcripts(
     context: AssetExecutionContext,

@@ -177,10 +177,6 @@ def problem_for(item: str, exc: Exception, raw: Any = None) -> Problem:
     return Problem(item=item, reason=f"{type(exc).__name__}: {exc}", raw=truncate(clean_text(raw)))
 
 
-def unique_ids(values: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
 def problems_frame(problems: Sequence[Problem], *, hashtag: str, day: dt.date, stage: str) -> pl.DataFrame:
     """QUARANTINE rows for the problems a stage met in one partition (one row per item)."""
     by_item = {p.item: p for p in problems}
