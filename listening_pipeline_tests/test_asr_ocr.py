@@ -188,7 +188,7 @@ def test_captions_are_read_with_first_and_last_seen_times(text_reader, tmp_path)
     decoded = decode_video(write_clip(tmp_path / "captions.mp4", captions=captions, tone_hz=None))
     read_before, seconds_before = text_reader.frames_read, text_reader.read_s
 
-    spans = text_reader.read(decoded.frames, decoded.width, decoded.height)
+    spans = text_reader.read(decoded.frames)
 
     frames = text_reader.frames_read - read_before
     per_frame = (text_reader.read_s - seconds_before) / max(1, frames)

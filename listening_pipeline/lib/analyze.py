@@ -76,7 +76,7 @@ def analyze_video(
         notes.append("no audio track: no transcript")
     else:
         transcripts = transcript_rows(speech.transcribe(decoded.audio, catalog.languages), **key)
-    captions = caption_rows(reader.read(decoded.frames, decoded.width, decoded.height), reader.name, **key)
+    captions = caption_rows(reader.read(decoded.frames), reader.name, **key)
     logos: list[dict[str, Any]] = []
     if detector is None:
         notes.append("no logo detector weights: run the logo_detector asset or pass --logo-weights")

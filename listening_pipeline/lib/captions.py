@@ -118,16 +118,12 @@ class TextReader:
         self.frames_read = 0  # frames that went through the detector, over this reader's life
         self.read_s = 0.0
 
-    def read(
-        self, frames: Sequence[KeptFrame], width: int | None = None, height: int | None = None
-    ) -> list[CaptionSpan]:
+    def read(self, frames: Sequence[KeptFrame]) -> list[CaptionSpan]:
         """Caption spans of one video's kept frames, in order of first appearance.
 
         Boxes are fractions of each frame image's own size, so they hold for the source
-        size too (the decoder keeps the aspect ratio); ``width``/``height`` are accepted for
-        callers that pass the source size and are not needed.
+        size too (the decoder keeps the aspect ratio).
         """
-        del width, height
         cache: list[tuple[int, np.ndarray, list[Reading]]] = []
         spans: list[_OpenSpan] = []
         for index, frame in enumerate(frames):

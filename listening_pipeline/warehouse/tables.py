@@ -17,6 +17,7 @@ import polars as pl
 
 RAW_SCHEMA = "raw"
 
+
 @dataclass(frozen=True)
 class Table:
     name: str

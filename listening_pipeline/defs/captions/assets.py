@@ -34,7 +34,7 @@ def ocr_text(
         for item in with_frames.iter_rows(named=True):
             kept = load_frames(store, frames.filter(pl.col("video_id") == item["video_id"]))
             frames_read += len(kept)
-            spans = reader.read(kept, item["width"], item["height"])
+            spans = reader.read(kept)
             rows.extend(caption_rows(spans, reader.name, hashtag=hashtag, day=day, video_id=item["video_id"]))
     context.add_output_metadata(
         output_name="result", metadata={"frames_read": frames_read, "seconds": seconds_since(started)}
