@@ -14,7 +14,6 @@ validated, never started.
 
 import contextlib
 import datetime as dt
-import importlib.util
 import os
 import re
 import shutil
@@ -519,15 +518,12 @@ def test_helm_values_sketch_has_the_deployment_essentials():
 
 
 def _definitions_with(executor: str, config_file: str | None = None):
-    """listening_pipeline.definitions as a deployment with these settings would load it."""
-    spec = importlib.util.spec_from_file_location(
-        f"lp_definitions_{executor}", REPO / "listening_pipeline" / "definitions.py"
-    )
-    module = importlib.util.module_from_spec(spec)
+    """The code location as a deployment with these settings would load it (settings are read at load)."""
+    from listening_pipeline.definitions import defs
+
     values = {"LISTENING_PIPELINE_EXECUTOR": executor, "LISTENING_PIPELINE_EXECUTOR_CONFIG": config_file or ""}
     with _environ(values):
-        spec.loader.exec_module(module)
-    return module.defs
+        return defs()
 
 
 RUN_CONFIGS = {
@@ -547,7 +543,7 @@ def test_each_executor_builds_and_its_run_config_file_validates(executor):
         # As run config of each run ...
         defs = _definitions_with(executor)
         for job_name in ("hashtag_day_job", "collect_job", "models_job", "dbt_day_job"):
-            job = defs().resolve_job_def(job_name)
+            job = defs.resolve_job_def(job_name)
             assert job.executor_def.name == EXECUTOR_NAMES[executor]
             validate_run_config(job, _yaml(Path(config_file)))
         # ... or configured once for every run (LISTENING_PIPELINE_EXECUTOR_CONFIG).
@@ -569,7 +565,7 @@ def test_gpu_placement_is_on_exactly_the_model_steps():
     defs = _definitions_with("k8s")
     gpu_steps, steps = set(), set()
     for job_name in ("hashtag_day_job", "models_job", "collect_job", "dbt_day_job", "catalog_job"):
-        for step in create_execution_plan(defs().resolve_job_def(job_name)).steps:
+        for step in create_execution_plan(defs.resolve_job_def(job_name)).steps:
             steps.add(step.key)
             k8s = get_user_defined_k8s_config(step.tags)  # what the k8s executor applies to the step's pod
             has_gpu = k8s.container_config.get("resources", {}).get("limits", {}).get("nvidia.com/gpu") == "1"
