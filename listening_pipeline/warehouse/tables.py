@@ -324,29 +324,35 @@ BRAND_MENTIONS = Table(
 ALERT_DELIVERIES = Table(
     name="alert_deliveries",
     description=(
-        "The alert ledger: one row per brand alert (marts.brand_alerts) the brand_alert_sensor sent to the webhook, "
-        "written right after the webhook accepted it, or that the webhook refused. Written by the sensor, not an asset."
+        "The alert ledger: one row per brand alert (marts.brand_alerts) the brand_alert_sensor posted to the webhook, "
+        "claimed before the POST and updated with its answer. Written by the sensor, not an asset."
     ),
     columns={
         "alert_id": (pl.String(), "Alert id from marts.brand_alerts (md5 of brand|day)."),
         "brand": (pl.String(), "Brand of the alert."),
         "day": (pl.Date(), "Day of the alert."),
-        "status": (pl.String(), "delivered | failed (refused by the webhook with a 4xx; tried again on later ticks)."),
+        "status": (
+            pl.String(),
+            "sending (claimed, POST under way) | delivered | failed (refused with a 4xx, or never reached the "
+            "webhook: posted again on later ticks) | unknown (posted, no answer: not posted again until an operator "
+            "settles it).",
+        ),
         "webhook_host": (pl.String(), "Host the alert was posted to; never the full URL, which is a secret."),
         "attempts": (pl.Int64(), "HTTP attempts of the last delivery."),
         "http_status": (pl.Int64(), "HTTP status the webhook answered last."),
         "error": (
             pl.String(),
-            "The webhook's answer when it refused the alert (first 500 characters); null when delivered.",
+            "Why the alert is not delivered: the webhook's answer or the error (first 500 characters); "
+            "null when delivered.",
         ),
-        "delivered_at": (pl.Datetime("us", "UTC"), "When the webhook accepted the alert (UTC); null when refused."),
-        "last_attempt_at": (pl.Datetime("us", "UTC"), "When the alert was last posted (UTC)."),
+        "delivered_at": (pl.Datetime("us", "UTC"), "When the webhook accepted the alert (UTC); null otherwise."),
+        "last_attempt_at": (pl.Datetime("us", "UTC"), "When the row was last written (UTC)."),
     },
     key=("alert_id",),
     not_null=("alert_id", "brand", "day", "status", "webhook_host", "attempts", "last_attempt_at"),
     partitioned=False,
     ranges={"attempts": (1, None)},
-    allowed={"status": ("delivered", "failed")},
+    allowed={"status": ("sending", "delivered", "failed", "unknown")},
 )
 
 ALL_TABLES: dict[str, Table] = {

@@ -13,8 +13,9 @@ alert_deliveries = dg.AssetSpec(
     group_name="alerts",
     kinds={"python", "slack"},
     description=(
-        "One row per brand alert posted to the alert webhook, with its status and attempts. "
-        "Written by brand_alert_sensor after each accepted POST; each write is recorded as a materialization."
+        "One row per brand alert posted to the alert webhook, with its status (sending, delivered, failed, unknown). "
+        "Written by brand_alert_sensor: a claim before each POST, the answer after it; each tick that writes it "
+        "is recorded as a materialization."
     ),
     metadata={"dagster/table_name": f"{RAW_SCHEMA}.{ALERT_DELIVERIES.name}"},
 )

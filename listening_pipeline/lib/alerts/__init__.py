@@ -1,21 +1,23 @@
 """Brand alerts out: each new row of ``marts.brand_alerts`` goes to a webhook once, as Slack JSON.
 
 :mod:`.message` reads an alert and writes its message; :mod:`.delivery` posts it, retries and keeps
-the ledger (``raw.alert_deliveries``). Framework-free: ``brand_alert_sensor`` calls :func:`deliver_pending`.
+the ledger (``raw.alert_deliveries``, its states in :mod:`.ledger`). Framework-free: ``brand_alert_sensor``
+calls :func:`deliver_pending`.
 """
 
 from listening_pipeline.lib.alerts.delivery import (
-    ERROR_SNIPPET,
     WEBHOOK_GONE,
     Delivery,
     DeliveryReport,
     PostOutcome,
     deliver_pending,
+    may_have_arrived,
     pending_alerts,
     post_json,
     record,
     webhook_host,
 )
+from listening_pipeline.lib.alerts.ledger import ERROR_SNIPPET, LedgerWriteError, in_doubt, settle_in_doubt
 from listening_pipeline.lib.alerts.message import ALERT_COLUMNS, ALERTS_RELATION, VIDEO_URL, Alert, slack_payload
 
 __all__ = [
@@ -27,11 +29,15 @@ __all__ = [
     "Alert",
     "Delivery",
     "DeliveryReport",
+    "LedgerWriteError",
     "PostOutcome",
     "deliver_pending",
+    "in_doubt",
+    "may_have_arrived",
     "pending_alerts",
     "post_json",
     "record",
+    "settle_in_doubt",
     "slack_payload",
     "webhook_host",
 ]
