@@ -579,16 +579,21 @@ def test_gpu_placement_is_on_exactly_the_model_steps():
     assert len(steps) > len(gpu_steps)
 
 
-def test_scheduled_and_backfilled_runs_carry_the_limited_run_tags(instance):
+def test_scheduled_and_backfilled_runs_carry_the_limited_run_tags(instance, tmp_path):
     from dagster import build_schedule_context
 
     from listening_pipeline.definitions import defs
     from listening_pipeline.defs.collect.automation import daily_collection
+    from listening_pipeline.defs.resources import CatalogResource
     from listening_pipeline.partitions import hashtag_partitions
 
     instance.add_dynamic_partitions(hashtag_partitions.name, ["tagcheck"])
+    catalog = tmp_path / "brands.yaml"  # the schedule collects the catalog's hashtags only
+    catalog.write_text("hashtags: [tagcheck]\nbrands: [{name: Acme}]\n", encoding="utf-8")
     context = build_schedule_context(
-        instance=instance, scheduled_execution_time=dt.datetime(2026, 11, 22, 6, tzinfo=dt.UTC)
+        instance=instance,
+        scheduled_execution_time=dt.datetime(2026, 11, 22, 6, tzinfo=dt.UTC),
+        resources={"catalog": CatalogResource(path=str(catalog))},
     )
     requests = list(daily_collection(context))
     assert requests and all(r.tags[SOURCE_TAG] == "folder" and r.tags[COMPUTE_TAG] == GPU_QUEUE for r in requests)

@@ -17,7 +17,9 @@ from dagster import (
     schedule,
 )
 
+from listening_pipeline.catalog import CatalogError
 from listening_pipeline.defs.execution import collect_run_tags, model_run_tags
+from listening_pipeline.defs.resources import CatalogResource
 from listening_pipeline.defs.stage import DAILY_RUN_CRON, HASHTAG_DAY_GROUPS
 from listening_pipeline.partitions import HASHTAG_DIMENSION, partition_key
 from listening_pipeline.settings import Settings
@@ -56,18 +58,35 @@ def days_to_collect(scheduled_for: dt.datetime) -> list[dt.date]:
     cron_schedule=DAILY_RUN_CRON,
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
-    description="Daily at 06:00 UTC: every tracked hashtag, last complete day plus the two before it.",
+    description=(
+        "Daily at 06:00 UTC: every hashtag the brand catalog tracks now, last complete day plus the two before it. "
+        "A hashtag removed from brands.yaml is no longer collected; its partitions and rows stay for history."
+    ),
 )
-def daily_collection(context: ScheduleEvaluationContext):
-    hashtags = context.instance.get_dynamic_partitions(HASHTAG_DIMENSION)
+def daily_collection(context: ScheduleEvaluationContext, catalog: CatalogResource) -> SkipReason | list[RunRequest]:
+    try:
+        tracked = catalog.load().tracked_hashtags
+    except CatalogError as exc:
+        context.log.error(str(exc))
+        return SkipReason(f"brand catalog refused, nothing collected until it is fixed: {exc}")
+    partitions = set(context.instance.get_dynamic_partitions(HASHTAG_DIMENSION))
+    # The catalog is the truth: a partition whose hashtag left the catalog keeps its history but is not collected.
+    hashtags = [tag for tag in tracked if tag in partitions]
+    retired = sorted(partitions - set(tracked))
+    if retired:
+        context.log.info(f"not in the brand catalog, not collected (history kept): {', '.join(retired)}")
+    waiting = [tag for tag in tracked if tag not in partitions]
+    if waiting:
+        context.log.info(f"in the catalog but not partitions yet (catalog_sensor adds them): {', '.join(waiting)}")
     if not hashtags:
-        return SkipReason("no tracked hashtags yet: add them to brands.yaml or `listening-pipeline hashtags add`")
+        return SkipReason("no tracked hashtags yet: add them to brands.yaml (catalog_sensor makes them partitions)")
     scheduled_for = context.scheduled_execution_time
-    for day in days_to_collect(scheduled_for):
-        for hashtag in hashtags:
-            key = partition_key(hashtag, day)
-            yield RunRequest(
-                run_key=f"{scheduled_for.date().isoformat()}:{key}",
-                partition_key=key,
-                tags={"listening_pipeline/trigger": "daily_collection", **HASHTAG_DAY_RUN_TAGS},
-            )
+    return [
+        RunRequest(
+            run_key=f"{scheduled_for.date().isoformat()}:{partition_key(hashtag, day)}",
+            partition_key=partition_key(hashtag, day),
+            tags={"listening_pipeline/trigger": "daily_collection", **HASHTAG_DAY_RUN_TAGS},
+        )
+        for day in days_to_collect(scheduled_for)
+        for hashtag in hashtags
+    ]
