@@ -23,6 +23,15 @@ DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 BUNDLED_LOGO_WEIGHTS = Path(__file__).resolve().parent / "data" / "models" / "logo_detector.pt"
 # Where brand alerts are posted (a Slack-compatible incoming webhook). A secret: resources take it with EnvVar.
 ALERT_WEBHOOK_ENV = "LISTENING_PIPELINE_ALERT_WEBHOOK_URL"
+# Writers that wait (defaults of the settings below). How long a DuckDB writer (an asset write or a
+# dbt build) waits for the file another process holds before failing.
+DUCKDB_LOCK_TIMEOUT_S = 600.0
+# PostgreSQL warehouse: seconds to establish a connection, and the longest one statement may run (0: no limit).
+PG_CONNECT_TIMEOUT_S = 10
+PG_STATEMENT_TIMEOUT_S = 600
+# Run monitoring ends a run that has run longer than this (the daemon enforces it; docker/dagster*.yaml
+# repeat the default, since Dagster reads that field as a literal).
+MAX_RUN_SECONDS = 14400
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,10 @@ class Settings:
     executor_config: str | None = None  # a run-config YAML whose `execution: config:` every run uses
     # Whether ALERT_WEBHOOK_ENV is set; its value, a secret, is not kept here.
     alert_webhook_configured: bool = False
+    duckdb_lock_timeout_s: float = DUCKDB_LOCK_TIMEOUT_S
+    pg_connect_timeout_s: int = PG_CONNECT_TIMEOUT_S
+    pg_statement_timeout_s: int = PG_STATEMENT_TIMEOUT_S
+    max_run_seconds: int = MAX_RUN_SECONDS
 
     @property
     def logo_dir(self) -> Path:
@@ -87,6 +100,10 @@ class Settings:
             executor=executor,
             executor_config=env.get("LISTENING_PIPELINE_EXECUTOR_CONFIG") or None,
             alert_webhook_configured=bool(env.get(ALERT_WEBHOOK_ENV, "").strip()),
+            duckdb_lock_timeout_s=float(env.get("LISTENING_PIPELINE_DUCKDB_LOCK_TIMEOUT_S", DUCKDB_LOCK_TIMEOUT_S)),
+            pg_connect_timeout_s=int(env.get("LISTENING_PIPELINE_PG_CONNECT_TIMEOUT_S", PG_CONNECT_TIMEOUT_S)),
+            pg_statement_timeout_s=int(env.get("LISTENING_PIPELINE_PG_STATEMENT_TIMEOUT_S", PG_STATEMENT_TIMEOUT_S)),
+            max_run_seconds=int(env.get("LISTENING_PIPELINE_MAX_RUN_SECONDS", MAX_RUN_SECONDS)),
         )
 
     @property

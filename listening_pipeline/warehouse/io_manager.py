@@ -8,15 +8,19 @@ import polars as pl
 from dagster import (
     ConfigurableIOManager,
     ConfigurableResource,
+    DagsterInvariantViolationError,
     InputContext,
     MetadataValue,
     OutputContext,
     ResourceDependency,
 )
+from pydantic import Field
 
 from listening_pipeline.lib.reports import markdown_preview
+from listening_pipeline.settings import DUCKDB_LOCK_TIMEOUT_S, PG_CONNECT_TIMEOUT_S, PG_STATEMENT_TIMEOUT_S
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from listening_pipeline.warehouse.tables import RAW_SCHEMA, Table
+from listening_pipeline.warehouse.waits import Log
 
 
 class WarehouseResource(ConfigurableResource):
@@ -33,12 +37,25 @@ class WarehouseResource(ConfigurableResource):
     pg_user: str = "listening"
     pg_password: str = ""
     pg_database: str = "listening"
+    duckdb_lock_timeout_s: float = Field(
+        default=DUCKDB_LOCK_TIMEOUT_S,
+        description="Seconds a DuckDB writer (asset write or dbt build) waits for the file another process holds.",
+    )
+    pg_connect_timeout_s: int = Field(default=PG_CONNECT_TIMEOUT_S, description="PostgreSQL connect timeout, seconds.")
+    pg_statement_timeout_s: int = Field(
+        default=PG_STATEMENT_TIMEOUT_S, description="Longest statement of a PostgreSQL warehouse write, s (0: none)."
+    )
 
-    def get(self) -> Warehouse:
+    def get(self, log: Log | None = None) -> Warehouse:
+        """The warehouse; ``log`` receives "waiting for the DuckDB lock held by ..." while a writer waits."""
         if self.kind == "duckdb":
-            return DuckDBWarehouse(self.duckdb_path)
+            return DuckDBWarehouse(self.duckdb_path, lock_timeout_s=self.duckdb_lock_timeout_s, log=log)
         if self.kind == "postgres":
-            return PostgresWarehouse(self.dsn())
+            return PostgresWarehouse(
+                self.dsn(),
+                connect_timeout_s=self.pg_connect_timeout_s,
+                statement_timeout_s=self.pg_statement_timeout_s,
+            )
         raise ValueError(f"unknown warehouse kind {self.kind!r}")
 
     def dbt_profile_env(self) -> dict[str, str]:
@@ -91,7 +108,7 @@ class WarehouseIOManager(ConfigurableIOManager):
         from listening_pipeline.partitions import split_partition_key
 
         table = _table_for(context.asset_key.path[-1])
-        store = self.warehouse.get()
+        store = self.warehouse.get(log=_warning_log(context))
         if context.has_asset_partitions:
             hashtag, day = split_partition_key(context.asset_partition_key)
             count = store.replace_partition(table, obj, hashtag=hashtag, day=day)
@@ -109,11 +126,19 @@ class WarehouseIOManager(ConfigurableIOManager):
         from listening_pipeline.partitions import split_partition_key
 
         table = _table_for(context.asset_key.path[-1])
-        store = self.warehouse.get()
+        store = self.warehouse.get(log=_warning_log(context))
         if context.has_asset_partitions:
             hashtag, day = split_partition_key(context.asset_partition_key)
             return store.read_partition(table, hashtag=hashtag, day=day)
         return store.read_table(table)
+
+
+def _warning_log(context: InputContext | OutputContext) -> Log | None:
+    """The run's log for lock waits, when the context has one (contexts built in tests may not)."""
+    try:
+        return context.log.warning
+    except DagsterInvariantViolationError:
+        return None
 
 
 def _table_for(asset_name: str) -> Table:

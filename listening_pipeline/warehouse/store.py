@@ -3,13 +3,16 @@
 A partition write is one transaction that deletes the partition's rows and inserts the new
 ones, so a re-run never duplicates or drops rows and a killed run leaves the previous rows.
 DDL comes from :mod:`listening_pipeline.warehouse.tables`; missing columns are added on the way.
+
+Writers wait rather than fail: a DuckDB file another process holds is retried with backoff and
+jitter up to a lock timeout (:class:`LockWait`, shared with the dbt asset, which runs dbt the same
+way); PostgreSQL connections have a connect and a statement timeout. A failed rollback never hides
+the error that caused it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -18,8 +21,16 @@ from typing import Any
 
 import polars as pl
 
+from listening_pipeline.settings import DUCKDB_LOCK_TIMEOUT_S, PG_CONNECT_TIMEOUT_S, PG_STATEMENT_TIMEOUT_S
 from listening_pipeline.warehouse.ddl import create_table_sql, sql_type
 from listening_pipeline.warehouse.tables import RAW_SCHEMA, Table
+from listening_pipeline.warehouse.waits import (
+    LockWait,
+    Log,
+    WarehouseMissingError,
+    WarehouseUnavailableError,
+    rollback_keeping_cause,
+)
 
 
 class Warehouse(ABC):
@@ -75,6 +86,16 @@ class Warehouse(ABC):
         )
         return table.frame(frame) if frame.height else table.empty()
 
+    def count_partition(self, table: Table, *, hashtag: str, day: dt.date) -> int:
+        """Rows stored for (hashtag, day); 0 when the table does not exist yet."""
+        frame = self.query(
+            f'SELECT count(*) AS n FROM {RAW_SCHEMA}."{table.name}" '
+            f"WHERE hashtag = {self.param} AND day = {self.param}",
+            [hashtag, day],
+            missing_ok=True,
+        )
+        return int(frame["n"][0]) if frame.height else 0
+
     def read_table(self, table: Table) -> pl.DataFrame:
         frame = self.query(f'SELECT * FROM {RAW_SCHEMA}."{table.name}"', missing_ok=True)
         return table.frame(frame) if frame.height else table.empty()
@@ -106,28 +127,37 @@ class DuckDBWarehouse(Warehouse):
     dialect = "duckdb"
     param = "?"
 
-    def __init__(self, path: str | Path, *, lock_timeout_s: float = 600.0) -> None:
+    def __init__(
+        self, path: str | Path, *, lock_timeout_s: float = DUCKDB_LOCK_TIMEOUT_S, log: Log | None = None
+    ) -> None:
         self.path = Path(path)
         self.lock_timeout_s = lock_timeout_s
+        self.log = log
+
+    def lock_wait(self, log: Log | None = None) -> LockWait:
+        """A fresh wait for this file's lock (``log``: where "waiting for the DuckDB lock" goes)."""
+        return LockWait(self.path, self.lock_timeout_s, log=log or self.log)
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[Any]:
+        """A connection, waiting while another process holds the file. A read never creates the file."""
         import duckdb
 
         if read_only and not self.path.exists():
-            read_only = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + self.lock_timeout_s
-        delay = 0.05
+            raise WarehouseMissingError(
+                f"the DuckDB warehouse {self.path} does not exist yet: nothing has been written to it "
+                "(materialize some partitions first, e.g. `listening-pipeline backfill`)"
+            )
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        wait = self.lock_wait()
         while True:
             try:
                 con = duckdb.connect(str(self.path), read_only=read_only)
                 break
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                if not wait.retry(exc):
                     raise
-                time.sleep(delay * (1 + random.random()))
-                delay = min(delay * 2, 2.0)
         try:
             con.execute("SET TimeZone = 'UTC'")
             yield con
@@ -157,8 +187,8 @@ class DuckDBWarehouse(Warehouse):
                     )
                 con.unregister("incoming_rows")
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as exc:
+                rollback_keeping_cause(lambda: con.execute("ROLLBACK"), exc)
                 raise
 
     def ensure_tables(self, tables: Iterable[Table]) -> None:
@@ -185,6 +215,8 @@ class DuckDBWarehouse(Warehouse):
     def query(self, sql: str, params: list[Any] | None = None, *, missing_ok: bool = False) -> pl.DataFrame:
         import duckdb
 
+        if missing_ok and not self.path.exists():
+            return pl.DataFrame()  # no warehouse yet reads as no rows, and stays uncreated
         with self.connect(read_only=True) as con:
             try:
                 return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())  # type: ignore[return-value]
@@ -198,14 +230,52 @@ class PostgresWarehouse(Warehouse):
     dialect = "postgres"
     param = "%s"
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        connect_timeout_s: int = PG_CONNECT_TIMEOUT_S,
+        statement_timeout_s: int = PG_STATEMENT_TIMEOUT_S,
+    ) -> None:
         self.dsn = dsn
+        self.connect_timeout_s = connect_timeout_s
+        self.statement_timeout_s = statement_timeout_s
+
+    def connect_args(self) -> dict[str, Any]:
+        """What every connection adds to the DSN: the timeouts, and TCP keepalives so a vanished
+        server is noticed within about a minute instead of the kernel's hours."""
+        from psycopg2.extensions import parse_dsn
+
+        args: dict[str, Any] = {
+            "connect_timeout": max(1, int(self.connect_timeout_s)),
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        }
+        if self.statement_timeout_s > 0:
+            options = parse_dsn(self.dsn).get("options", "")
+            args["options"] = f"{options} -c statement_timeout={int(self.statement_timeout_s * 1000)}".strip()
+        return args
+
+    def where(self) -> str:
+        """host:port/database of the DSN, never its password."""
+        from psycopg2.extensions import parse_dsn
+
+        parts = parse_dsn(self.dsn)
+        return f"{parts.get('host', 'localhost')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
 
     @contextmanager
     def connect(self) -> Iterator[Any]:
         import psycopg2
 
-        con = psycopg2.connect(self.dsn)
+        try:
+            con = psycopg2.connect(self.dsn, **self.connect_args())
+        except psycopg2.OperationalError as exc:
+            raise WarehouseUnavailableError(
+                f"cannot connect to the PostgreSQL warehouse at {self.where()} "
+                f"(connect timeout {self.connect_timeout_s}s): {str(exc).strip()}"
+            ) from exc
         try:
             with con.cursor() as cur:
                 cur.execute("SET TIME ZONE 'UTC'")
@@ -246,8 +316,8 @@ class PostgresWarehouse(Warehouse):
                         sql = f'INSERT INTO {RAW_SCHEMA}."{table.name}" ({columns}) VALUES %s'
                         execute_values(cur, sql, rows.rows(), page_size=1000)
                 con.commit()
-            except BaseException:
-                con.rollback()
+            except BaseException as exc:
+                rollback_keeping_cause(con.rollback, exc)
                 raise
 
     def ensure_tables(self, tables: Iterable[Table]) -> None:
