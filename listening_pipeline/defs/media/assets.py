@@ -4,13 +4,14 @@ import time
 
 import polars as pl
 from dagster import AssetCheckSpec, AssetExecutionContext, AssetOut, Config, Output, multi_asset
+from pydantic import Field
 
 from listening_pipeline.defs.checks import QUARANTINE_CHECK, check_result, check_spec, quarantine_rate_result
 from listening_pipeline.defs.resources import MediaStoreResource
 from listening_pipeline.defs.stage import DAILY_FRESHNESS, quarantine, seconds_since
-from listening_pipeline.lib.media.artifacts import store_decoded
-from listening_pipeline.lib.media.decode import DecodeLimits, MediaError, decode_video
-from listening_pipeline.lib.sources.base import Problem
+from listening_pipeline.lib.media.artifacts import decode_partition
+from listening_pipeline.lib.media.decode import DecodeLimits
+from listening_pipeline.lib.media.worker import DecodeWorker
 from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
 from listening_pipeline.warehouse.io_manager import WarehouseResource
 from listening_pipeline.warehouse.tables import FRAMES, MEDIA
@@ -19,8 +20,17 @@ from listening_pipeline.warehouse.tables import FRAMES, MEDIA
 class DecodeConfig(Config):
     """Limits a decode may not pass (a video over them is quarantined) and how densely frames are sampled."""
 
-    max_file_mb: int = 512
-    max_duration_s: float = 900.0
+    max_file_mb: int = Field(default=512, description="Larger media files are quarantined unread.")
+    max_duration_s: float = Field(default=900.0, description="Longer videos are quarantined.")
+    max_pixels: int = Field(
+        default=4096 * 4096, description="Pixels per frame; checked on the declared size before any frame is decoded."
+    )
+    max_decode_s: float = Field(
+        default=300.0, gt=0, description="Wall-clock limit per video: the decoding process is killed past it."
+    )
+    isolated: bool = Field(
+        default=True, description="Decode in a child process (off: in the run's process, no time limit; debugging)."
+    )
     max_frames_kept: int = 200
     frame_interval_s: float = 1.0
 
@@ -28,9 +38,13 @@ class DecodeConfig(Config):
         return DecodeLimits(
             max_file_bytes=self.max_file_mb * 1024 * 1024,
             max_duration_s=self.max_duration_s,
+            max_pixels=self.max_pixels,
             max_frames_kept=self.max_frames_kept,
             frame_interval_s=self.frame_interval_s,
         )
+
+    def worker(self) -> DecodeWorker:
+        return DecodeWorker(self.limits(), timeout_s=self.max_decode_s, isolated=self.isolated)
 
 
 @multi_asset(
@@ -67,28 +81,21 @@ def decoded_media(
 ):
     """Each video decoded once into 16 kHz audio and deduplicated key frames; broken files quarantined."""
     hashtag, day = split_partition_key(context.partition_key)
-    store = media_store.get()
-    limits = config.limits()
-    media_rows: list[dict] = []
-    frame_rows: list[dict] = []
-    problems: list[Problem] = []
     started = time.perf_counter()
-    for video in videos.filter(pl.col("media_uri").is_not_null()).iter_rows(named=True):
-        try:
-            with store.local_path(video["media_uri"]) as path:
-                decoded = decode_video(path, limits=limits)
-        except MediaError as exc:
-            problems.append(Problem(item=f"video {video['video_id']} ({video['media_uri']})", reason=exc.reason))
-            continue
-        media_row, video_frames = store_decoded(
-            decoded, video_id=video["video_id"], store=store, hashtag=hashtag, day=day
+    with_media = videos.filter(pl.col("media_uri").is_not_null()).select("video_id", "media_uri")
+    with config.worker() as worker:
+        done = decode_partition(
+            with_media.iter_rows(named=True), store=media_store.get(), worker=worker, hashtag=hashtag, day=day
         )
-        media_rows.append(media_row)
-        frame_rows.extend(video_frames)
-    quarantined = quarantine(context, warehouse, "media", problems)
-    media, frames = MEDIA.frame(media_rows), FRAMES.frame(frame_rows)
+    quarantined = quarantine(context, warehouse, "media", done.problems)
+    media, frames = MEDIA.frame(done.media_rows), FRAMES.frame(done.frame_rows)
     context.add_output_metadata(
-        {"quarantined_videos": quarantined, "decode_seconds": seconds_since(started), "decoder": limits.describe()},
+        {
+            "quarantined_videos": quarantined,
+            "decode_seconds": seconds_since(started),
+            "decoder": config.limits().describe(),
+            "decoder_processes": done.worker_starts,
+        },
         output_name="media",
     )
     context.add_output_metadata({"frames_sampled": int(media["frames_sampled"].sum() or 0)}, output_name="frames")

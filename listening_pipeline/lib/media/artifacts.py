@@ -2,6 +2,11 @@
 
 Audio goes in as a float32 ``.npy`` (16 kHz mono), kept frames as JPEGs. Paths include a
 short digest of the decoder settings: changing them decodes again instead of mixing outputs.
+
+:func:`decode_partition` is the media step of one partition: each video decoded in a child
+process under a time limit (:mod:`.worker`); a video that cannot be decoded, for whatever
+reason, becomes one :class:`Problem` and the others go on. A media store failure is not the
+video's fault and is raised (:class:`MediaStoreError`), so the run fails and a re-run fixes it.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +23,55 @@ import numpy as np
 import polars as pl
 from PIL import Image
 
-from listening_pipeline.lib.media.decode import DecodedVideo, KeptFrame
-from listening_pipeline.lib.media.store import MediaStore
+from listening_pipeline.lib.media.decode import KeptFrame, MediaError
+from listening_pipeline.lib.media.store import MediaStore, MediaStoreError
+from listening_pipeline.lib.media.worker import DecodedFiles, DecodeWorker
+from listening_pipeline.lib.sources.base import Problem
+
+
+@dataclass
+class DecodedPartition:
+    """The MEDIA and FRAMES rows of one partition, the videos that could not be decoded, and the cost."""
+
+    media_rows: list[dict[str, Any]] = field(default_factory=list)
+    frame_rows: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    decode_s: float = 0.0
+    worker_starts: int = 0
+
+
+def decode_partition(
+    videos: Iterable[Mapping[str, Any]], *, store: MediaStore, worker: DecodeWorker, hashtag: str, day: Any
+) -> DecodedPartition:
+    """Decode and store each video (``video_id``, ``media_uri``); one problem per video that fails."""
+    out = DecodedPartition()
+    for video in videos:
+        video_id, uri = video["video_id"], video["media_uri"]
+        item = f"video {video_id} ({uri})"
+        with tempfile.TemporaryDirectory(prefix="lp-decoded-") as scratch:
+            try:
+                with store.local_path(uri) as path:
+                    decoded = worker.decode(path, Path(scratch))
+            except MediaError as exc:
+                out.problems.append(Problem(item=item, reason=exc.reason))
+                continue
+            except FileNotFoundError:
+                out.problems.append(Problem(item=item, reason="media file missing from the media store"))
+                continue
+            except ValueError as exc:  # a URI fsspec or the OS cannot take (a NUL byte, an unknown protocol)
+                out.problems.append(Problem(item=item, reason=f"media URI unusable: {exc}"))
+                continue
+            except MediaStoreError as exc:
+                raise MediaStoreError(f"video {video_id}: {exc}") from exc
+            out.decode_s += decoded.decode_s
+            try:
+                media_row, frame_rows = store_decoded(decoded, video_id=video_id, store=store, hashtag=hashtag, day=day)
+            except (MediaStoreError, OSError) as exc:
+                raise MediaStoreError(f"video {video_id}: storing its decoded media failed: {exc}") from exc
+        out.media_rows.append(media_row)
+        out.frame_rows.extend(frame_rows)
+    out.worker_starts = worker.starts
+    return out
 
 
 def decoder_digest(decoder: str) -> str:
@@ -25,32 +79,26 @@ def decoder_digest(decoder: str) -> str:
 
 
 def store_decoded(
-    decoded: DecodedVideo, *, video_id: str, store: MediaStore, hashtag: str, day: Any
+    decoded: DecodedFiles, *, video_id: str, store: MediaStore, hashtag: str, day: Any
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Write audio and frames to the store; return the MEDIA row and the FRAMES rows."""
+    """Put the decoded files in the store; return the MEDIA row and the FRAMES rows."""
     prefix = f"decoded/{video_id}/{decoder_digest(decoded.decoder)}"
     audio_uri = None
-    with tempfile.TemporaryDirectory(prefix="lp-decoded-") as tmp:
-        if decoded.audio is not None:
-            local = Path(tmp) / "audio.npy"
-            np.save(local, decoded.audio.astype(np.float32, copy=False))
-            audio_uri = store.put(local, f"{prefix}/audio.npy")
-        frame_rows = []
-        for number, frame in enumerate(decoded.frames):
-            local = Path(tmp) / f"frame-{number:04d}.jpg"
-            frame.image.save(local, format="JPEG", quality=92)
-            frame_rows.append(
-                {
-                    "hashtag": hashtag,
-                    "day": day,
-                    "video_id": video_id,
-                    "frame_no": number,
-                    "t_s": frame.t_s,
-                    "t_until_s": frame.t_until_s,
-                    "image_uri": store.put(local, f"{prefix}/{local.name}"),
-                    "dhash": frame.dhash_hex,
-                }
-            )
+    if decoded.audio_file is not None:
+        audio_uri = store.put(decoded.audio_file, f"{prefix}/{decoded.audio_file.name}")
+    frame_rows = [
+        {
+            "hashtag": hashtag,
+            "day": day,
+            "video_id": video_id,
+            "frame_no": number,
+            "t_s": frame.t_s,
+            "t_until_s": frame.t_until_s,
+            "image_uri": store.put(frame.file, f"{prefix}/{frame.file.name}"),
+            "dhash": frame.dhash_hex,
+        }
+        for number, frame in enumerate(decoded.frames)
+    ]
     media_row = {
         "hashtag": hashtag,
         "day": day,

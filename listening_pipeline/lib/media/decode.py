@@ -12,15 +12,25 @@ keyframes only; keyframes came every 7 s there, too rarely for captions, so that
 is an option (``frame_decode``), not the default.
 
 Media without a video track (audio only) or without an audio track (a silent slideshow)
-are not errors: ``frames`` is empty or ``audio`` is None. Everything that makes a file
-unusable raises :class:`MediaError` with a reason meant for the quarantine table.
+are not errors: ``frames`` is empty or ``audio`` is None; a track this build has no decoder
+for is treated as absent (and named in ``decoder``). Everything that makes a file unusable
+raises :class:`MediaError` with a reason meant for the quarantine table.
+
+Hostile files are refused before they cost much: file size first, then the container's
+declared duration and the video track's declared frame size (``max_pixels``, checked
+before any frame is decoded; ffmpeg's own ``max_pixels`` guard is set for probing and
+decoding too, so a picture bomb whose size is only known by decoding is refused by the
+decoder instead of allocated). Wall-clock limits and crashes are the caller's business:
+:mod:`listening_pipeline.lib.media.worker` runs this in a child process it can kill.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import stat
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -67,6 +77,7 @@ class DecodeLimits:
 
     max_file_bytes: int = 512 * 1024 * 1024
     max_duration_s: float = 900.0
+    max_pixels: int = 4096 * 4096  # per frame: 4K fits, a 16k x 16k picture bomb does not
     max_frames_kept: int = 200
     frame_interval_s: float = 1.0
     min_change_gap_s: float = 0.5
@@ -166,22 +177,28 @@ def decode_video(path: str | Path, *, limits: DecodeLimits = DecodeLimits()) -> 
     started = time.perf_counter()
     path = Path(path)
     _check_file(path, limits)
+    # max_pixels also guards ffmpeg's probing: some formats (PNG, raw H.264) are probed by decoding a frame.
+    guard = {"max_pixels": str(limits.max_pixels)}
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        container = av.open(str(path), metadata_errors="ignore", options=guard)
     except av.FFmpegError as exc:
         raise MediaError(f"not a readable media file ({_ffmpeg_reason(exc)}): {path.name}") from exc
     with container:
-        video = container.streams.video[0] if container.streams.video else None
-        audio = container.streams.audio[0] if container.streams.audio else None
+        video, audio, unsupported = _pick_streams(container)
         if video is None and audio is None:
+            if unsupported:
+                raise MediaError(f"no decodable audio or video track in {path.name}: {', '.join(unsupported)}")
             raise MediaError(f"no audio or video track in {path.name}")
         declared = _declared_duration(container, video, audio)
         if declared is not None and declared > limits.max_duration_s:
             raise MediaError(f"too long: {declared:.1f} s, over the {limits.max_duration_s:g} s limit")
+        if video is not None:
+            _check_frame_size(video.codec_context.width, video.codec_context.height, limits, "declared")
+            video.codec_context.options = {**(video.codec_context.options or {}), **guard}
         interval = grid_interval(declared, limits)
         result = _decode_streams(container, video, audio, limits, interval)
     _check_complete(result, declared, path)
-    result.decoder = _describe(video, audio, limits, interval)
+    result.decoder = _describe(video, audio, limits, interval, unsupported)
     result.decode_s = time.perf_counter() - started
     return result
 
@@ -195,9 +212,18 @@ def grid_interval(duration_s: float | None, limits: DecodeLimits) -> float:
 
 
 def _check_file(path: Path, limits: DecodeLimits) -> None:
-    if not path.is_file():
-        raise MediaError(f"media file missing: {path}")
-    size = path.stat().st_size
+    if "\x00" in str(path):
+        raise MediaError(f"media path {str(path)!r} contains a NUL byte")
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise MediaError(f"media file missing: {path}") from None
+    except (OSError, ValueError) as exc:
+        raise MediaError(f"media file unreadable ({type(exc).__name__}: {exc}): {path}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        # A FIFO or device would block the decoder forever, a folder is no media file.
+        raise MediaError(f"media path is not a regular file: {path}")
+    size = info.st_size
     if size == 0:
         raise MediaError(f"media file is empty (0 bytes): {path.name}")
     if size > limits.max_file_bytes:
@@ -206,6 +232,29 @@ def _check_file(path: Path, limits: DecodeLimits) -> None:
 
 def _ffmpeg_reason(exc: av.FFmpegError) -> str:
     return getattr(exc, "strerror", None) or str(exc)
+
+
+def _pick_streams(
+    container: av.container.InputContainer,
+) -> tuple[av.VideoStream | None, av.AudioStream | None, list[str]]:
+    """The first video and audio tracks this build can decode, and the tracks it cannot (no codec context)."""
+    unsupported: list[str] = []
+    picked: dict[str, Any] = {"video": None, "audio": None}
+    for kind, streams in (("video", container.streams.video), ("audio", container.streams.audio)):
+        for stream in streams:
+            if stream.codec_context is None:
+                unsupported.append(f"{kind} track #{stream.index} has a codec this build cannot decode")
+            elif picked[kind] is None:
+                picked[kind] = stream
+    return picked["video"], picked["audio"], unsupported
+
+
+def _check_frame_size(width: int | None, height: int | None, limits: DecodeLimits, how: str) -> None:
+    if width and height and width * height > limits.max_pixels:
+        raise MediaError(
+            f"frame too large: {width}x{height} {how} ({width * height:,} pixels), "
+            f"over the {limits.max_pixels:,} pixel limit"
+        )
 
 
 def _declared_duration(
@@ -246,6 +295,8 @@ def _decode_streams(
             bad_packets += failed
             for frame in frames:
                 sound.add(frame)
+    if pictures is not None:
+        pictures.check_decoded()
     if packets and bad_packets > max(3, packets // 10):
         raise MediaError(f"corrupt stream: {bad_packets} of {packets} packets could not be decoded")
     samples = sound.audio() if sound is not None else None
@@ -275,6 +326,9 @@ class _VideoTrack:
         self.end_s = 0.0
         self.width: int | None = None
         self.height: int | None = None
+        self.declared_size = bool(stream.codec_context.width and stream.codec_context.height)
+        self.decoded = 0
+        self.failed = 0
 
     def add(self, packet: av.Packet) -> int:
         """Decode one packet; 1 if it was damaged, else 0."""
@@ -284,11 +338,22 @@ class _VideoTrack:
         if self.sampler.full and packet.size:
             return 0  # enough frames kept: only the packet times are needed from here on
         frames, failed = _decode_packet(packet)
+        self.failed += failed
         for frame in frames:
             self._add_frame(frame)
         return failed
 
+    def check_decoded(self) -> None:
+        """A video track whose every frame was refused: say why when the decoder's size guard is the likely cause."""
+        if self.decoded == 0 and self.failed and not self.declared_size:
+            raise MediaError(
+                f"no video frame could be decoded: the frame size is not declared and the decoder refused "
+                f"{self.failed} packet(s) (a frame over the {self.limits.max_pixels:,} pixel limit, or corrupt)"
+            )
+
     def _add_frame(self, frame: av.VideoFrame) -> None:
+        _check_frame_size(frame.width, frame.height, self.limits, "decoded")
+        self.decoded += 1
         if self.width is None:
             self.width, self.height = _display_size(frame)
         t = (frame.time if frame.time is not None else 0.0) - self.origin_s
@@ -331,11 +396,18 @@ def _check_complete(result: DecodedVideo, declared: float | None, path: Path) ->
 
 
 def _describe(
-    video: av.VideoStream | None, audio: av.AudioStream | None, limits: DecodeLimits, interval_s: float
+    video: av.VideoStream | None,
+    audio: av.AudioStream | None,
+    limits: DecodeLimits,
+    interval_s: float,
+    unsupported: Sequence[str] = (),
 ) -> str:
     tracks = []
     if video is not None:
         tracks.append(f"video={video.codec_context.name}")
     if audio is not None:
         tracks.append(f"audio={audio.codec_context.name}->{SAMPLE_RATE}Hz")
+    # Only when there is one: the description's digest names the decoded artifacts, it must not change otherwise.
+    if unsupported:
+        tracks.append(f"undecodable_tracks={len(unsupported)}")
     return f"pyav-{av.__version__} {' '.join(tracks)} {limits.describe(interval_s)}"
