@@ -14,20 +14,39 @@ from typing import Any
 
 from listening_pipeline.settings import Settings
 
-DAGSTER_YAML = """\
-# Written by listening-pipeline for the embedded default (SQLite storage under this folder).
+DAGSTER_YAML_HEADER = "# Written by listening-pipeline for the embedded default (SQLite storage under this folder)."
+DAGSTER_YAML = f"""\
+{DAGSTER_YAML_HEADER}
+# Delete the header line above to keep your own edits; otherwise this file follows the settings.
+# Run monitoring (`dagster dev` runs the daemon that applies it): a run still going after
+# max_runtime_seconds (LISTENING_PIPELINE_MAX_RUN_SECONDS) is ended and its concurrency slots freed;
+# a run sets its own limit with the tag dagster/max_runtime.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 300
+  cancel_timeout_seconds: 180
+  max_runtime_seconds: {{max_run_seconds}}
+  free_slots_after_run_end_seconds: 300
 telemetry:
   enabled: false
 """
 
 
+def dagster_yaml(settings: Settings) -> str:
+    """The embedded instance's dagster.yaml for these settings."""
+    return DAGSTER_YAML.format(max_run_seconds=int(settings.max_run_seconds))
+
+
 def ensure_dagster_home(settings: Settings) -> Path:
-    """Point DAGSTER_HOME at a folder with a dagster.yaml, creating both when missing."""
+    """Point DAGSTER_HOME at a folder with a dagster.yaml, creating both when missing; a dagster.yaml
+    we wrote earlier (its first line is our header) is brought up to date with the settings."""
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    wanted = dagster_yaml(settings)
+    ours = not config.exists() or config.read_text(encoding="utf-8").startswith(DAGSTER_YAML_HEADER)
+    if ours and (not config.exists() or config.read_text(encoding="utf-8") != wanted):
+        config.write_text(wanted, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

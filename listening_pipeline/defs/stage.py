@@ -26,11 +26,18 @@ DAILY_RUN_CRON = "0 6 * * *"
 DAILY_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron="0 9 * * *", lower_bound_delta=dt.timedelta(hours=3))
 MART_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron="0 10 * * *", lower_bound_delta=dt.timedelta(hours=4))
 
+# A step that writes the warehouse and fails (a lock held past its timeout, PostgreSQL restarting, a
+# network hiccup) is retried 3 times, 5 s, 10 s, 20 s apart (+-50%, so parallel steps spread out).
+# A retry never duplicates rows: each partition write deletes and inserts in one transaction, and
+# the dbt models rebuild exactly their window. The dbt asset raises non-transient failures unretried.
+WAREHOUSE_RETRY = dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+
 # Keyword arguments of every hashtag x day asset that the warehouse IO manager stores.
 PARTITIONED: dict[str, Any] = {
     "partitions_def": hashtag_day_partitions,
     "io_manager_key": "warehouse_io",
     "freshness_policy": DAILY_FRESHNESS,
+    "retry_policy": WAREHOUSE_RETRY,
 }
 # The model-heavy assets: one step at a time per GPU pool slot, and on a GPU node/queue under k8s/celery.
 ON_GPU: dict[str, Any] = {"pool": GPU_POOL, "op_tags": GPU_OP_TAGS}
@@ -70,7 +77,9 @@ def quarantine(
     for problem in problems:
         context.log.warning(f"{stage} [{hashtag} {day}] quarantined {problem.item}: {problem.reason}")
     rows = problems_frame(problems, hashtag=hashtag, day=day, stage=stage)
-    return warehouse.get().replace_partition(QUARANTINE, rows, hashtag=hashtag, day=day, scope={"stage": stage})
+    return warehouse.get(log=context.log.warning).replace_partition(
+        QUARANTINE, rows, hashtag=hashtag, day=day, scope={"stage": stage}
+    )
 
 
 # raw.quarantine: written beside their own output by the stages that read untrusted input (videos,

@@ -15,18 +15,21 @@ from dagster import (
     AssetSpec,
     AutomationCondition,
     BackfillPolicy,
+    Failure,
     MetadataValue,
     Output,
     define_asset_job,
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from listening_pipeline.defs.stage import MART_FRESHNESS
+from listening_pipeline.defs.stage import MART_FRESHNESS, WAREHOUSE_RETRY
 from listening_pipeline.lib.reports import MART_VIEWS, mart_metadata
 from listening_pipeline.partitions import day_partitions
 from listening_pipeline.settings import DBT_PROJECT_DIR
 from listening_pipeline.warehouse.io_manager import WarehouseResource
+from listening_pipeline.warehouse.store import DuckDBWarehouse
 from listening_pipeline.warehouse.tables import ALL_TABLES
+from listening_pipeline.warehouse.waits import is_transient, retry_while_locked
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
@@ -58,27 +61,43 @@ def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
     project=dbt_project,
     partitions_def=day_partitions,
     backfill_policy=BackfillPolicy.single_run(),
+    retry_policy=WAREHOUSE_RETRY,
     dagster_dbt_translator=ListeningDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    store = warehouse.get()
-    store.ensure_tables(ALL_TABLES.values())
+    store = warehouse.get(log=context.log.warning)
     window = context.partition_time_window
     first, last = window.start.date(), window.end.date() - dt.timedelta(days=1)
-    # The events are collected before the marts are read for metadata: DuckDB has one writer and
-    # dbt holds the file until it exits, while dbt blocks once its stdout pipe is full; reading
-    # between events would wait on the lock forever (a deadlock once dbt prints over 64 KiB).
-    with warehouse.dbt_environment():
-        invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars(context))], context=context, raise_on_error=False)
-        events = list(invocation.stream())
+    args = ["build", "--vars", json.dumps(dbt_vars(context))]
+
+    def build() -> tuple[list[Any], BaseException | None]:
+        store.ensure_tables(ALL_TABLES.values())  # waits for the DuckDB lock like every writer
+        # The events are collected before the marts are read for metadata: DuckDB has one writer and
+        # dbt holds the file until it exits, while dbt blocks once its stdout pipe is full; reading
+        # between events would wait on the lock forever (a deadlock once dbt prints over 64 KiB).
+        with warehouse.dbt_environment():
+            invocation = dbt.cli(args, context=context, raise_on_error=False)
+            events = list(invocation.stream())
+        if invocation.is_successful():
+            return events, None
+        return events, invocation.get_error() or RuntimeError("dbt build failed")
+
+    # dbt fails at once ("Could not set lock on file") while another process holds the DuckDB file:
+    # the build is repeated with the writers' backoff up to the lock timeout, logging who holds it.
+    # A locked build wrote nothing, and every model rebuilds exactly its window, so nothing doubles.
+    lock_wait = store.lock_wait(context.log.warning) if isinstance(store, DuckDBWarehouse) else None
+    events, error = retry_while_locked(build, lock_wait)
     for event in events:
         if isinstance(event, Output):
             mart = context.asset_key_for_output(event.output_name).path[-1]
             if mart in MART_VIEWS:
                 event = event.with_metadata({**event.metadata, **_ui_metadata(mart_metadata(store, mart, first, last))})
         yield event
-    if not invocation.is_successful():
-        raise invocation.get_error() or RuntimeError("dbt build failed")
+    if error is not None and not is_transient(error):
+        # A failing dbt test or SQL error fails the same way again: no RetryPolicy retries.
+        raise Failure(description=str(error), allow_retries=False) from error
+    if error is not None:
+        raise error
 
 
 def _ui_metadata(plain: dict[str, Any]) -> dict[str, MetadataValue]:
