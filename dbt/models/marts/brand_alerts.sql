@@ -6,9 +6,11 @@
 --
 -- A brand's day totals count each mention once across tracked hashtags. The baseline is the
 -- collected days (days with any video collected) among the alert_baseline_days calendar
--- days before, from the brand's first mention on, with 0 mentions on collected days without
--- one. It reads upstream models, not this mart, so a day rebuilt alone or within a range gives
--- the same rows.
+-- days before, from the day the brand is watched on (its first mention, or the first day all its
+-- own hashtags are collected, whichever is later), with 0 mentions on collected days without
+-- one. Nothing alerts before the baseline has alert_min_baseline_days days, so a brand new to
+-- the catalog is quiet for its first alert_min_baseline_days collected days. It reads upstream
+-- models, not this mart, so a day rebuilt alone or within a range gives the same rows.
 with daily as (
     select
         brand,
@@ -20,13 +22,42 @@ with daily as (
     where {{ partition_window_with_lookback('day', lookback) }}
 ),
 
-first_mentioned as (
-    -- Before its first mention a brand was not watched (e.g. its hashtags were not collected yet).
+own_hashtags as (
     select
         brand,
+        unnest(hashtags) as hashtag
+    from {{ ref('stg_brands') }}
+),
+
+hashtag_first_collected as (
+    select
+        hashtag,
         min(day) as first_day
-    from {{ ref('int_brand_mentions_daily') }}
-    group by brand
+    from {{ ref('int_collected_days') }}
+    group by hashtag
+),
+
+own_hashtags_collected as (
+    -- A brand's own hashtags widen what is collected about it: until the last of them is
+    -- collected, its mentions come from other hashtags only (a brand new to the catalog, or one
+    -- given a new hashtag, would otherwise compare its first days with a baseline of near-silence).
+    select
+        o.brand,
+        max(c.first_day) as first_day
+    from own_hashtags as o
+    inner join hashtag_first_collected as c on o.hashtag = c.hashtag
+    group by o.brand
+),
+
+first_mentioned as (
+    -- A brand is watched from its first mention (before it, e.g. its aliases were not in the
+    -- catalog) and, when it has hashtags of its own, from the day all of them are collected.
+    select
+        m.brand,
+        greatest(min(m.day), coalesce(max(o.first_day), min(m.day))) as first_day
+    from {{ ref('int_brand_mentions_daily') }} as m
+    left join own_hashtags_collected as o on m.brand = o.brand
+    group by m.brand
 ),
 
 collected_days as (
