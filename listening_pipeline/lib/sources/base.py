@@ -1,31 +1,59 @@
-"""The one interface every video source implements, and the record parsing they share.
+"""The one interface every video source implements, and what they share: rows, problems, messages.
 
 Both sources speak the Research API's field names (``id``, ``username``, ``create_time``,
 ``video_description``, ``hashtag_names``...): a vendor export or scraper run dropped in a
-folder uses the same shape, so one parser turns either into warehouse rows.
+folder uses the same shape, so one parser (:mod:`.records`, checked against the declared
+tables) turns either into warehouse rows, and a record that does not fit into a :class:`Problem`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import polars as pl
 
-from listening_pipeline.hashtags import InvalidHashtag, normalize_hashtag
+from listening_pipeline.lib.sources.records import RecordError, clean_text, comment_row, parse_id, video_row
 from listening_pipeline.warehouse.tables import COMMENTS, QUARANTINE, VIDEOS, truncate
 
+__all__ = [
+    "Collected",
+    "MediaUnavailable",
+    "Problem",
+    "RecordError",
+    "VideoSource",
+    "clean_text",
+    "comment_row",
+    "comments_frame",
+    "in_partition",
+    "parse_id",
+    "problem_for",
+    "problems_frame",
+    "scrub_urls",
+    "video_row",
+    "videos_frame",
+]
 
-class RecordError(ValueError):
-    """A record that cannot become a row; the message says which field and why."""
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+# A path with a query, as requests quotes it ("Max retries exceeded with url: /media/1.mp4?token=...").
+_PATH_QUERY = re.compile(r"(?<![\w/:])(/[^\s?'\"<>]*)\?([^\s'\"<>()#]+)")
 
 
 class MediaUnavailable(RuntimeError):
-    """The media of a video cannot be fetched; its metadata row is kept with this reason."""
+    """The media of a video cannot be fetched; its metadata row is kept with this reason.
+
+    The reason is stored (``videos.media_error``) and logged, so URLs in it lose their
+    credentials and query strings (signed URLs, tokens): see :func:`scrub_urls`.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(scrub_urls(reason))
 
 
 @dataclass(frozen=True)
@@ -62,96 +90,6 @@ class VideoSource(Protocol):
         """
 
 
-def clean_text(value: Any) -> str | None:
-    """Text without NUL bytes (PostgreSQL refuses them, real API payloads carry them)."""
-    if value is None:
-        return None
-    return str(value).replace("\x00", "")
-
-
-def parse_id(value: Any, field_name: str) -> str:
-    """Ids stay exact text: the platform's int64 ids exceed float precision."""
-    if isinstance(value, bool) or value is None:
-        raise RecordError(f"{field_name} is missing")
-    if isinstance(value, float):
-        raise RecordError(f"{field_name} {value!r} is a float and may have lost precision")
-    text = str(value).strip()
-    if not text.isdigit():
-        raise RecordError(f"{field_name} {value!r} is not a numeric id")
-    return text
-
-
-def _count(record: Mapping[str, Any], name: str) -> int | None:
-    value = record.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise RecordError(f"{name} {value!r} is not a non-negative integer")
-    return value
-
-
-def _time(value: Any, field_name: str) -> dt.datetime:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RecordError(f"{field_name} {value!r} is not epoch seconds")
-    try:
-        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise RecordError(f"{field_name} {value!r} is out of range") from exc
-
-
-def video_row(record: Mapping[str, Any], *, hashtag: str, day: dt.date, source: str) -> dict[str, Any]:
-    """One VIDEOS row (media columns empty) from an API-shaped record, or :class:`RecordError`."""
-    if not isinstance(record, Mapping):
-        raise RecordError("record is not a JSON object")
-    tags: list[str] = []
-    for raw in record.get("hashtag_names") or []:
-        try:
-            tags.append(normalize_hashtag(str(raw)))
-        except InvalidHashtag:
-            continue  # a platform hashtag we cannot key on is still not a reason to drop the video
-    duration = record.get("video_duration")
-    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration < 0):
-        raise RecordError(f"video_duration {duration!r} is not a non-negative number")
-    return {
-        "hashtag": hashtag,
-        "day": day,
-        "video_id": parse_id(record.get("id"), "id"),
-        "source": source,
-        "creator": clean_text(record.get("username")),
-        "created_at": _time(record.get("create_time"), "create_time"),
-        "description": clean_text(record.get("video_description")),
-        "hashtags": list(dict.fromkeys(tags)),
-        "region": clean_text(record.get("region_code")),
-        "view_count": _count(record, "view_count"),
-        "like_count": _count(record, "like_count"),
-        "comment_count": _count(record, "comment_count"),
-        "share_count": _count(record, "share_count"),
-        "duration_s": None if duration is None else float(duration),
-        "voice_to_text": clean_text(record.get("voice_to_text")),
-        "media_uri": None,
-        "media_error": None,
-    }
-
-
-def comment_row(record: Mapping[str, Any], *, hashtag: str, day: dt.date) -> dict[str, Any]:
-    if not isinstance(record, Mapping):
-        raise RecordError("record is not a JSON object")
-    video_id = parse_id(record.get("video_id"), "video_id")
-    parent = record.get("parent_comment_id")
-    created = record.get("create_time")
-    return {
-        "hashtag": hashtag,
-        "day": day,
-        "comment_id": parse_id(record.get("id"), "id"),
-        "video_id": video_id,
-        "parent_comment_id": video_id if parent is None else parse_id(parent, "parent_comment_id"),
-        "text": clean_text(record.get("text")),
-        "like_count": _count(record, "like_count"),
-        "reply_count": _count(record, "reply_count"),
-        "created_at": None if created is None else _time(created, "create_time"),
-    }
-
-
 def in_partition(row: Mapping[str, Any], hashtag: str, day: dt.date) -> bool:
     """A video belongs to (hashtag, day) when it carries the hashtag and was created that UTC day."""
     return row["created_at"].date() == day and hashtag in row["hashtags"]
@@ -172,17 +110,61 @@ def problem_for(item: str, exc: Exception, raw: Any = None) -> Problem:
     if raw is not None and not isinstance(raw, str):
         try:
             raw = json.dumps(raw, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            raw = repr(raw)
-    return Problem(item=item, reason=f"{type(exc).__name__}: {exc}", raw=truncate(clean_text(raw)))
+        except (TypeError, ValueError, RecursionError):
+            raw = f"<{type(raw).__name__} that cannot be shown as JSON>"
+    # Cleaned here, not only when written: items and reasons are logged too (the event log is UTF-8).
+    reason = truncate(clean_text(f"{type(exc).__name__}: {exc}")) or ""
+    return Problem(item=truncate(clean_text(item), 500) or "", reason=reason, raw=truncate(clean_text(raw)))
 
 
 def problems_frame(problems: Sequence[Problem], *, hashtag: str, day: dt.date, stage: str) -> pl.DataFrame:
-    """QUARANTINE rows for the problems a stage met in one partition (one row per item)."""
-    by_item = {p.item: p for p in problems}
+    """QUARANTINE rows for the problems a stage met in one partition (one row per item).
+
+    Item and reason are made storable too (NUL, lone surrogates, length): they may quote the input.
+    """
+    by_item = {truncate(clean_text(p.item), 500): p for p in problems}
     return QUARANTINE.frame(
         [
-            {"hashtag": hashtag, "day": day, "stage": stage, "item": p.item, "reason": p.reason, "raw": p.raw}
-            for p in by_item.values()
+            {
+                "hashtag": hashtag,
+                "day": day,
+                "stage": stage,
+                "item": item,
+                "reason": truncate(clean_text(p.reason)),
+                "raw": truncate(clean_text(p.raw)),
+            }
+            for item, p in by_item.items()
         ]
     )
+
+
+def scrub_urls(text: str) -> str:
+    """``text`` with every URL's user, password, query values and fragment removed.
+
+    Media URLs may be signed (``?X-Amz-Signature=...``, ``?token=...``) or carry credentials
+    (``https://user:secret@host``); error messages that are stored or logged keep only the
+    scheme, host, path and query keys.
+    """
+    text = _URL.sub(lambda m: _scrub_url(m.group()), text)
+    return _PATH_QUERY.sub(lambda m: f"{m.group(1)}?{_redact_query(m.group(2))}", text)
+
+
+def _scrub_url(url: str) -> str:
+    stripped = url.rstrip(".,;:)]")  # sentence punctuation after a URL is not part of it
+    if stripped != url:
+        return _scrub_url(stripped) + url[len(stripped) :]
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+    except ValueError:
+        return url.split("?", 1)[0].split("#", 1)[0]
+    query = _redact_query(parts.query) if parts.query else ""
+    return urlunsplit((parts.scheme, host if parts.netloc else "", parts.path, query, ""))
+
+
+def _redact_query(query: str) -> str:
+    """Keys kept, every value replaced: ``token=abc&sig=x`` -> ``token=REDACTED&sig=REDACTED``."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(key, "REDACTED") for key, _ in pairs], safe="") if pairs else "REDACTED"

@@ -7,14 +7,15 @@ Layout::
     <root>/comments.jsonl   one comment object per line (id, video_id, text, ...)
     <root>/media/...        the media files
 
-A line that is not valid JSON or not a valid record becomes a :class:`Problem` naming
-the file and line; every other line is kept.
+A line that is not valid JSON or not a valid record (see :mod:`.records` for the rules per
+field) becomes a :class:`Problem` naming the file and line, the field and why; every other
+line is kept. A partition quarantines the bad lines that could have belonged to it: those
+that name its hashtag and whose creation day is its day or cannot be read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +35,7 @@ from listening_pipeline.lib.sources.base import (
     video_row,
     videos_frame,
 )
+from listening_pipeline.lib.sources.records import load_json
 
 
 class FolderSource:
@@ -54,7 +56,7 @@ class FolderSource:
                 row = video_row(record, hashtag=hashtag, day=day, source=self.name)
             except RecordError as exc:
                 # Only quarantine what could have belonged to this partition.
-                if _mentions_hashtag(record, hashtag):
+                if _could_belong(record, hashtag, day):
                     problems.append(problem_for(where, exc, record))
                 continue
             if in_partition(row, hashtag, day):
@@ -103,10 +105,32 @@ class FolderSource:
         return index
 
 
-def _mentions_hashtag(record: Any, hashtag: str) -> bool:
-    if not isinstance(record, Mapping):
+def _could_belong(record: Mapping[str, Any], hashtag: str, day: dt.date) -> bool:
+    """Whether a record that failed its checks could be one of (hashtag, day)'s videos, read leniently.
+
+    Its hashtags must name ``hashtag`` (a bare string counts as one hashtag); when they cannot be read
+    at all (a number, an object), a creation time on ``day``, or else the hashtag's text anywhere in
+    the record, is enough. A readable creation time on another day never belongs.
+    """
+    created = _created_day(record)
+    if created is not None and created != day:
         return False
-    return hashtag in {str(h).lstrip("#").casefold() for h in record.get("hashtag_names") or []}
+    names = record.get("hashtag_names")
+    if isinstance(names, str):
+        names = [names]
+    if isinstance(names, list):
+        return hashtag in {h.strip().lstrip("#").casefold() for h in names if isinstance(h, str)}
+    return created is not None or hashtag in str(record).casefold()
+
+
+def _created_day(record: Mapping[str, Any]) -> dt.date | None:
+    created = record.get("create_time")
+    if isinstance(created, bool) or not isinstance(created, (int, float)):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(created, tz=dt.UTC).date()
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[str, Any, Problem | None]]:
@@ -120,8 +144,8 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, Any, Problem | None]]:
                 continue
             try:
                 text = raw.decode("utf-8")
-                record = json.loads(text)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                record = load_json(text)
+            except ValueError as exc:  # not UTF-8, not JSON
                 yield where, None, problem_for(where, exc, raw.decode("utf-8", "replace"))
                 continue
             if not isinstance(record, dict):

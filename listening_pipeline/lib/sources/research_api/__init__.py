@@ -22,7 +22,10 @@ What the client handles, and why:
   :class:`QuotaExhausted` with a state that a later call resumes from.
 
 Ids are kept exact: Python's ``json`` reads integers as ``int`` (never floats) and rows carry
-them as text via :func:`parse_id`. NUL bytes are stripped when records become rows.
+them as text via :func:`parse_id`. Each record of a page is checked on its own against the declared
+tables (``lib/sources/records.py``): a hostile record (a 2**70 count, NaN, an id like ``'²'``, JSON
+nested 10,000 deep, not an object at all) is quarantined with its id and field, and the rest of the
+page lands. NUL bytes are stripped and lone surrogates replaced when records become rows.
 
 Modules: ``client`` (token, retries, windows, pages), ``query`` (endpoints, fields, request
 bodies, paging helpers), ``http`` (decoding answers, what is retried, error messages),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,8 @@ from typing import Any
 import requests
 
 from listening_pipeline.lib.http_retry import retry_after_s
+from listening_pipeline.lib.sources.base import scrub_urls
+from listening_pipeline.lib.sources.records import load_json
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,7 @@ class Answer:
 def decode_answer(response: requests.Response) -> Answer:
     """Read status, error envelope, log id and Retry-After from any answer, JSON or not."""
     raw = response.content or b""
-    try:
-        body = json.loads(raw) if raw else None  # stdlib json: integers stay exact ints
-    except (ValueError, UnicodeDecodeError):
-        body = None
+    body = _json_body(raw) if raw else None
     text = " ".join(raw[:300].decode("utf-8", "replace").split())
     error = body.get("error") if isinstance(body, dict) else None
     code = message = log_id = None
@@ -49,6 +47,22 @@ def decode_answer(response: requests.Response) -> Answer:
         message="" if message is None else str(message),
         retry_after=retry_after_s(response.headers.get("Retry-After")),
     )
+
+
+def _json_body(raw: bytes) -> Any:
+    """The body as JSON, or None. Integers stay exact ints (stdlib json); one hostile record (nested
+    10,000 deep, a 5,000-digit number, a stray non-UTF-8 byte) does not make the whole page unreadable:
+    :func:`load_json` marks what the record checks then refuse, bad bytes become U+FFFD."""
+    try:
+        return load_json(raw)
+    except UnicodeDecodeError:
+        pass
+    except ValueError:
+        return None
+    try:
+        return load_json(raw.decode("utf-8", "replace"))
+    except ValueError:
+        return None
 
 
 def token_failure(answer: Answer, body: Mapping[str, Any]) -> Answer:
@@ -78,7 +92,7 @@ def is_transient(answer: Answer) -> bool:
 def describe_failure(path: str, answer: Answer, what: str) -> str:
     """'TikTok Research API <endpoint>: <what>: HTTP <status>, <code>: <message> (log_id <id>)'."""
     if answer.status == 0:
-        return f"TikTok Research API {path}: {what}: no HTTP answer, {answer.text}"
+        return f"TikTok Research API {path}: {what}: no HTTP answer, {scrub_urls(answer.text)}"
     if answer.code:
         detail = f"{answer.code}: {answer.message}" if answer.message else answer.code
     elif answer.text:

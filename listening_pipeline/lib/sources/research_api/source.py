@@ -16,10 +16,12 @@ from listening_pipeline.lib.sources.base import (
     comment_row,
     comments_frame,
     in_partition,
+    parse_id,
     problem_for,
     video_row,
     videos_frame,
 )
+from listening_pipeline.lib.sources.records import shown
 from listening_pipeline.lib.sources.research_api.client import ResearchApiClient
 from listening_pipeline.lib.sources.research_api.errors import ResearchApiError
 from listening_pipeline.lib.sources.research_api.media import MediaDownloader, NoMediaDownloader
@@ -92,7 +94,16 @@ class ResearchApiSource:
 
 
 def _item(kind: str, record: Any, hashtag: str, day: dt.date, number: int) -> str:
-    """A quarantine item name a person can find again: the id when there is one, else the position."""
+    """A quarantine item name a person can find again: the id when there is one, else the position.
+
+    The id is quoted as the API sent it (``id '²'``, ``id {'a': 1}``), shortened: it may be the bad field.
+    """
     raw_id = record.get("id") if isinstance(record, Mapping) else None
-    where = f"id {raw_id}" if raw_id is not None else f"record {number}"
+    if raw_id is None:
+        where = f"record {number}"
+    else:
+        try:
+            where = f"id {parse_id(raw_id, 'id')}"
+        except RecordError:
+            where = f"id {shown(raw_id, 40)} (record {number})"
     return f"research_api {kind} {where} (#{hashtag} {day.isoformat()})"
