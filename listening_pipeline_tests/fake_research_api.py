@@ -13,6 +13,9 @@ Usage::
         api.add_videos(make_video(7234567890123456789, dt.date(2024, 5, 1), ["nike"]))
         client = ResearchApiClient(api.base_url, api.client_key, api.client_secret)
 
+Hostile records (nested 10,000 deep, NaN, a number for ``hashtag_names``...) that ``json.dumps``
+cannot write, or that the search itself could not read, are served verbatim with :meth:`raw`.
+
 ``/media/<name>`` additionally serves bytes registered with :meth:`add_media`, standing in
 for a media vendor (the Research API itself serves no media).
 """
@@ -35,6 +38,7 @@ TOKEN_PATH = "/v2/oauth/token/"
 VIDEO_QUERY_PATH = "/v2/research/video/query/"
 COMMENT_LIST_PATH = "/v2/research/video/comment/list/"
 MEDIA_PREFIX = "/media/"
+RAW_KEY = "__raw_record__"  # a stand-in record carrying this key is served as the registered raw text
 
 VIDEO_FIELDS = frozenset(
     {
@@ -91,7 +95,7 @@ def make_video(
     """A video record as the API returns it, created at ``hour``:00 UTC on ``day``."""
     created = dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
     record: dict[str, Any] = {
-        "id": int(video_id) if str(video_id).isdigit() else video_id,
+        "id": int(video_id) if _ascii_digits(video_id) else video_id,
         "create_time": int(created.timestamp()),
         "username": f"creator_{str(video_id)[-4:]}",
         "region_code": "US",
@@ -198,6 +202,7 @@ class FakeResearchApi:
         self.videos: list[dict[str, Any]] = []
         self.comments: dict[str, list[dict[str, Any]]] = {}
         self.media: dict[str, bytes] = {}
+        self._raw: dict[str, bytes] = {}  # placeholder -> raw JSON text served in its place
         self._tokens: dict[str, float] = {}  # token -> monotonic expiry
         self._searches: dict[str, list[dict[str, Any]]] = {}  # search_id -> result snapshot
         self._faults: list[Fault] = []
@@ -250,6 +255,14 @@ class FakeResearchApi:
     def add_comments(self, video_id: int | str, records: Iterable[Mapping[str, Any]]) -> None:
         with self._lock:
             self.comments.setdefault(str(video_id), []).extend(dict(r) for r in records)
+
+    def raw(self, text: str, **searchable: Any) -> dict[str, Any]:
+        """A stand-in record that pages serve as ``text``, verbatim: add it with :meth:`add_videos` or
+        :meth:`add_comments`. The search matches ``searchable`` (e.g. ``**make_video(...)``), never the text."""
+        with self._lock:
+            placeholder = f"__raw_record_{len(self._raw)}__"
+            self._raw[json.dumps(placeholder)] = text.encode("utf-8")
+        return {**searchable, RAW_KEY: placeholder}
 
     def add_media(self, name: str, content: bytes) -> str:
         """Serve ``content`` at ``/media/<name>`` and return its URL."""
@@ -352,7 +365,11 @@ class FakeResearchApi:
             data = serve(request, fields)
         except _Problem as problem:
             return _envelope(problem.status, None, problem.code, problem.message, log_id)
-        return _envelope(200, data, "ok", "", log_id)
+        status, extra, payload = _envelope(200, data, "ok", "", log_id)
+        with self._lock:
+            for placeholder, text in self._raw.items():
+                payload = payload.replace(placeholder.encode("utf-8"), text)
+        return status, extra, payload
 
     def _take_fault(self, path: str) -> Fault | None:
         with self._lock:
@@ -454,13 +471,13 @@ class FakeResearchApi:
                 continue
             found.append(video)
         # Descending id order, as the API returns without is_random.
-        return sorted(found, key=lambda v: int(v["id"]) if str(v.get("id")).isdigit() else -1, reverse=True)
+        return sorted(found, key=lambda v: int(v["id"]) if _ascii_digits(v.get("id")) else -1, reverse=True)
 
     # ----------------------------------------------------------------- comments
 
     def _comment_list(self, request: Mapping[str, Any], fields: list[str]) -> dict[str, Any]:
         video_id = request.get("video_id")
-        if video_id is None or isinstance(video_id, (bool, float)) or not str(video_id).isdigit():
+        if video_id is None or isinstance(video_id, (bool, float)) or not _ascii_digits(video_id):
             raise _Problem(400, "invalid_params", "video_id must be an integer id")
         max_count = _int_param(request, "max_count", 10, low=1, high=100)
         cursor = _int_param(request, "cursor", 0, low=0, high=None)
@@ -616,6 +633,14 @@ def _matches(video: Mapping[str, Any], condition: Mapping[str, Any]) -> bool:
     return any(compare(h, wanted[0]) for h in have)
 
 
-def _project(record: Mapping[str, Any], fields: list[str]) -> dict[str, Any]:
-    """Only the requested fields, as the API does."""
+def _project(record: Mapping[str, Any], fields: list[str]) -> Any:
+    """Only the requested fields, as the API does; a raw stand-in is served as its text."""
+    if RAW_KEY in record:
+        return record[RAW_KEY]
     return {f: record[f] for f in fields if f in record}
+
+
+def _ascii_digits(value: Any) -> bool:
+    """str.isdigit accepts '²' and '١٢٣', which int() then refuses or misreads."""
+    text = str(value)
+    return text.isascii() and text.isdigit()

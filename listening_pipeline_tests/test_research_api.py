@@ -538,6 +538,23 @@ def test_url_template_downloader_over_http(api, clock, tmp_path):
         source.fetch_media({"video_id": "5"}, tmp_path / "y.mp4")
 
 
+def test_media_errors_never_carry_tokens_or_credentials(api, clock, tmp_path):
+    """A signed or credentialed media URL may end up in videos.media_error and the logs: only its
+    scheme, host, path and query keys are kept."""
+    template = api.base_url.replace("http://", "http://vendor:hunter2@") + "/media/{video_id}.mp4?token=s3cr3t&sig=x"
+    source = ResearchApiSource(make_client(api, clock), media=UrlTemplateDownloader(template))
+
+    with pytest.raises(MediaUnavailable) as failure:
+        source.fetch_media({"video_id": "5"}, tmp_path / "y.mp4")
+
+    message = str(failure.value)
+    assert "s3cr3t" not in message and "hunter2" not in message and "vendor" not in message
+    assert "/media/5.mp4?token=REDACTED&sig=REDACTED" in message
+    # requests quotes only the path and query when a connection fails: scrubbed too.
+    refused = MediaUnavailable("GET failed: Max retries exceeded with url: /media/5.mp4?token=s3cr3t (Caused by x)")
+    assert "s3cr3t" not in str(refused) and "/media/5.mp4?token=REDACTED (Caused by x)" in str(refused)
+
+
 def test_url_template_with_unknown_placeholder_is_refused():
     with pytest.raises(ValueError, match="only use"):
         UrlTemplateDownloader("https://vendor.example/{region}/{video_id}.mp4")
