@@ -2,7 +2,7 @@
 
 Why a process: a thread stuck in a codec cannot be stopped, and a codec that segfaults or
 runs out of memory takes its process with it. :class:`DecodeWorker` keeps one child
-(``python -m listening_pipeline.lib.media.worker``) for a partition's videos and sends it
+(:func:`main`, in a fresh interpreter) for a partition's videos and sends it
 one decode at a time over a socket pair. It waits at most ``timeout_s`` for the answer;
 past that the child is killed (SIGKILL) and the next video starts a fresh one. A child
 that dies is reported the same way, as a :class:`MediaError` for that video alone.
@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 
 DecodeFn = Callable[..., DecodedVideo]
 """``decode(path, *, limits=...)``: :func:`decode_video` unless a test injects another (module-level) function."""
+
+_CHILD = "import sys; from listening_pipeline.lib.media.worker import main; sys.exit(main(sys.argv[1:]))"
 
 _GRACE_S = 5
 """How long after the parent's limit an orphaned child's own alarm ends it."""
@@ -129,7 +131,7 @@ class DecodeWorker:
         self.decode_fn: DecodeFn = decode or decode_video
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
-        self.starts = 0  # child processes started (1 per partition, +1 after each kill or crash)
+        self.starts = 0  # child processes used: 1 (started or reused), +1 after each kill or crash
 
     def __enter__(self) -> DecodeWorker:
         if self.isolated:
@@ -180,11 +182,13 @@ class DecodeWorker:
         if parked is not None:
             self._process, self._conn = parked
             self._conn.send(("path", list(sys.path)))
+            self.starts += 1
             return
         ours, theirs = socket.socketpair()
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(theirs.fileno())],
+                # Not ``-m``: as __main__ the child would pickle its answers as __main__.DecodedFiles.
+                [sys.executable, "-c", _CHILD, str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
             )
