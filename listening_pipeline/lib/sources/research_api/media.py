@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
+import socket
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,9 +36,23 @@ class UrlTemplateDownloader:
 
     ``{video_id}`` and ``{username}`` are filled in. http(s) URLs go through requests; any
     other scheme fsspec knows (``file://``, ``s3://``...) through fsspec.
+
+    A download is bounded: ``max_bytes`` (the announced Content-Length or the bytes received,
+    whichever shows it first) and ``deadline_s`` for the whole transfer (``timeout_s`` bounds
+    each wait on the socket only, so a server trickling bytes could otherwise hold us for ever;
+    at the deadline the connection is closed under the reader). Over either, the video gets a
+    media_error and nothing partial is kept.
     """
 
-    def __init__(self, template: str, *, session: requests.Session | None = None, timeout_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        template: str,
+        *,
+        session: requests.Session | None = None,
+        timeout_s: float = 120.0,
+        max_bytes: int = 512 * 1024 * 1024,
+        deadline_s: float = 600.0,
+    ) -> None:
         try:
             template.format(video_id="1", username="u")
         except (KeyError, IndexError, ValueError) as exc:
@@ -46,6 +62,8 @@ class UrlTemplateDownloader:
         self.template = template
         self.session = session or requests.Session()
         self.timeout_s = timeout_s
+        self.max_bytes = max_bytes
+        self.deadline_s = deadline_s
 
     def url_for(self, video: Mapping[str, Any]) -> str:
         try:
@@ -64,7 +82,7 @@ class UrlTemplateDownloader:
             if url.startswith(("http://", "https://")):
                 self._download_http(url, partial)
             else:
-                _copy_with_fsspec(url, partial)
+                _copy_with_fsspec(url, partial, self.max_bytes, time.monotonic() + self.deadline_s)
             if partial.stat().st_size == 0:
                 raise MediaUnavailable(f"media at {url} is empty")
             partial.replace(dest)
@@ -73,23 +91,73 @@ class UrlTemplateDownloader:
         return dest
 
     def _download_http(self, url: str, target: Path) -> None:
+        expired = threading.Event()
         try:
             with self.session.get(url, stream=True, timeout=self.timeout_s) as response:
                 if response.status_code != 200:
                     raise MediaUnavailable(f"GET {url} answered HTTP {response.status_code}")
-                with target.open("wb") as out:
-                    for chunk in response.iter_content(chunk_size=1 << 20):
-                        out.write(chunk)
-        except requests.RequestException as exc:
-            raise MediaUnavailable(f"GET {url} failed: {type(exc).__name__}: {exc}") from exc
+                announced = response.headers.get("Content-Length", "")
+                if announced.isdigit() and int(announced) > self.max_bytes:
+                    raise MediaUnavailable(_too_large(url, int(announced), self.max_bytes))
+
+                def expire() -> None:
+                    expired.set()
+                    _shut(response)  # the blocked read fails at once
+
+                timer = threading.Timer(self.deadline_s, expire)
+                timer.daemon = True
+                timer.start()
+                try:
+                    with target.open("wb") as out:
+                        received = 0
+                        for chunk in response.iter_content(chunk_size=1 << 16):
+                            received += len(chunk)
+                            if received > self.max_bytes:
+                                raise MediaUnavailable(_too_large(url, received, self.max_bytes))
+                            out.write(chunk)
+                finally:
+                    timer.cancel()
+        except (requests.RequestException, AttributeError, ValueError, OSError) as exc:
+            if expired.is_set():
+                raise MediaUnavailable(f"GET {url} ran past the {self.deadline_s:g} s download deadline") from exc
+            if isinstance(exc, requests.RequestException):
+                raise MediaUnavailable(f"GET {url} failed: {type(exc).__name__}: {exc}") from exc
+            raise
+        if expired.is_set():
+            raise MediaUnavailable(f"GET {url} ran past the {self.deadline_s:g} s download deadline")
 
 
-def _copy_with_fsspec(url: str, target: Path) -> None:
+def _shut(response: requests.Response) -> None:
+    """End a download from another thread: a read blocked on the socket only wakes up on shutdown()."""
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is None:  # http.client drops the connection's reference once the body is being read
+        reader = getattr(getattr(response.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    response.close()
+
+
+def _too_large(url: str, size: int, cap: int) -> str:
+    return f"media at {url} is over the {cap:,} byte download cap ({size:,} bytes or more)"
+
+
+def _copy_with_fsspec(url: str, target: Path, max_bytes: int, deadline: float) -> None:
     import fsspec  # imported here: only this downloader needs it
 
     try:
         with fsspec.open(url, "rb") as src, target.open("wb") as out:
-            shutil.copyfileobj(src, out, length=1 << 20)
+            received = 0
+            for block in iter(lambda: src.read(1 << 20), b""):
+                received += len(block)
+                if received > max_bytes:
+                    raise MediaUnavailable(_too_large(url, received, max_bytes))
+                if time.monotonic() > deadline:  # checked between blocks: a stuck read is fsspec's timeout
+                    raise MediaUnavailable(f"reading media {url} ran past its download deadline")
+                out.write(block)
     except FileNotFoundError as exc:
         raise MediaUnavailable(f"media {url} not found") from exc
     except (OSError, ValueError, ImportError) as exc:
