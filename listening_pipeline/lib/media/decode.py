@@ -16,12 +16,10 @@ are not errors: ``frames`` is empty or ``audio`` is None; a track this build has
 for is treated as absent (and named in ``decoder``). Everything that makes a file unusable
 raises :class:`MediaError` with a reason meant for the quarantine table.
 
-Hostile files are refused before they cost much: file size first, then the container's
-declared duration and the video track's declared frame size (``max_pixels``, checked
-before any frame is decoded; ffmpeg's own ``max_pixels`` guard is set for probing and
-decoding too, so a picture bomb whose size is only known by decoding is refused by the
-decoder instead of allocated). Wall-clock limits and crashes are the caller's business:
-:mod:`listening_pipeline.lib.media.worker` runs this in a child process it can kill.
+Hostile files are refused early: file size, declared duration, then the declared frame
+size (``max_pixels``, before any frame is decoded; ffmpeg's own ``max_pixels`` guard also
+covers probing and decoding, for picture bombs whose size only decoding reveals). Time
+limits and crashes are :mod:`listening_pipeline.lib.media.worker`'s: a killable child process.
 """
 
 from __future__ import annotations
