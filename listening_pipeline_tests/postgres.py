@@ -78,6 +78,21 @@ class PostgresServer:
                 capture_output=True,
             )
 
+    def stop(self) -> None:
+        """Stop the server at once, as a crash would (the fault tests); :meth:`resume` restarts it."""
+        subprocess.run(
+            [*self.run_as, _pg_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"],
+            check=True,
+            capture_output=True,
+        )
+
+    def resume(self) -> None:
+        """Start the stopped server again, on the same port with the same options as :meth:`start`."""
+        root = self.data_dir.parent
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {root} -c fsync=off"
+        pg_ctl = [*self.run_as, _pg_bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(root / "server.log")]
+        subprocess.run([*pg_ctl, "-w", "-o", options, "start"], check=True, capture_output=True)
+
     @contextlib.contextmanager
     def database(self) -> Iterator[str]:
         import psycopg2
