@@ -92,11 +92,24 @@ def run_partitions(
         print(f"  {day} #{hashtag}: {'ok' if result.success else 'FAILED'}")
         ok &= result.success
     if with_dbt:
-        days = sorted({d for _, d in partitions})
-        result = run_dbt_days(instance, days[0], days[-1], run_config=quiet)
-        print(f"  dbt {days[0]}..{days[-1]}: {'ok' if result.success else 'FAILED'}")
+        first, last = dbt_days_for(sorted({d for _, d in partitions}))
+        result = run_dbt_days(instance, first, last, run_config=quiet)
+        print(f"  dbt {first}..{last}: {'ok' if result.success else 'FAILED'}")
         ok &= result.success
     return ok
+
+
+def dbt_days_for(days: Sequence[dt.date]) -> tuple[dt.date, dt.date]:
+    """The days dbt must rebuild after ``days`` changed: those days and every later day whose
+    trailing window (alerts, trends) reads one of them, up to the last daily partition."""
+    from listening_pipeline.defs.marts.assets import longest_trailing_window
+    from listening_pipeline.partitions import day_partitions
+
+    latest = day_partitions.get_last_partition_key()
+    last = max(days) + dt.timedelta(days=longest_trailing_window())
+    if latest is not None:
+        last = min(last, max(max(days), dt.date.fromisoformat(latest)))
+    return min(days), last
 
 
 def run_dbt_days(instance, first: dt.date, last: dt.date, **kwargs):

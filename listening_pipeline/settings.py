@@ -56,6 +56,8 @@ class Settings:
     executor_config: str | None = None  # a run-config YAML whose `execution: config:` every run uses
     # Whether ALERT_WEBHOOK_ENV is set; its value, a secret, is not kept here.
     alert_webhook_configured: bool = False
+    # A re-collection returning less than this share of a stored day's videos is refused (0: never).
+    recollect_min_share: float = 0.5
     duckdb_lock_timeout_s: float = DUCKDB_LOCK_TIMEOUT_S
     pg_connect_timeout_s: int = PG_CONNECT_TIMEOUT_S
     pg_statement_timeout_s: int = PG_STATEMENT_TIMEOUT_S
@@ -100,6 +102,7 @@ class Settings:
             executor=executor,
             executor_config=env.get("LISTENING_PIPELINE_EXECUTOR_CONFIG") or None,
             alert_webhook_configured=bool(env.get(ALERT_WEBHOOK_ENV, "").strip()),
+            recollect_min_share=float(env.get("LISTENING_PIPELINE_RECOLLECT_MIN_SHARE", "0.5")),
             duckdb_lock_timeout_s=float(env.get("LISTENING_PIPELINE_DUCKDB_LOCK_TIMEOUT_S", DUCKDB_LOCK_TIMEOUT_S)),
             pg_connect_timeout_s=int(env.get("LISTENING_PIPELINE_PG_CONNECT_TIMEOUT_S", PG_CONNECT_TIMEOUT_S)),
             pg_statement_timeout_s=int(env.get("LISTENING_PIPELINE_PG_STATEMENT_TIMEOUT_S", PG_STATEMENT_TIMEOUT_S)),

@@ -58,3 +58,14 @@ def test_the_architecture_doc_shows_the_current_stage_diagram(definitions):
         ARCHITECTURE_DOC.write_text(text, encoding="utf-8")
     found = DIAGRAM.search(text)
     assert found and found.group(2) == diagram, "regenerate with LP_UPDATE_SNAPSHOTS=1 (see this module's docstring)"
+
+
+def test_every_mart_with_a_trailing_window_rebuilds_the_later_days_it_feeds():
+    """A mart whose day D reads earlier days must be known to the automation, or late data on an
+    earlier day would leave its later days stale (reliability/test_late_data.py runs the story)."""
+    from listening_pipeline.defs.marts.assets import TRAILING_WINDOWS, trailing_window_days
+
+    marts = REPO / "dbt" / "models" / "marts"
+    with_lookback = {p.stem for p in marts.glob("*.sql") if "partition_window_with_lookback" in p.read_text()}
+    assert with_lookback == set(TRAILING_WINDOWS)
+    assert all(trailing_window_days(mart) > 0 for mart in with_lookback)

@@ -1,11 +1,21 @@
+{#- A date var as a SQL date literal. Vars come from Dagster's partition window or a person's
+    `--vars`: only an ISO date (YYYY-MM-DD) reaches the SQL, anything else stops the run. -#}
+{% macro date_var(name) -%}
+  {%- set text = var(name) | string -%}
+  {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+    {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a date YYYY-MM-DD, not " ~ text) }}
+  {%- endif -%}
+  cast('{{ modules.datetime.date.fromisoformat(text).isoformat() }}' as date)
+{%- endmacro %}
+
 {#- The partition window Dagster passes as vars: min_date inclusive, max_date exclusive. -#}
 {% macro partition_window(column) -%}
-  {{ column }} >= cast('{{ var("min_date") }}' as date) and {{ column }} < cast('{{ var("max_date") }}' as date)
+  {{ column }} >= {{ date_var("min_date") }} and {{ column }} < {{ date_var("max_date") }}
 {%- endmacro %}
 
 {#- The partition window widened by `days` days before min_date: what a trailing baseline reads. -#}
 {% macro partition_window_with_lookback(column, days) -%}
-  {{ column }} >= cast('{{ var("min_date") }}' as date) - {{ days | int }} and {{ column }} < cast('{{ var("max_date") }}' as date)
+  {{ column }} >= {{ date_var("min_date") }} - {{ days | int }} and {{ column }} < {{ date_var("max_date") }}
 {%- endmacro %}
 
 {#- Incremental models delete their window before inserting it again, so a day that lost all

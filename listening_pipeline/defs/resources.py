@@ -24,6 +24,7 @@ from listening_pipeline.lib import weights
 from listening_pipeline.lib.alerts import Delivery, DeliveryReport, deliver_pending
 from listening_pipeline.lib.media.store import MediaStore
 from listening_pipeline.lib.sources.base import VideoSource
+from listening_pipeline.lib.sources.recollection import DEFAULT_MIN_SHARE
 from listening_pipeline.settings import ALERT_WEBHOOK_ENV, DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
 from listening_pipeline.warehouse import Warehouse
 from listening_pipeline.warehouse.io_manager import WarehouseIOManager, WarehouseResource
@@ -47,6 +48,10 @@ class SourceResource(dg.ConfigurableResource):
     client_secret: str = ""
     media_url_template: str = ""
     wait_for_quota_reset: bool = False
+    recollect_min_share: float = Field(
+        default=DEFAULT_MIN_SHARE,
+        description="A re-collection returning less than this share of the stored videos is refused (0: never).",
+    )
 
     def get(self) -> VideoSource:
         if self.kind == "folder":
@@ -231,8 +236,11 @@ def _source(settings: Settings) -> SourceResource:
             kind="research_api",
             client_key=dg.EnvVar("TIKTOK_CLIENT_KEY"),
             client_secret=dg.EnvVar("TIKTOK_CLIENT_SECRET"),
+            recollect_min_share=settings.recollect_min_share,
         )
-    return SourceResource(kind="folder", folder=str(settings.source_folder))
+    return SourceResource(
+        kind="folder", folder=str(settings.source_folder), recollect_min_share=settings.recollect_min_share
+    )
 
 
 def _alert_webhook(settings: Settings) -> AlertWebhookResource:

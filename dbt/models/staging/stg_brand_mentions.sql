@@ -1,14 +1,24 @@
+-- Brand mentions of the videos the partition holds now: a re-collection that drops a video takes its
+-- mentions with it, even before the partition's enrichment runs again.
 select
-    hashtag,
-    day,
-    mention_id,
-    video_id,
-    brand,
-    origin,
-    unit_id,
-    matched_text,
-    t_s,
-    confidence,
-    sentiment_label,
-    sentiment_polarity
-from {{ source('raw', 'brand_mentions') }}
+    mentions.hashtag,
+    mentions.day,
+    mentions.mention_id,
+    mentions.video_id,
+    mentions.brand,
+    mentions.origin,
+    mentions.unit_id,
+    mentions.matched_text,
+    mentions.t_s,
+    mentions.confidence,
+    mentions.sentiment_label,
+    mentions.sentiment_polarity
+from {{ source('raw', 'brand_mentions') }} as mentions
+where exists (
+        select 1
+        from {{ source('raw', 'videos') }} as videos
+        where
+            videos.hashtag = mentions.hashtag
+            and videos.day = mentions.day
+            and videos.video_id = mentions.video_id
+    )

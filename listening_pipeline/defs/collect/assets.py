@@ -3,19 +3,26 @@
 import time
 
 import polars as pl
-from dagster import AssetCheckSpec, AssetExecutionContext, MetadataValue
+from dagster import AssetCheckSpec, AssetExecutionContext, Config, Failure, MetadataValue
 
 from listening_pipeline.defs.checks import QUARANTINE_CHECK, checked, quarantine_rate_result
 from listening_pipeline.defs.execution import SOURCE_POOL
 from listening_pipeline.defs.resources import MediaStoreResource, SourceResource
 from listening_pipeline.defs.stage import quarantine, stage_asset
 from listening_pipeline.lib.media.store import attach_media
+from listening_pipeline.lib.sources.recollection import shrinking_recollection
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.io_manager import WarehouseResource
 from listening_pipeline.warehouse.tables import COMMENTS, VIDEOS
 
 # At most N collecting steps at once across the deployment (the Research API limits each client).
 COLLECT_POOL = SOURCE_POOL
+
+
+class CollectConfig(Config):
+    """``allow_shrink``: replace a stored day even when the source now returns far fewer videos."""
+
+    allow_shrink: bool = False
 
 
 @stage_asset(
@@ -30,6 +37,7 @@ COLLECT_POOL = SOURCE_POOL
 )
 def videos(
     context: AssetExecutionContext,
+    config: CollectConfig,
     source: SourceResource,
     media_store: MediaStoreResource,
     warehouse: WarehouseResource,
@@ -38,6 +46,11 @@ def videos(
     started = time.perf_counter()
     video_source = source.get()
     collected = video_source.videos(hashtag, day)
+    if not config.allow_shrink:
+        stored = warehouse.get().count_partition(VIDEOS, hashtag=hashtag, day=day)
+        refused = shrinking_recollection(stored, len(collected.rows), source.recollect_min_share)
+        if refused is not None:
+            raise Failure(description=refused.message(f"#{hashtag} {day}"), allow_retries=False)
     rows = attach_media(video_source, collected.rows, media_store.get())
     quarantined = quarantine(context, warehouse, "videos", collected.problems)
     missing_media = rows.filter(pl.col("media_error").is_not_null())

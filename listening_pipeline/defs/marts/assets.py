@@ -7,8 +7,10 @@ incremental models use to delete and rebuild exactly that window.
 import datetime as dt
 import json
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
+import yaml
 from dagster import (
     AssetExecutionContext,
     AssetSelection,
@@ -18,6 +20,8 @@ from dagster import (
     Failure,
     MetadataValue,
     Output,
+    PartitionMapping,
+    TimeWindowPartitionMapping,
     define_asset_job,
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
@@ -35,6 +39,55 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 dbt_project.prepare_if_dev()
 
 
+# Marts whose day D reads a trailing window of earlier days, and the dbt var (dbt_project.yml) holding
+# its length in days. test_asset_graph.py checks that every mart using partition_window_with_lookback is here.
+TRAILING_WINDOWS = {"brand_alerts": "alert_baseline_days", "hashtag_trends": "trend_baseline_days"}
+# How far back the automation looks for changed days: the longest trailing window plus the re-collected days.
+AUTOMATION_LOOKBACK_DAYS = 35
+
+
+def trailing_window_days(model: str) -> int:
+    """Days before day D that a mart's day D reads (0 for marts built from day D alone)."""
+    var = TRAILING_WINDOWS.get(model)
+    if var is None:
+        return 0
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return int(project["vars"][var])
+
+
+def longest_trailing_window() -> int:
+    return max(trailing_window_days(model) for model in TRAILING_WINDOWS)
+
+
+@cache
+def _lookback_by_parent() -> dict[str, int]:
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    names = {uid: node.get("name", "") for uid, node in {**manifest["nodes"], **manifest["sources"]}.items()}
+    lookback: dict[str, int] = {}
+    for parent, children in manifest["child_map"].items():
+        windows = [trailing_window_days(names.get(child, "")) for child in children]
+        if any(windows):
+            lookback[parent] = max(windows)
+    return lookback
+
+
+def parent_lookback_days(parent_unique_id: str) -> int:
+    """The longest trailing window of the marts that read ``parent_unique_id`` (0: none does)."""
+    return _lookback_by_parent().get(parent_unique_id, 0)
+
+
+# A day is rebuilt when anything it reads changed (a re-collected day, late comments, a rewritten
+# record) and nothing it reads is still running. Unlike `eager()`, days other than the latest are
+# considered (the daily run re-collects late days; a trailing window reaches 28 days forward) and a
+# hashtag partition that was never collected for a day does not block the day forever.
+REBUILD_CHANGED_DAYS = (
+    AutomationCondition.in_latest_time_window(lookback_delta=dt.timedelta(days=AUTOMATION_LOOKBACK_DAYS))
+    & AutomationCondition.any_deps_updated().since_last_handled()
+    & ~AutomationCondition.any_deps_in_progress()
+    & ~AutomationCondition.in_progress()
+).with_label("rebuild_changed_days")
+
+
 class ListeningDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
@@ -47,8 +100,17 @@ class ListeningDbtTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(freshness_policy=MART_FRESHNESS) if "marts" in fqn[1:2] else spec
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
-        # Rebuild a day as soon as its hashtag partitions have landed and none is still running.
-        return AutomationCondition.eager()
+        return REBUILD_CHANGED_DAYS
+
+    def get_partition_mapping(
+        self, dbt_resource_props: Mapping[str, Any], dbt_parent_resource_props: Mapping[str, Any]
+    ) -> PartitionMapping | None:
+        # Day D of a trailing-window mart reads its parents' days D-N..D: a change to any of them makes
+        # day D stale, so late data on day D rebuilds every later day whose window holds D. Dagster
+        # allows one mapping per parent within the dbt assets, so a parent read by several trailing
+        # marts gets the longest window (its other children are rebuilt a little more often than needed).
+        window = parent_lookback_days(dbt_parent_resource_props.get("unique_id", ""))
+        return TimeWindowPartitionMapping(start_offset=-window) if window else None
 
 
 def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:

@@ -1,0 +1,204 @@
+"""Late data: a past day that changes rebuilds exactly the later days that read it, a re-collection
+that suddenly returns far less is refused, and removed videos take their mentions with them.
+
+Each test works on its own copy of the sample corpus's metadata-only history (two quiet coffee weeks,
+then the planted Mokka Mia complaint wave on 2026-10-31), its own warehouse and its own Dagster
+instance, so rewriting the export does not touch the session's corpus.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from dagster import DagsterInstance, evaluate_automation_conditions
+
+from listening_pipeline.partitions import HASHTAG_DIMENSION, partition_key
+
+pytestmark = pytest.mark.slow
+
+MARTS = (
+    "brand_daily_metrics",
+    "share_of_voice",
+    "brand_alerts",
+    "hashtag_trends",
+    "creator_leaderboard",
+    "hashtag_daily_metrics",
+)
+
+
+class History:
+    """A private copy of the history days: export folder, warehouse, instance and definitions."""
+
+    def __init__(self, root: Path, sample_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        truth = json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))
+        history = truth["history"]
+        self.hashtag = history["hashtag"]
+        first = dt.date.fromisoformat(history["start_day"])
+        self.days = [first + dt.timedelta(days=n) for n in range(history["days"])]
+        self.export = root / "export"
+        self.export.mkdir()
+        for name in ("videos.jsonl", "comments.jsonl"):
+            shutil.copyfile(sample_corpus / name, self.export / name)
+        monkeypatch.setenv("LISTENING_PIPELINE_DATA_DIR", str(root / "var"))
+        monkeypatch.setenv("LISTENING_PIPELINE_SOURCE_FOLDER", str(self.export))
+        from listening_pipeline.definitions import defs
+        from listening_pipeline.settings import Settings
+        from listening_pipeline.warehouse import DuckDBWarehouse
+
+        self.defs = defs()
+        self.warehouse = DuckDBWarehouse(Settings.from_env().duckdb_path)
+        self.instance = DagsterInstance.ephemeral()
+        self.instance.add_dynamic_partitions(HASHTAG_DIMENSION, [self.hashtag])
+        assert self.defs.resolve_job_def("catalog_job").execute_in_process(instance=self.instance).success
+
+    def run(self, job: str, day: dt.date, run_config: dict | None = None) -> bool:
+        result = self.defs.resolve_job_def(job).execute_in_process(
+            instance=self.instance,
+            partition_key=partition_key(self.hashtag, day),
+            run_config=run_config or {},
+            raise_on_error=False,
+        )
+        return result.success
+
+    def dbt(self, first: dt.date, last: dt.date) -> None:
+        tags = {
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+        }
+        result = self.defs.resolve_job_def("dbt_day_job").execute_in_process(instance=self.instance, tags=tags)
+        assert result.success
+
+    def marts(self) -> dict[str, pl.DataFrame]:
+        marts = {mart: self.warehouse.query(f"select * from marts.{mart}") for mart in MARTS}
+        return {mart: frame.sort(frame.columns) for mart, frame in marts.items()}
+
+    def records(self, day: dt.date) -> list[dict]:
+        return [r for r in self._all() if _day(r) == day and self.hashtag in r.get("hashtag_names", [])]
+
+    def rewrite(self, keep) -> None:
+        """Rewrite the export's videos.jsonl through ``keep(record) -> record | None``."""
+        lines = []
+        for line in (self.export / "videos.jsonl").read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                lines.append(line)  # the planted malformed line stays malformed
+                continue
+            kept = keep(record)
+            if kept is not None:
+                lines.append(json.dumps(kept, ensure_ascii=False))
+        (self.export / "videos.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def _all(self) -> list[dict]:
+        out = []
+        for line in (self.export / "videos.jsonl").read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+        return out
+
+
+def _day(record: dict) -> dt.date:
+    return dt.datetime.fromtimestamp(int(record["create_time"]), dt.UTC).date()
+
+
+@pytest.fixture
+def history(tmp_path, sample_corpus, monkeypatch) -> History:
+    built = History(tmp_path, sample_corpus, monkeypatch)
+    for day in built.days:
+        assert built.run("hashtag_day_job", day)
+    built.dbt(built.days[0], built.days[-1])
+    return built
+
+
+def _requested_days(result, key: tuple[str, ...]) -> set[dt.date]:
+    requested = set()
+    for asset_result in result.results:
+        if asset_result.key.path == list(key):
+            requested |= {
+                dt.date.fromisoformat(k) for k in asset_result.true_subset.expensively_compute_partition_keys()
+            }
+    return requested
+
+
+def test_late_rewrite_of_a_past_day_equals_a_full_rebuild(history):
+    """Day D gains Mokka Mia mentions after the fact: the automation rebuilds day D and every later
+    day whose alert or trend window holds D, and the marts then equal a full rebuild."""
+    from listening_pipeline.defs.marts.assets import longest_trailing_window
+
+    late_day = history.days[3]
+    evening = dt.datetime.combine(history.days[-1] + dt.timedelta(days=2), dt.time(6), dt.UTC)
+    cursor = evaluate_automation_conditions(history.defs, history.instance, evaluation_time=evening).cursor
+    target = history.records(late_day)[0]["id"]
+
+    def add_complaint(record: dict) -> dict:
+        if record["id"] == target:
+            record["video_description"] = "Mokka Mia again, Mokka Mia cold and bitter, never Mokka Mia"
+        return record
+
+    history.rewrite(add_complaint)
+    assert history.run("hashtag_day_job", late_day)
+
+    result = evaluate_automation_conditions(history.defs, history.instance, evaluation_time=evening, cursor=cursor)
+    alert_days = _requested_days(result, ("marts", "brand_alerts"))
+    later = {d for d in history.days if late_day <= d <= late_day + dt.timedelta(days=longest_trailing_window())}
+    assert later <= alert_days, sorted(later - alert_days)
+    assert _requested_days(result, ("staging", "stg_brand_mentions")) == {late_day}
+    assert _requested_days(result, ("marts", "brand_daily_metrics")) == {late_day}
+
+    # Rebuilding only the changed day is not enough: the alert's baseline on 2026-10-31 reads it ...
+    history.dbt(late_day, late_day)
+    only_that_day = history.marts()
+    # ... the days the automation asked for are.
+    history.dbt(min(alert_days), max(alert_days))
+    incremental = history.marts()
+    history.dbt(history.days[0], history.days[-1])
+    full = history.marts()
+    assert not only_that_day["brand_alerts"].equals(full["brand_alerts"])
+    for mart in MARTS:
+        assert incremental[mart].equals(full[mart]), mart
+
+
+def test_a_recollection_returning_far_fewer_videos_is_refused_unless_forced(history):
+    day = history.days[5]
+    stored = history.warehouse.query(f"select count(*) as n from raw.videos where day = '{day}'")["n"][0]
+    keep = {history.records(day)[0]["id"]}
+    history.rewrite(lambda r: r if _day(r) != day or r["id"] in keep else None)
+
+    assert not history.run("collect_job", day)  # refused: the stored day stays
+    after = history.warehouse.query(f"select count(*) as n from raw.videos where day = '{day}'")["n"][0]
+    assert stored >= 3 and after == stored
+
+    forced = {"ops": {"videos": {"config": {"allow_shrink": True}}}}
+    assert history.run("collect_job", day, forced)
+    assert history.warehouse.query(f"select video_id from raw.videos where day = '{day}'")["video_id"].to_list() == [
+        str(v) for v in keep
+    ]
+
+
+def test_removed_videos_take_their_mentions_with_them(history):
+    day = next(d for d in history.days if len(history.records(d)) >= 3)
+    mentions = history.warehouse.query(
+        f"select video_id, count(*) as n from raw.brand_mentions where day = '{day}' group by video_id order by n desc"
+    )
+    assert mentions.height, "the history day has brand mentions"
+    removed, removed_mentions = str(mentions["video_id"][0]), int(mentions["n"][0])
+    before = history.warehouse.query(f"select sum(mentions) as n from marts.brand_daily_metrics where day = '{day}'")
+
+    history.rewrite(lambda r: None if str(r["id"]) == removed else r)
+    assert history.run("collect_job", day)  # collection only: the enrichment tables still hold the video
+    history.dbt(day, day)
+
+    assert history.warehouse.query(f"select count(*) as n from raw.brand_mentions where video_id = '{removed}'")["n"][
+        0
+    ], "raw mentions are only replaced when the partition is enriched again"
+    staged = history.warehouse.query(f"select * from staging.stg_brand_mentions where video_id = '{removed}'")
+    assert staged.height == 0
+    after = history.warehouse.query(f"select sum(mentions) as n from marts.brand_daily_metrics where day = '{day}'")
+    assert int(before["n"][0]) - int(after["n"][0] or 0) == removed_mentions
