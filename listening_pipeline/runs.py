@@ -92,24 +92,39 @@ def run_partitions(
         print(f"  {day} #{hashtag}: {'ok' if result.success else 'FAILED'}")
         ok &= result.success
     if with_dbt:
-        first, last = dbt_days_for(sorted({d for _, d in partitions}))
+        first, last = dbt_days_for(sorted({d for _, d in partitions}), last_collected_day(settings))
         result = run_dbt_days(instance, first, last, run_config=quiet)
         print(f"  dbt {first}..{last}: {'ok' if result.success else 'FAILED'}")
         ok &= result.success
     return ok
 
 
-def dbt_days_for(days: Sequence[dt.date]) -> tuple[dt.date, dt.date]:
+def dbt_days_for(days: Sequence[dt.date], last_collected: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The days dbt must rebuild after ``days`` changed: those days and every later day whose
-    trailing window (alerts, trends) reads one of them, up to the last daily partition."""
+    trailing window (alerts, trends) reads one of them, up to the last collected day (later days
+    have no rows to change) and the last daily partition."""
     from listening_pipeline.defs.marts.assets import longest_trailing_window
     from listening_pipeline.partitions import day_partitions
 
-    latest = day_partitions.get_last_partition_key()
     last = max(days) + dt.timedelta(days=longest_trailing_window())
-    if latest is not None:
-        last = min(last, max(max(days), dt.date.fromisoformat(latest)))
+    latest = day_partitions.get_last_partition_key()
+    for bound in (last_collected, dt.date.fromisoformat(latest) if latest else None):
+        if bound is not None:
+            last = min(last, max(max(days), bound))
     return min(days), last
+
+
+def last_collected_day(settings: Settings) -> dt.date | None:
+    """The latest day with any collected video in the warehouse, or None for an empty one."""
+    from listening_pipeline.defs.resources import warehouse_resource
+    from listening_pipeline.warehouse.tables import RAW_SCHEMA, VIDEOS
+
+    frame = (
+        warehouse_resource(settings)
+        .get()
+        .query(f"select max(day) as day from {RAW_SCHEMA}.{VIDEOS.name}", missing_ok=True)
+    )
+    return frame["day"][0] if frame.height and frame["day"][0] is not None else None
 
 
 def run_dbt_days(instance, first: dt.date, last: dt.date, **kwargs):

@@ -20,9 +20,14 @@
 
 {#- Incremental models delete their window before inserting it again, so a day that lost all
     its rows (removed videos) is emptied too, and a re-run never duplicates. The marts run it as
-    their pre-hook (dbt_project.yml). -#}
+    their pre-hook (dbt_project.yml), inside the model's transaction. On PostgreSQL two dbt runs
+    over the same days could otherwise both delete, then both insert: a transaction-scoped lock per
+    model makes the second wait for the first to commit (DuckDB allows one writer per file anyway). -#}
 {% macro delete_partition_window(column='day') -%}
   {%- if is_incremental() -%}
+    {%- if target.type == 'postgres' -%}
+    select pg_advisory_xact_lock(hashtext('{{ this }}'));
+    {% endif -%}
     delete from {{ this }} where {{ partition_window(column) }}
   {%- else -%}
     select 1

@@ -226,8 +226,12 @@ def warehouse_resource(settings: Settings) -> WarehouseResource:
             pg_user=settings.pg_user,
             pg_password=dg.EnvVar("LISTENING_PIPELINE_PG_PASSWORD"),
             pg_database=settings.pg_database,
+            pg_connect_timeout_s=settings.pg_connect_timeout_s,
+            pg_statement_timeout_s=settings.pg_statement_timeout_s,
         )
-    return WarehouseResource(kind="duckdb", duckdb_path=str(settings.duckdb_path))
+    return WarehouseResource(
+        kind="duckdb", duckdb_path=str(settings.duckdb_path), duckdb_lock_timeout_s=settings.duckdb_lock_timeout_s
+    )
 
 
 def _source(settings: Settings) -> SourceResource:

@@ -4,11 +4,13 @@ import polars as pl
 from dagster import AssetExecutionContext, asset
 
 from listening_pipeline.defs.resources import CatalogResource
+from listening_pipeline.defs.stage import WAREHOUSE_RETRY
 from listening_pipeline.warehouse.tables import BRANDS
 
 
 @asset(
     io_manager_key="warehouse_io",
+    retry_policy=WAREHOUSE_RETRY,
     group_name="catalog",
     kinds={"python", "polars"},
     description="The brand catalog (brands.yaml) as a table, so dbt can join brands and competitor groups.",
