@@ -8,7 +8,7 @@ from pydantic import Field
 
 from listening_pipeline.defs.checks import QUARANTINE_CHECK, check_result, check_spec, quarantine_rate_result
 from listening_pipeline.defs.resources import MediaStoreResource
-from listening_pipeline.defs.stage import DAILY_FRESHNESS, quarantine, seconds_since
+from listening_pipeline.defs.stage import DAILY_FRESHNESS, WAREHOUSE_RETRY, quarantine, seconds_since
 from listening_pipeline.lib.media.artifacts import decode_partition
 from listening_pipeline.lib.media.decode import DecodeLimits
 from listening_pipeline.lib.media.worker import DecodeWorker
@@ -63,6 +63,7 @@ class DecodeConfig(Config):
         ),
     },
     partitions_def=hashtag_day_partitions,
+    retry_policy=WAREHOUSE_RETRY,
     group_name="media",
     check_specs=[
         check_spec(MEDIA),
