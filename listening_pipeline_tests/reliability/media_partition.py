@@ -78,15 +78,35 @@ def materialize_media(
     only: str | None = None,
 ) -> Any:
     """Materialize ``videos`` and ``decoded_media`` (or ``only`` one of them) for the partition; the result."""
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    from listening_pipeline.partitions import hashtag_partitions
+
+    instance.add_dynamic_partitions(hashtag_partitions.name, [hashtag])
+    # Every DagsterInstance created in this process (the CLI's, another test's ephemeral one) makes its
+    # state storage the current one and leaves it there; once that instance is collected, loading
+    # definitions fails ("undefined DagsterInstance weakref"). Point it at the instance we run on.
+    with set_defs_state_storage(instance.defs_state_storage):
+        return _materialize(instance, warehouse_resource, source_root, media_root, hashtag, decode_config, only)
+
+
+def _materialize(
+    instance: Any,
+    warehouse_resource: Any,
+    source_root: Path,
+    media_root: Path,
+    hashtag: str,
+    decode_config: dict[str, Any] | None,
+    only: str | None,
+) -> Any:
     from dagster import materialize
 
     from listening_pipeline.defs.collect.assets import videos
     from listening_pipeline.defs.media.assets import decoded_media
     from listening_pipeline.defs.resources import MediaStoreResource, SourceResource
-    from listening_pipeline.partitions import hashtag_partitions, partition_key
+    from listening_pipeline.partitions import partition_key
     from listening_pipeline.warehouse.io_manager import WarehouseIOManager
 
-    instance.add_dynamic_partitions(hashtag_partitions.name, [hashtag])
     return materialize(
         [videos, decoded_media],
         selection={"videos": [videos], "decoded_media": [decoded_media], None: None}[only],
