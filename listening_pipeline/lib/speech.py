@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from listening_pipeline.lib.devices import available_threads, best_device, set_torch_threads
-from listening_pipeline.lib.media.decode import SAMPLE_RATE
+from listening_pipeline.lib.media.audio import SAMPLE_RATE
 from listening_pipeline.lib.offline import use_offline_environment
 
 log = logging.getLogger(__name__)

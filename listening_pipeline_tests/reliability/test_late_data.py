@@ -34,7 +34,9 @@ MARTS = (
 class History:
     """A private copy of the history days: export folder, warehouse, instance and definitions."""
 
-    def __init__(self, root: Path, sample_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(
+        self, root: Path, sample_corpus: Path, monkeypatch: pytest.MonkeyPatch, instance: DagsterInstance
+    ) -> None:
         truth = json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))
         history = truth["history"]
         self.hashtag = history["hashtag"]
@@ -52,7 +54,7 @@ class History:
 
         self.defs = defs()
         self.warehouse = DuckDBWarehouse(Settings.from_env().duckdb_path)
-        self.instance = DagsterInstance.ephemeral()
+        self.instance = instance
         self.instance.add_dynamic_partitions(HASHTAG_DIMENSION, [self.hashtag])
         assert self.defs.resolve_job_def("catalog_job").execute_in_process(instance=self.instance).success
 
@@ -109,12 +111,14 @@ def _day(record: dict) -> dt.date:
 
 
 @pytest.fixture
-def history(tmp_path, sample_corpus, monkeypatch) -> History:
-    built = History(tmp_path, sample_corpus, monkeypatch)
-    for day in built.days:
-        assert built.run("hashtag_day_job", day)
-    built.dbt(built.days[0], built.days[-1])
-    return built
+def history(tmp_path, sample_corpus, monkeypatch):
+    # Entered, so the instance's definitions state is the current one only while the test runs.
+    with DagsterInstance.ephemeral() as instance:
+        built = History(tmp_path, sample_corpus, monkeypatch, instance)
+        for day in built.days:
+            assert built.run("hashtag_day_job", day)
+        built.dbt(built.days[0], built.days[-1])
+        yield built
 
 
 def _requested_days(result, key: tuple[str, ...]) -> set[dt.date]:
