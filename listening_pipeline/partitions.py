@@ -16,8 +16,10 @@ from dagster import (
 )
 
 from listening_pipeline.hashtags import normalize_hashtag
+from listening_pipeline.settings import first_day_from_env
 
-FIRST_DAY = "2025-01-01"
+# LISTENING_PIPELINE_FIRST_DAY (default 2025-01-01): partitions are built at import, so it is read here.
+FIRST_DAY = first_day_from_env().isoformat()
 HASHTAG_DIMENSION = "hashtag"  # the dynamic partitions' name: tracked hashtags
 
 day_partitions = DailyPartitionsDefinition(start_date=FIRST_DAY, timezone="UTC")

@@ -8,8 +8,10 @@ Nothing here changes the process environment.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,45 @@ PG_STATEMENT_TIMEOUT_S = 600
 # Run monitoring ends a run that has run longer than this (the daemon enforces it; docker/dagster*.yaml
 # repeat the default, since Dagster reads that field as a literal).
 MAX_RUN_SECONDS = 14400
+# The daily partitions start on this day (history before it cannot be imported); the daily schedule's cron
+# (UTC); how many days before the last complete one each daily run collects again (late-arriving videos).
+FIRST_DAY_ENV = "LISTENING_PIPELINE_FIRST_DAY"
+FIRST_DAY = dt.date(2025, 1, 1)
+DAILY_CRON = "0 6 * * *"
+RECOLLECT_DAYS = 2
+
+
+def first_day_from_env(env: Mapping[str, str] | None = None) -> dt.date:
+    """The first day of the daily partitions; partitions.py reads it at import, before any resource exists."""
+    value = (os.environ if env is None else env).get(FIRST_DAY_ENV, "").strip()
+    if not value:
+        return FIRST_DAY
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is None or len(value) != 10:
+        raise ValueError(f"{FIRST_DAY_ENV} must be a date written YYYY-MM-DD (e.g. 2024-01-01), not {value!r}")
+    return day
+
+
+def _daily_cron(value: str) -> str:
+    # Five fields (minute hour day-of-month month day-of-week); Dagster checks the fields themselves.
+    if len(value.split()) != 5:
+        raise ValueError(
+            f"LISTENING_PIPELINE_DAILY_CRON must be a cron expression of five fields (e.g. '0 6 * * *'), not {value!r}"
+        )
+    return " ".join(value.split())
+
+
+def _recollect_days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise ValueError(f"LISTENING_PIPELINE_RECOLLECT_DAYS must be a whole number of days >= 0, not {value!r}")
+    return days
 
 
 @dataclass(frozen=True)
@@ -62,6 +103,9 @@ class Settings:
     pg_connect_timeout_s: int = PG_CONNECT_TIMEOUT_S
     pg_statement_timeout_s: int = PG_STATEMENT_TIMEOUT_S
     max_run_seconds: int = MAX_RUN_SECONDS
+    first_day: dt.date = FIRST_DAY
+    daily_cron: str = DAILY_CRON
+    recollect_days: int = RECOLLECT_DAYS
 
     @property
     def logo_dir(self) -> Path:
@@ -107,6 +151,9 @@ class Settings:
             pg_connect_timeout_s=int(env.get("LISTENING_PIPELINE_PG_CONNECT_TIMEOUT_S", PG_CONNECT_TIMEOUT_S)),
             pg_statement_timeout_s=int(env.get("LISTENING_PIPELINE_PG_STATEMENT_TIMEOUT_S", PG_STATEMENT_TIMEOUT_S)),
             max_run_seconds=int(env.get("LISTENING_PIPELINE_MAX_RUN_SECONDS", MAX_RUN_SECONDS)),
+            first_day=first_day_from_env(env),
+            daily_cron=_daily_cron(env.get("LISTENING_PIPELINE_DAILY_CRON", DAILY_CRON)),
+            recollect_days=_recollect_days(env.get("LISTENING_PIPELINE_RECOLLECT_DAYS", str(RECOLLECT_DAYS))),
         )
 
     @property

@@ -14,6 +14,7 @@ from listening_pipeline.defs.checks import check_spec
 from listening_pipeline.defs.execution import GPU_OP_TAGS, GPU_POOL
 from listening_pipeline.lib.sources.base import Problem, problems_frame
 from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
+from listening_pipeline.settings import Settings
 from listening_pipeline.warehouse.io_manager import WarehouseResource
 from listening_pipeline.warehouse.tables import QUARANTINE, Table
 
@@ -22,7 +23,7 @@ HASHTAG_DAY_GROUPS = ("collect", "media", "speech", "captions", "logos", "text",
 
 # The daily run (defs/collect/automation.py) starts at 06:00 UTC. A hashtag x day asset that has not
 # landed by 09:00, or a mart by 10:00, is late: the UI and freshness checks say so.
-DAILY_RUN_CRON = "0 6 * * *"
+DAILY_RUN_CRON = Settings.from_env().daily_cron  # LISTENING_PIPELINE_DAILY_CRON, default "0 6 * * *"
 DAILY_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron="0 9 * * *", lower_bound_delta=dt.timedelta(hours=3))
 MART_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron="0 10 * * *", lower_bound_delta=dt.timedelta(hours=4))
 

@@ -1,7 +1,8 @@
 """The daily schedule and the jobs that collect and enrich hashtag x day partitions.
 
 New videos reach the Research API about two days after they are posted, so the daily run
-collects the last complete day and re-collects the two days before it. dbt models follow on
+collects the last complete day and re-collects the two days before it (``LISTENING_PIPELINE_RECOLLECT_DAYS``;
+the cron is ``LISTENING_PIPELINE_DAILY_CRON``). dbt models follow on
 their own (eager automation conditions in :mod:`listening_pipeline.defs.marts.assets`).
 """
 
@@ -24,12 +25,13 @@ from listening_pipeline.defs.stage import DAILY_RUN_CRON, HASHTAG_DAY_GROUPS
 from listening_pipeline.partitions import HASHTAG_DIMENSION, partition_key
 from listening_pipeline.settings import Settings
 
-RECOLLECT_DAYS = 2
+SETTINGS = Settings.from_env()
+RECOLLECT_DAYS = SETTINGS.recollect_days  # LISTENING_PIPELINE_RECOLLECT_DAYS, default 2
 # Run tags that dagster.yaml's `concurrency.runs.tag_concurrency_limits` count (docs/scaling.md).
 # Set as job `tags` (which also tag every run), not `run_tags`: job backfills (`dagster job
 # backfill`, the UI's job backfills) copy only the job's definition tags onto their runs.
 # Job tags are fixed when the job is defined, so the source is read from the environment here.
-COLLECT_RUN_TAGS = collect_run_tags(Settings.from_env().source)
+COLLECT_RUN_TAGS = collect_run_tags(SETTINGS.source)
 HASHTAG_DAY_RUN_TAGS = {**COLLECT_RUN_TAGS, **model_run_tags()}
 
 hashtag_day_job = define_asset_job(
@@ -59,7 +61,8 @@ def days_to_collect(scheduled_for: dt.datetime) -> list[dt.date]:
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description=(
-        "Daily at 06:00 UTC: every hashtag the brand catalog tracks now, last complete day plus the two before it. "
+        f"Daily ({DAILY_RUN_CRON} UTC): every hashtag the brand catalog tracks now, last complete day plus the "
+        f"{RECOLLECT_DAYS} before it. "
         "A hashtag removed from brands.yaml is no longer collected; its partitions and rows stay for history."
     ),
 )

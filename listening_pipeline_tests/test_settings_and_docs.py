@@ -1,0 +1,144 @@
+"""Settings for the partitions and the schedule; the README's variable table, the docs pages and the LICENSE."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from listening_pipeline import partitions
+from listening_pipeline.settings import PROJECT_ROOT, Settings, first_day_from_env
+
+README = PROJECT_ROOT / "README.md"
+DOCS = PROJECT_ROOT / "docs"
+_SETTINGS_NAMES = ("LISTENING_PIPELINE_FIRST_DAY", "LISTENING_PIPELINE_DAILY_CRON", "LISTENING_PIPELINE_RECOLLECT_DAYS")
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh interpreter: partitions are built at import, so a setting needs a new process."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_defaults_are_unchanged(monkeypatch):
+    for name in _SETTINGS_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.from_env()
+    assert (settings.first_day, settings.daily_cron, settings.recollect_days) == (dt.date(2025, 1, 1), "0 6 * * *", 2)
+    if "LISTENING_PIPELINE_FIRST_DAY" not in os.environ:
+        assert partitions.FIRST_DAY == "2025-01-01"
+        assert partitions.day_partitions.start.date() == dt.date(2025, 1, 1)
+
+
+def test_an_earlier_first_day_makes_older_days_partitions_and_the_schedule_follows_its_settings():
+    code = """
+import datetime as dt
+from dagster import MultiPartitionKey
+from listening_pipeline.definitions import defs
+from listening_pipeline.partitions import day_partitions, split_partition_key
+from listening_pipeline.defs.collect.automation import daily_collection, days_to_collect
+
+assert day_partitions.start.date() == dt.date(2024, 1, 1), day_partitions.start
+assert day_partitions.has_partition_key("2024-03-15"), "2024 day is not a partition"
+assert not day_partitions.has_partition_key("2023-12-31")
+assert split_partition_key(MultiPartitionKey({"day": "2024-03-15", "hashtag": "tag"})) == ("tag", dt.date(2024, 3, 15))
+definitions = defs()
+job_days = definitions.resolve_job_def("hashtag_day_job").partitions_def.get_partitions_def_for_dimension("day")
+assert job_days.has_partition_key("2024-03-15"), "the loaded job does not know 2024 days"
+assert daily_collection.cron_schedule == "30 5 * * *", daily_collection.cron_schedule
+assert len(days_to_collect(dt.datetime(2026, 1, 10, 6, tzinfo=dt.UTC))) == 5
+print("ok")
+"""
+    result = _python(
+        code,
+        LISTENING_PIPELINE_FIRST_DAY="2024-01-01",
+        LISTENING_PIPELINE_DAILY_CRON="30 5 * * *",
+        LISTENING_PIPELINE_RECOLLECT_DAYS="4",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")
+
+
+def test_an_invalid_first_day_fails_at_import_naming_the_variable():
+    result = _python("import listening_pipeline.partitions", LISTENING_PIPELINE_FIRST_DAY="2024-13-01")
+    assert result.returncode != 0
+    assert "LISTENING_PIPELINE_FIRST_DAY" in result.stderr and "'2024-13-01'" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["2024-13-01", "yesterday", "20240101", "2024-01-01T00:00"])
+def test_first_day_must_be_an_iso_date(value):
+    with pytest.raises(ValueError, match="LISTENING_PIPELINE_FIRST_DAY"):
+        first_day_from_env({"LISTENING_PIPELINE_FIRST_DAY": value})
+    assert first_day_from_env({"LISTENING_PIPELINE_FIRST_DAY": " 2024-02-29 "}) == dt.date(2024, 2, 29)
+    assert first_day_from_env({}) == dt.date(2025, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LISTENING_PIPELINE_DAILY_CRON", "every day"),
+        ("LISTENING_PIPELINE_RECOLLECT_DAYS", "-1"),
+        ("LISTENING_PIPELINE_RECOLLECT_DAYS", "two"),
+    ],
+)
+def test_invalid_schedule_settings_name_the_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env()
+
+
+def _names_read_in(path: Path) -> set[str]:
+    return set(re.findall(r"\bLISTENING_PIPELINE_[A-Z0-9_]+\b", path.read_text(encoding="utf-8")))
+
+
+def test_the_readme_table_lists_every_variable_the_settings_read():
+    package = PROJECT_ROOT / "listening_pipeline"
+    names = _names_read_in(package / "settings.py") | _names_read_in(package / "partitions.py")
+    assert "LISTENING_PIPELINE_FIRST_DAY" in names and "LISTENING_PIPELINE_DATA_DIR" in names
+    readme = README.read_text(encoding="utf-8")
+    table = [line for line in readme.splitlines() if line.startswith("| `")]
+    missing = sorted(name for name in names if not any(f"`{name}`" in line for line in table))
+    assert not missing, f"add to the environment-variable table in README.md: {missing}"
+
+
+def test_the_docs_pages_exist_and_the_readme_links_them():
+    readme = README.read_text(encoding="utf-8")
+    for page in ("add-a-brand.md", "troubleshooting.md"):
+        assert (DOCS / page).is_file()
+        assert f"(docs/{page})" in readme
+    brand = (DOCS / "add-a-brand.md").read_text(encoding="utf-8")
+    for needle in ("aliases: [", "logos", "hashtags", "languages", "catalog_sensor", "models_job", "metrics"):
+        assert needle in brand
+
+
+def test_troubleshooting_has_ten_errors_quoting_messages_the_code_prints():
+    text = (DOCS / "troubleshooting.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (\d+)\. ", text, flags=re.MULTILINE)
+    assert headings == [str(n) for n in range(1, 11)]
+    quotes = re.findall(r"^> `([^`]+)`$", text, flags=re.MULTILINE)
+    assert len(quotes) >= 9
+    sources = "\n".join(
+        path.read_text(encoding="utf-8")
+        for folder, pattern in (("listening_pipeline", "*.py"), ("dbt/macros", "*.sql"))
+        for path in (PROJECT_ROOT / folder).rglob(pattern)
+    )
+    stale = [quote for quote in quotes if quote not in sources]
+    assert not stale, f"troubleshooting.md quotes messages the code no longer prints: {stale}"
+
+
+def test_license_is_apache_2():
+    text = (PROJECT_ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.lstrip().startswith("Apache License") and "Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text and "Copyright 2026 listening_pipeline contributors" in text
+    assert 'license = { text = "Apache-2.0" }' in (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
