@@ -1,4 +1,8 @@
-"""`listening-pipeline ...`: the demo, sample data, tracked hashtags, backfills and metrics."""
+"""`listening-pipeline ...`: the demo, sample data, tracked hashtags, backfills and metrics.
+
+Every command reads and writes the warehouse LISTENING_PIPELINE_WAREHOUSE names (duckdb or postgres).
+Errors are one line on stderr with exit status 2; --debug adds the traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,49 @@ import argparse
 import contextlib
 import datetime as dt
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from listening_pipeline.hashtags import InvalidHashtag, normalize_hashtag
-from listening_pipeline.runs import open_instance, run_partitions
+from listening_pipeline.runs import open_instance, open_warehouse, run_partitions
 from listening_pipeline.settings import Settings
+
+DEBUG_HINT = "--debug shows the traceback"
+
+
+class CliError(Exception):
+    """A mistake the user can fix, reported as one line without a traceback."""
+
+
+def one_line(message: object) -> str:
+    """``message`` on one line: its non-empty lines joined by '; '."""
+    return "; ".join(line.strip() for line in str(message).splitlines() if line.strip())
 
 
 def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {one_line(message)}", file=sys.stderr)
     return 2
+
+
+def _notice(message: str) -> None:
+    """A note on stderr (stdout stays for results), e.g. while waiting for the DuckDB lock."""
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
+def read_warehouse(settings: Settings) -> Any:
+    """The warehouse the settings name, for reading; a DuckDB file that does not exist is an error, never created."""
+    if settings.warehouse == "duckdb" and not Path(settings.duckdb_path).exists():
+        raise CliError(f"no warehouse at {settings.duckdb_path}: run `listening-pipeline demo` or a backfill first")
+    return open_warehouse(settings, _notice)
+
+
+def warehouse_name(settings: Settings) -> str:
+    """Where the warehouse is, for messages (never the PostgreSQL password)."""
+    if settings.warehouse == "postgres":
+        return f"PostgreSQL {settings.pg_host}:{settings.pg_port}/{settings.pg_database}"
+    return f"DuckDB {settings.duckdb_path}"
 
 
 def cmd_hashtags(args: argparse.Namespace, settings: Settings) -> int:
@@ -28,7 +64,7 @@ def cmd_hashtags(args: argparse.Namespace, settings: Settings) -> int:
         try:
             tags = list(load_catalog(args.catalog or settings.catalog_path).tracked_hashtags)
         except CatalogError as exc:
-            return _fail(f"{exc}\nnothing was added")
+            return _fail(f"{exc}; nothing was added")
     else:
         tags = []
         try:
@@ -43,6 +79,11 @@ def cmd_hashtags(args: argparse.Namespace, settings: Settings) -> int:
             instance.add_dynamic_partitions(hashtag_partitions.name, new)
         print(f"added {len(new)} hashtag(s): {', '.join(new) or '-'}")
     elif args.action == "remove":
+        unknown = [t for t in tags if t not in known]
+        if unknown:
+            return _fail(
+                f"not tracked: {', '.join(unknown)}; nothing was changed (see `listening-pipeline hashtags list`)"
+            )
         for tag in tags:
             if tag in known:
                 instance.delete_dynamic_partition(hashtag_partitions.name, tag)
@@ -78,7 +119,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
         return _fail("no hashtags: pass --hashtag or add some with `listening-pipeline hashtags add`")
     days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
     partitions = [(tag, day) for day in days for tag in tags]
-    print(f"backfilling {len(partitions)} hashtag-day partition(s)")
+    print(f"backfilling {len(partitions)} hashtag-day partition(s) into {warehouse_name(settings)}", flush=True)
     return 0 if run_partitions(settings, partitions, collect_only=args.collect_only) else 1
 
 
@@ -92,7 +133,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         cmd_sample_data(argparse.Namespace(out=str(folder), seed=7), settings)
     catalog = load_catalog(settings.catalog_path)
     partitions = partitions_in_folder(folder, catalog.tracked_hashtags)
-    print(f"materializing {len(partitions)} hashtag-day partitions into {settings.duckdb_path} ...")
+    print(f"materializing {len(partitions)} hashtag-day partitions into {warehouse_name(settings)} ...", flush=True)
     ok = run_partitions(settings, partitions)
     print()
     print_metrics(settings)
@@ -104,7 +145,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 def print_metrics(settings: Settings) -> None:
     import polars as pl
 
-    warehouse = _embedded_warehouse(settings)
+    warehouse = read_warehouse(settings)
     brands = warehouse.query(
         "select day, brand, "
         + ", ".join(
@@ -146,16 +187,10 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _embedded_warehouse(settings: Settings):
-    from listening_pipeline.warehouse.io_manager import WarehouseResource
-
-    return WarehouseResource(kind="duckdb", duckdb_path=str(settings.duckdb_path)).get()
-
-
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from listening_pipeline.lib.reports import write_report
 
-    path = write_report(_embedded_warehouse(settings), Path(args.out or settings.data_dir / "reports"))
+    path = write_report(read_warehouse(settings), Path(args.out or settings.data_dir / "reports"))
     print(f"brand report: {path}")
     return 0
 
@@ -263,44 +298,68 @@ def cmd_dbt_sources(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="listening-pipeline", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-    demo = sub.add_parser("demo", help="sample data -> every asset -> dbt -> metrics, in the embedded warehouse")
+    try:
+        return version("listening_pipeline")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _command(sub: Any, name: str, help: str, description: str | None = None) -> argparse.ArgumentParser:
+    """A subcommand whose help line (in the parent's list) and description (its own --help) are both set."""
+    return sub.add_parser(name, help=help, description=description or help)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="listening-pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--debug", action="store_true", help="on an error, print the traceback too")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
+
+    demo = _command(sub, "demo", "sample data -> every asset -> dbt -> metrics, in the configured warehouse")
     demo.set_defaults(func=cmd_demo)
 
-    sample = sub.add_parser("sample-data", help="generate the deterministic sample corpus")
+    sample = _command(sub, "sample-data", "generate the deterministic sample corpus (a folder export)")
     sample.add_argument("--out", help="folder to write (default: the configured source folder)")
-    sample.add_argument("--seed", type=int, default=7)
+    sample.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     sample.set_defaults(func=cmd_sample_data)
 
-    tags = sub.add_parser("hashtags", help="manage tracked hashtags (the dynamic partition dimension)")
-    tags_sub = tags.add_subparsers(dest="action", required=True)
-    for action in ("add", "remove"):
-        p = tags_sub.add_parser(action)
-        p.add_argument("hashtags", nargs="+")
-    tags_sub.add_parser("list")
-    sync = tags_sub.add_parser("sync", help="add every hashtag the brand catalog tracks")
-    sync.add_argument("--catalog")
+    tags = _command(sub, "hashtags", "manage tracked hashtags (the dynamic partition dimension)")
+    tags_sub = tags.add_subparsers(dest="action", required=True, metavar="ACTION", title="actions")
+    for action, verb in (("add", "start tracking"), ("remove", "stop tracking")):
+        p = _command(tags_sub, action, f"{verb} hashtags")
+        p.add_argument("hashtags", nargs="+", help="hashtags, with or without '#'")
+    _command(tags_sub, "list", "print the tracked hashtags")
+    sync = _command(tags_sub, "sync", "add every hashtag the brand catalog tracks")
+    sync.add_argument("--catalog", help="brands.yaml (default: the configured or bundled catalog)")
     tags.set_defaults(func=cmd_hashtags)
 
-    backfill = sub.add_parser("backfill", help="materialize a range of hashtag-days in this process")
+    backfill = _command(
+        sub,
+        "backfill",
+        "materialize a range of hashtag-days in this process",
+        "Materialize every tracked (or given) hashtag on every day from --start to --end in this process,"
+        " then dbt over those days; one progress line per partition with n/N, elapsed time and ETA.",
+    )
     backfill.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
     backfill.add_argument("--end", required=True, help="last day, YYYY-MM-DD (inclusive)")
     backfill.add_argument("--hashtag", action="append", help="limit to these hashtags (repeatable)")
     backfill.add_argument("--collect-only", action="store_true", help="videos and comments only, no enrichment")
     backfill.set_defaults(func=cmd_backfill)
 
-    metrics = sub.add_parser("metrics", help="print the metrics tables from the warehouse")
+    metrics = _command(sub, "metrics", "print the metrics tables from the warehouse")
     metrics.set_defaults(func=cmd_metrics)
 
-    report = sub.add_parser("report", help="write the brand report (Markdown + PNG chart) from the warehouse")
+    report = _command(sub, "report", "write the brand report (Markdown + PNG chart) from the warehouse")
     report.add_argument("--out", help="folder to write (default: <data dir>/reports)")
     report.set_defaults(func=cmd_report)
 
-    analyze = sub.add_parser("analyze", help="run the whole enrichment on one video file and print what it finds")
-    analyze.add_argument("video")
+    analyze = _command(sub, "analyze", "run the whole enrichment on one video file and print what it finds")
+    analyze.add_argument("video", help="a video file")
     analyze.add_argument("--catalog", help="brands.yaml (default: the configured or bundled catalog)")
     analyze.add_argument("--json", action="store_true", help="print JSON instead of tables")
     analyze.add_argument("--description", help="the video's description, matched and scored like the rest")
@@ -309,24 +368,38 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--logo-weights", help="YOLO weights file")
     analyze.set_defaults(func=cmd_analyze)
 
-    model_cmd = sub.add_parser(
-        "models", help="show which model weights are used; pull downloads them (the only download)"
+    model_cmd = _command(sub, "models", "show which model weights are used; pull downloads them (the only download)")
+    model_sub = model_cmd.add_subparsers(dest="action", required=True, metavar="ACTION", title="actions")
+    _command(model_sub, "list", "show which weights each stage would use, and the device")
+    pull = _command(model_sub, "pull", "download production models into the Hugging Face cache")
+    pull.add_argument(
+        "kind", nargs="?", choices=["whisper", "sentiment", "yolo"], help="which model (default: whisper and sentiment)"
     )
-    model_sub = model_cmd.add_subparsers(dest="action", required=True)
-    model_sub.add_parser("list")
-    pull = model_sub.add_parser("pull", help="download production models into the Hugging Face cache")
-    pull.add_argument("kind", nargs="?", choices=["whisper", "sentiment", "yolo"])
     pull.add_argument("--repo", help="Hugging Face repository id (default: the production model of that kind)")
     model_cmd.set_defaults(func=cmd_models)
 
-    dbt_sources = sub.add_parser("dbt-sources", help="regenerate dbt/models/sources.yml from the table declarations")
+    dbt_sources = _command(sub, "dbt-sources", "regenerate dbt/models/sources.yml from the table declarations")
     dbt_sources.set_defaults(func=cmd_dbt_sources)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; an error is one line on stderr and exit status 2 (``--debug``: with its traceback)."""
     args = build_parser().parse_args(argv)
-    return args.func(args, Settings.from_env())
+    try:
+        return args.func(args, Settings.from_env())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        message = one_line(exc) or type(exc).__name__
+        if not isinstance(exc, CliError | ValueError | OSError | ConnectionError | TimeoutError | LookupError):
+            message = f"{type(exc).__name__}: {message}"
+        hint = "" if args.debug or isinstance(exc, CliError) else f" ({DEBUG_HINT})"
+        print(f"error: {message}{hint}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

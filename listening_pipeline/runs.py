@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,45 @@ def open_instance(settings: Settings) -> Any:
     return DagsterInstance.get()
 
 
+def open_warehouse(settings: Settings, log: Callable[[str], None] | None = None) -> Any:
+    """The warehouse ``LISTENING_PIPELINE_WAREHOUSE`` names, outside any Dagster run (CLI, backfills).
+
+    The resource takes the PostgreSQL password through ``EnvVar``, which resolves only inside a run:
+    here it is read from the environment (unset: libpq's own PGPASSWORD or ~/.pgpass apply).
+    ``log`` receives "waiting for the DuckDB lock held by ..." while a connection waits.
+    """
+    from listening_pipeline.defs.resources import warehouse_resource
+
+    resource = warehouse_resource(settings)
+    if resource.kind == "postgres":
+        resource = resource.model_copy(update={"pg_password": os.environ.get("LISTENING_PIPELINE_PG_PASSWORD", "")})
+    return resource.get(log=log)
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return (
+        f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        if seconds >= 3600
+        else (f"{seconds // 60}:{seconds % 60:02d}")
+    )
+
+
+def progress_line(done: int, total: int, started: float, label: str, ok: bool) -> str:
+    """One line per finished step: n/N, its label and outcome, time elapsed and the estimate of what is left."""
+    elapsed = time.monotonic() - started
+    eta = elapsed / done * (total - done) if done else 0.0
+    width = len(str(total))
+    return (
+        f"  [{done:>{width}}/{total}] {label}: {'ok' if ok else 'FAILED'}"
+        f"  (elapsed {_clock(elapsed)}, ETA {_clock(eta) if done < total else '0:00'})"
+    )
+
+
+def _lock_notice(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
 def run_partitions(
     settings: Settings, partitions: Sequence[tuple[str, dt.date]], *, with_dbt: bool = True, collect_only: bool = False
 ) -> bool:
@@ -73,28 +114,33 @@ def run_partitions(
     if missing:
         instance.add_dynamic_partitions(hashtag_partitions.name, missing)
     definitions = defs()
-    ok = (
-        definitions.resolve_job_def("catalog_job")
-        .execute_in_process(instance=instance, run_config=quiet, raise_on_error=False)
-        .success
-    )
-    if not collect_only:
-        ok &= (
-            definitions.resolve_job_def("models_job")
+    # Progress: one line per step (readable in CI logs), n/N with elapsed time and the ETA.
+    setup = ["catalog_job"] + ([] if collect_only else ["models_job"])
+    labels = {"catalog_job": "brand catalog", "models_job": "models (logo detector)"}
+    total = len(setup) + len(partitions) + (1 if with_dbt else 0)
+    started, done, ok = time.monotonic(), 0, True
+    for name in setup:
+        success = (
+            definitions.resolve_job_def(name)
             .execute_in_process(instance=instance, run_config=quiet, raise_on_error=False)
             .success
         )
+        done += 1
+        print(progress_line(done, total, started, labels[name], success), flush=True)
+        ok &= success
     job = definitions.resolve_job_def("collect_job" if collect_only else "hashtag_day_job")
     for hashtag, day in partitions:
         result = job.execute_in_process(
             instance=instance, partition_key=partition_key(hashtag, day), run_config=quiet, raise_on_error=False
         )
-        print(f"  {day} #{hashtag}: {'ok' if result.success else 'FAILED'}")
+        done += 1
+        print(progress_line(done, total, started, f"{day} #{hashtag}", result.success), flush=True)
         ok &= result.success
     if with_dbt:
         first, last = dbt_days_for(sorted({d for _, d in partitions}), last_collected_day(settings))
         result = run_dbt_days(instance, first, last, run_config=quiet)
-        print(f"  dbt {first}..{last}: {'ok' if result.success else 'FAILED'}")
+        done += 1
+        print(progress_line(done, total, started, f"dbt {first}..{last}", result.success), flush=True)
         ok &= result.success
     return ok
 
@@ -116,13 +162,10 @@ def dbt_days_for(days: Sequence[dt.date], last_collected: dt.date | None = None)
 
 def last_collected_day(settings: Settings) -> dt.date | None:
     """The latest day with any collected video in the warehouse, or None for an empty one."""
-    from listening_pipeline.defs.resources import warehouse_resource
     from listening_pipeline.warehouse.tables import RAW_SCHEMA, VIDEOS
 
-    frame = (
-        warehouse_resource(settings)
-        .get()
-        .query(f"select max(day) as day from {RAW_SCHEMA}.{VIDEOS.name}", missing_ok=True)
+    frame = open_warehouse(settings, _lock_notice).query(
+        f"select max(day) as day from {RAW_SCHEMA}.{VIDEOS.name}", missing_ok=True
     )
     return frame["day"][0] if frame.height and frame["day"][0] is not None else None
 
