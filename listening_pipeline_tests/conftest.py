@@ -70,6 +70,17 @@ def instance(settings):
         yield inst
 
 
+@pytest.fixture(autouse=True)
+def _definitions_state_of_the_session_instance(instance):
+    """Dagster loads definitions against the state storage of the instance entered last. A test's own
+    short-lived instance must not stay that one: once it is collected, loading the code location
+    fails with "undefined DagsterInstance weakref" in whichever test runs next."""
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(instance.defs_state_storage):
+        yield
+
+
 @pytest.fixture(scope="session")
 def sample_corpus(settings) -> Path:
     """The bundled sample corpus, generated once per session where the pipeline reads it."""
