@@ -70,15 +70,26 @@ def instance(settings):
         yield inst
 
 
-@pytest.fixture(autouse=True)
-def _definitions_state_of_the_session_instance(instance):
-    """Dagster loads definitions against the state storage of the instance entered last. A test's own
-    short-lived instance must not stay that one: once it is collected, loading the code location
-    fails with "undefined DagsterInstance weakref" in whichever test runs next."""
-    from dagster._core.storage.defs_state.base import set_defs_state_storage
+def _forget_definitions_state() -> None:
+    """Dagster loads definitions against the state storage of the instance entered last, kept in a
+    context variable. A short-lived instance left there (its weakref dead once collected) makes every
+    later load fail with "undefined DagsterInstance weakref", so each fixture and test starts without
+    one, as a plain script does. (A private Dagster name: the leak's exact source is not pinned down.)"""
+    from dagster._core.storage.defs_state.base import _current_storage
 
-    with set_defs_state_storage(instance.defs_state_storage):
-        yield
+    _current_storage.set(None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    _forget_definitions_state()
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    _forget_definitions_state()
+    yield
 
 
 @pytest.fixture(scope="session")
