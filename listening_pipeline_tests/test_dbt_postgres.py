@@ -73,12 +73,15 @@ def _postgres_env(dsn: str) -> dict[str, str]:
     }
 
 
-def _assert_same_marts(duck, pg, may_be_empty=frozenset()) -> None:
+def _assert_same_marts(duck, pg, may_be_empty=frozenset(), days=None) -> None:
     for mart, key in MARTS.items():
         order = ", ".join(key)
         # Sorted here too: PostgreSQL orders text by its locale, DuckDB by bytes.
         expected = _comparable(duck.query(f"select * from marts.{mart} order by {order}")).sort(key)
         actual = _comparable(pg.query(f"select * from marts.{mart} order by {order}")).sort(key)
+        if days is not None:
+            expected = expected.filter(pl.col("day").is_in(sorted(days)))
+            actual = actual.filter(pl.col("day").is_in(sorted(days)))
         assert expected.height > 0 or mart in may_be_empty, mart
         assert actual.columns == expected.columns, mart
         assert actual.equals(expected), f"{mart} differs between DuckDB and PostgreSQL"
@@ -91,7 +94,8 @@ def test_postgres_marts_match_duckdb_row_by_row(collected_sample, postgres_db, t
         pg.replace_table(table, duck.read_table(table))
 
     _dbt_build(tmp_path, _postgres_env(postgres_db))
-    _assert_same_marts(duck, pg, may_be_empty=BRAND_MARTS)
+    # The sample's days only: the reliability tests add hostile partitions of their own to the session.
+    _assert_same_marts(duck, pg, may_be_empty=BRAND_MARTS, days={d for _, d in collected_sample})
 
 
 def test_postgres_brand_marts_match_duckdb_on_a_history_with_an_alert(postgres_db, tmp_path):
