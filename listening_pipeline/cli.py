@@ -145,41 +145,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 def print_metrics(settings: Settings) -> None:
     import polars as pl
 
-    warehouse = read_warehouse(settings)
-    brands = warehouse.query(
-        "select day, brand, "
-        + ", ".join(
-            f"cast(sum({column}) as bigint) as {alias}"
-            for column, alias in [
-                ("mentioning_videos", "videos"),
-                ("mentions", "mentions"),
-                ("speech_mentions", "speech"),
-                ("caption_mentions", "caption"),
-                ("logo_mentions", "logo"),
-                ("description_mentions", "descr"),
-                ("comment_mentions", "comment"),
-                ("reach", "reach"),
-            ]
-        )
-        + ", round(sum(positive_mentions - negative_mentions) * 1.0"
-        " / nullif(sum(positive_mentions + neutral_mentions + negative_mentions), 0), 2) as net_sentiment"
-        " from marts.brand_daily_metrics group by day, brand order by day, mentions desc",
-        missing_ok=True,
-    )
-    hashtags = warehouse.query("select * from marts.hashtag_daily_metrics order by day, hashtag", missing_ok=True)
-    alerts = warehouse.query(
-        "select day, brand, reasons, mentions, round(baseline_mentions, 1) as baseline, round(mentions_z, 1) as z,"
-        " negative_mentions, round(negative_share, 2) as negative_share, top_videos"
-        " from marts.brand_alerts order by day, brand",
-        missing_ok=True,
-    )
+    from listening_pipeline.lib.reports import metrics_tables
+
+    tables = metrics_tables(read_warehouse(settings))
     with pl.Config(tbl_rows=200, tbl_cols=20, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
         print("brand metrics per day (marts.brand_daily_metrics, summed over tracked hashtags)")
-        print(brands)
+        print(tables["brands"])
         print("\nhashtag metrics per day (marts.hashtag_daily_metrics)")
-        print(hashtags)
+        print(tables["hashtags"])
         print("\nalerts (marts.brand_alerts): days a brand's mentions or negative share jumped")
-        print(alerts if alerts.height else "no alerts")
+        print(tables["alerts"] if tables["alerts"].height else "no alerts")
 
 
 def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:

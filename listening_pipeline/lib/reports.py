@@ -15,6 +15,8 @@ from typing import Any
 
 import polars as pl
 
+from listening_pipeline.warehouse import Warehouse
+
 MARTS_SCHEMA = "marts"
 CHART_DAYS = 14  # days a chart shows, ending at the last day built
 
@@ -193,3 +195,34 @@ def write_report(warehouse: Any, out_dir: Path, last_day: dt.date | None = None)
     path = out_dir / "brand_report.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+_BRAND_SUMS = [
+    ("mentioning_videos", "videos"),
+    ("mentions", "mentions"),
+    ("speech_mentions", "speech"),
+    ("caption_mentions", "caption"),
+    ("logo_mentions", "logo"),
+    ("description_mentions", "descr"),
+    ("comment_mentions", "comment"),
+    ("reach", "reach"),
+]
+
+
+def metrics_tables(store: Warehouse) -> dict[str, pl.DataFrame]:
+    """What `listening-pipeline metrics` and the demo print: brands per day, hashtags per day, alerts."""
+    sums = ", ".join(f"cast(sum({column}) as bigint) as {alias}" for column, alias in _BRAND_SUMS)
+    brands = store.query(
+        f"select day, brand, {sums}, round(sum(positive_mentions - negative_mentions) * 1.0"
+        " / nullif(sum(positive_mentions + neutral_mentions + negative_mentions), 0), 2) as net_sentiment"
+        " from marts.brand_daily_metrics group by day, brand order by day, mentions desc",
+        missing_ok=True,
+    )
+    hashtags = store.query("select * from marts.hashtag_daily_metrics order by day, hashtag", missing_ok=True)
+    alerts = store.query(
+        "select day, brand, reasons, mentions, round(baseline_mentions, 1) as baseline, round(mentions_z, 1) as z,"
+        " negative_mentions, round(negative_share, 2) as negative_share, top_videos"
+        " from marts.brand_alerts order by day, brand",
+        missing_ok=True,
+    )
+    return {"brands": brands, "hashtags": hashtags, "alerts": alerts}
