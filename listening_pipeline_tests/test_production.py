@@ -41,6 +41,7 @@ from listening_pipeline.defs.execution import (
     SOURCE_TAG,
 )
 from listening_pipeline.partitions import partition_key
+from listening_pipeline.settings import environment_kept
 
 REPO = Path(__file__).resolve().parents[1]
 DOCKER = REPO / "docker"
@@ -52,16 +53,9 @@ BACKFILL_TIMEOUT_S = 300  # about 80 s on 2 CPU cores
 
 @contextlib.contextmanager
 def _environ(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
+    with environment_kept(values):
+        os.environ.update(values)
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @dataclass

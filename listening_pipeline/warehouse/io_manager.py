@@ -17,7 +17,12 @@ from dagster import (
 from pydantic import Field
 
 from listening_pipeline.lib.reports import markdown_preview
-from listening_pipeline.settings import DUCKDB_LOCK_TIMEOUT_S, PG_CONNECT_TIMEOUT_S, PG_STATEMENT_TIMEOUT_S
+from listening_pipeline.settings import (
+    DUCKDB_LOCK_TIMEOUT_S,
+    PG_CONNECT_TIMEOUT_S,
+    PG_STATEMENT_TIMEOUT_S,
+    environment_kept,
+)
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from listening_pipeline.warehouse.tables import RAW_SCHEMA, Table
 from listening_pipeline.warehouse.waits import Log
@@ -76,16 +81,9 @@ class WarehouseResource(ConfigurableResource):
     def dbt_environment(self) -> Iterator[None]:
         """For the length of a dbt invocation (which copies the process environment when it starts)."""
         wanted = self.dbt_profile_env()
-        saved = {name: os.environ.get(name) for name in wanted}
-        os.environ.update(wanted)
-        try:
+        with environment_kept(wanted):
+            os.environ.update(wanted)
             yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
     def dsn(self) -> str:
         from psycopg2.extensions import make_dsn

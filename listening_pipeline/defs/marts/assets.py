@@ -49,10 +49,12 @@ AUTOMATION_LOOKBACK_DAYS = 35
 def trailing_window_days(model: str) -> int:
     """Days before day D that a mart's day D reads (0 for marts built from day D alone)."""
     var = TRAILING_WINDOWS.get(model)
-    if var is None:
-        return 0
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    return int(project["vars"][var])
+    return int(_project_vars()[var]) if var else 0
+
+
+@cache
+def _project_vars() -> dict[str, Any]:
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
 
 
 def longest_trailing_window() -> int:

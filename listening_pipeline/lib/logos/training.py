@@ -8,7 +8,6 @@ CPU and leave the long-lived process it runs in (a code server, a test session) 
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import shutil
 import time
@@ -21,6 +20,7 @@ import numpy as np
 from listening_pipeline.lib.devices import ultralytics_device
 from listening_pipeline.lib.logos.yolo import DEFAULT_CONFIG_DIR, offline_ultralytics
 from listening_pipeline.lib.weights import LOGO_IMAGE_SIZE, LOGO_TRAINING_BATCH, LOGO_TRAINING_EPOCHS
+from listening_pipeline.settings import environment_kept
 
 
 @dataclass(frozen=True)
@@ -115,17 +115,12 @@ def _process_state_kept() -> Iterator[None]:
     deterministic = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
     cudnn_deterministic = torch.backends.cudnn.deterministic
-    env = {name: os.environ.get(name) for name in ("CUBLAS_WORKSPACE_CONFIG", "PYTHONHASHSEED")}
     try:
-        yield
+        with environment_kept(("CUBLAS_WORKSPACE_CONFIG", "PYTHONHASHSEED")):
+            yield
     finally:
         random.setstate(python_state)
         np.random.set_state(numpy_state)
         torch.set_rng_state(torch_state)
         torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
         torch.backends.cudnn.deterministic = cudnn_deterministic
-        for name, value in env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
