@@ -41,6 +41,17 @@ FIRST_DAY_ENV = "LISTENING_PIPELINE_FIRST_DAY"
 FIRST_DAY = dt.date(2025, 1, 1)
 DAILY_CRON = "0 6 * * *"
 RECOLLECT_DAYS = 2
+# After a catalog edit changes names, aliases or hashtags, the automation re-matches brand_mentions this many days back.
+REMATCH_DAYS_ENV = "LISTENING_PIPELINE_REMATCH_DAYS"
+REMATCH_DAYS = 35
+
+
+def _owners(value: str) -> tuple[str, ...]:
+    owners = tuple(o.strip() for o in value.split(",") if o.strip())
+    bad = [o for o in owners if "@" not in o and not (o.startswith("team:") and len(o) > 5)]
+    if bad:
+        raise ValueError(f"LISTENING_PIPELINE_OWNERS takes emails or team:<name>, comma-separated; not {bad}")
+    return owners
 
 
 def first_day_from_env(env: Mapping[str, str] | None = None) -> dt.date:
@@ -66,13 +77,13 @@ def _daily_cron(value: str) -> str:
     return " ".join(value.split())
 
 
-def _recollect_days(value: str) -> int:
+def _recollect_days(value: str, name: str = "LISTENING_PIPELINE_RECOLLECT_DAYS") -> int:
     try:
         days = int(value)
     except ValueError:
         days = -1
     if days < 0:
-        raise ValueError(f"LISTENING_PIPELINE_RECOLLECT_DAYS must be a whole number of days >= 0, not {value!r}")
+        raise ValueError(f"{name} must be a whole number of days >= 0, not {value!r}")
     return days
 
 
@@ -107,6 +118,11 @@ class Settings:
     first_day: dt.date = FIRST_DAY
     daily_cron: str = DAILY_CRON
     recollect_days: int = RECOLLECT_DAYS
+    # Asset owners in the UI (emails, team:<name>); code references link to this repository when set.
+    owners: tuple[str, ...] = ()
+    git_url: str | None = None
+    git_branch: str = "main"
+    rematch_days: int = REMATCH_DAYS
 
     @property
     def logo_dir(self) -> Path:
@@ -155,6 +171,10 @@ class Settings:
             first_day=first_day_from_env(env),
             daily_cron=_daily_cron(env.get("LISTENING_PIPELINE_DAILY_CRON", DAILY_CRON)),
             recollect_days=_recollect_days(env.get("LISTENING_PIPELINE_RECOLLECT_DAYS", str(RECOLLECT_DAYS))),
+            owners=_owners(env.get("LISTENING_PIPELINE_OWNERS", "")),
+            git_url=env.get("LISTENING_PIPELINE_GIT_URL", "").strip() or None,
+            git_branch=env.get("LISTENING_PIPELINE_GIT_BRANCH", "").strip() or "main",
+            rematch_days=_recollect_days(env.get(REMATCH_DAYS_ENV, str(REMATCH_DAYS)), REMATCH_DAYS_ENV),
         )
 
     @property

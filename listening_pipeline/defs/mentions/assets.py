@@ -1,9 +1,14 @@
-"""Brand mentions: alias matches in the text units and logo appearances, with their sentiment."""
+"""Brand mentions: alias matches in the text units and logo appearances, with their sentiment.
+
+Built from the stored text_units, sentiment, logo_hits and ocr_text partitions (the IO manager
+reads them from the warehouse), so re-matching after a catalog edit reruns no model.
+"""
 
 import polars as pl
-from dagster import AssetExecutionContext, MetadataValue
+from dagster import AssetExecutionContext, AssetKey, MetadataValue
 
 from listening_pipeline.defs.checks import checked
+from listening_pipeline.defs.mentions.automation import CATALOG_MATCHING_ASSET, REMATCH_AFTER_CATALOG_CHANGE
 from listening_pipeline.defs.resources import CatalogResource
 from listening_pipeline.defs.stage import stage_asset
 from listening_pipeline.lib.mentions import BrandMatcher, mention_rows
@@ -11,7 +16,13 @@ from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.tables import BRAND_MENTIONS
 
 
-@stage_asset(BRAND_MENTIONS, group="mentions", kinds={"python", "polars"})
+@stage_asset(
+    BRAND_MENTIONS,
+    group="mentions",
+    kinds={"python", "polars"},
+    deps=[AssetKey(CATALOG_MATCHING_ASSET)],
+    automation_condition=REMATCH_AFTER_CATALOG_CHANGE,
+)
 def brand_mentions(
     context: AssetExecutionContext,
     text_units: pl.DataFrame,
