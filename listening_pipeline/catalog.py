@@ -1,29 +1,34 @@
 """The brand catalog (``brands.yaml``): brands, aliases, tracked hashtags, logos, competitor groups.
 
 The catalog is validated as a whole: one bad hashtag makes the file invalid, so a sensor
-or CLI reading it writes nothing rather than half of it. The file is read strictly: a key
-repeated in any mapping, a key the format does not know (at the top level or in a brand) and
-a scalar where a list belongs are errors that name the file, the line and the key, because
-YAML itself would silently keep the last of two keys and ignore a misspelt one.
+or CLI reading it writes nothing rather than half of it. The format is declared once, as the
+pydantic model in :mod:`listening_pipeline.catalog_schema`; this module reads the YAML strictly
+(a key repeated in any mapping is refused, because YAML would keep the last one) while
+remembering the line of every key and list item, so each error the model finds (an unknown
+key, a string where a list belongs, a number where a name belongs) names the file, the line
+and the field.
 """
 
 from __future__ import annotations
 
-import re
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, SequenceNode
 
-from listening_pipeline.hashtags import InvalidHashtag, normalize_hashtag
+from listening_pipeline.catalog_schema import BrandEntry, CatalogFile
 
 BUNDLED_CATALOG = Path(__file__).parent / "data" / "brands.yaml"
-TOP_LEVEL_KEYS = ("hashtags", "languages", "brands")
-BRAND_KEYS = ("name", "competitor_group", "aliases", "hashtags", "logos")
+# The keys the format knows, from its one declaration (catalog_schema.py).
+TOP_LEVEL_KEYS = tuple(CatalogFile.model_fields)
+BRAND_KEYS = tuple(BrandEntry.model_fields)
 
 
 class CatalogError(ValueError):
@@ -49,6 +54,13 @@ class LineMapping(dict[Any, Any]):
 
     def line_of(self, key: Any) -> int:
         return self.key_lines.get(key, self.line)
+
+
+class LineList(list[Any]):
+    """A YAML sequence that remembers its line and each item's line (1-based)."""
+
+    line: int = 0
+    item_lines: list[int]
 
 
 class StrictLoader(yaml.SafeLoader):
@@ -86,8 +98,16 @@ class StrictLoader(yaml.SafeLoader):
         data.key_lines = self._key_lines(node)
         data.update(self.construct_mapping(node))
 
+    def construct_line_sequence(self, node: SequenceNode) -> Iterator[LineList]:
+        data = LineList()
+        data.line = node.start_mark.line + 1
+        data.item_lines = [item.start_mark.line + 1 for item in node.value]
+        yield data
+        data.extend(self.construct_sequence(node))
+
 
 StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_line_mapping)
+StrictLoader.add_constructor("tag:yaml.org,2002:seq", StrictLoader.construct_line_sequence)
 
 
 def load_yaml_strict(text: str, name: str = "<yaml>") -> Any:
@@ -141,6 +161,7 @@ class Catalog:
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Read and validate a catalog file (default: the bundled sample); every problem is reported at once."""
     path = Path(path) if path else BUNDLED_CATALOG
     try:
         text = path.read_text(encoding="utf-8")
@@ -150,95 +171,106 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         doc = load_yaml_strict(text, str(path))
     except ValueError as exc:
         raise CatalogError(f"invalid brand catalog:\n  {exc}") from exc
-    if not isinstance(doc, LineMapping) or not isinstance(doc.get("brands"), list):
+    if not isinstance(doc, LineMapping):
         raise CatalogError(f"{path}: expected a mapping with a 'brands' list")
+    try:
+        parsed = CatalogFile.model_validate(doc)
+    except ValidationError as exc:
+        errors = [f"{path}:{_line_of(doc, err['loc'])}: {_explain(doc, err)}" for err in exc.errors()]
+        raise CatalogError("invalid brand catalog:\n  " + "\n  ".join(errors)) from None
 
-    errors: list[str] = []
-    _unknown_keys(doc, TOP_LEVEL_KEYS, f"{path}", "at the top level", errors)
+    errors = []
     brands: list[Brand] = []
-    for i, entry in enumerate(doc["brands"]):
-        if not isinstance(entry, LineMapping):
-            errors.append(f"{path}:{doc.line_of('brands')}: brands[{i}] must be a mapping with a 'name'")
-            continue
-        at = f"{path}:{entry.line}"
-        name = _scalar(entry.get("name"))
-        if not name:
-            errors.append(f"{at}: brands[{i}] needs a 'name'")
-            continue
-        _unknown_keys(entry, BRAND_KEYS, f"{path}", f"in brand {name!r}", errors)
-        where = f"brand {name!r}"
-        hashtags = _hashtags(
-            _list(entry, "hashtags", path, where, errors), f"{path}:{entry.line_of('hashtags')}: {where}", errors
-        )
-        aliases = tuple(
-            dict.fromkeys(a for a in (_scalar(v) for v in [name, *_list(entry, "aliases", path, where, errors)]) if a)
-        )
-        logos = tuple((path.parent / str(p)).resolve() for p in _list(entry, "logos", path, where, errors))
-        for logo in logos:
-            if not logo.is_file():
-                errors.append(f"{path}:{entry.line_of('logos')}: {where}: logo file {logo} not found")
-        group = entry.get("competitor_group")
-        if group is not None and not _scalar(group):
-            errors.append(f"{path}:{entry.line_of('competitor_group')}: {where}: 'competitor_group' must be a name")
+    for entry, raw in zip(parsed.brands, doc["brands"], strict=True):
+        logos = tuple((path.parent / p).resolve() for p in entry.logos or ())
+        errors += [
+            f"{path}:{raw.line_of('logos')}: brand {entry.name!r}: 'logos': logo file {logo} not found"
+            for logo in logos
+            if not logo.is_file()
+        ]
         brands.append(
-            Brand(name=name, competitor_group=_scalar(group) or name, aliases=aliases, hashtags=hashtags, logos=logos)
+            Brand(
+                name=entry.name,
+                competitor_group=entry.competitor_group or entry.name,
+                aliases=tuple(dict.fromkeys([entry.name, *(entry.aliases or ())])),
+                hashtags=tuple(dict.fromkeys(entry.hashtags or ())),
+                logos=logos,
+            )
         )
-    names = [b.name for b in brands]
-    for dup in sorted({n for n in names if names.count(n) > 1}):
-        errors.append(f"{path}: brand {dup!r} is listed more than once")
-    extra = _hashtags(
-        _list(doc, "hashtags", path, "the catalog", errors), f"{path}:{doc.line_of('hashtags')}: hashtags", errors
-    )
-    languages = _languages(
-        _list(doc, "languages", path, "the catalog", errors), f"{path}:{doc.line_of('languages')}: languages", errors
-    )
+    first: dict[str, int] = {}
+    for brand, raw in zip(brands, doc["brands"], strict=True):
+        if brand.name in first:
+            errors.append(
+                f"{path}:{raw.line}: brand {brand.name!r} is listed twice (first on line {first[brand.name]})"
+            )
+        first.setdefault(brand.name, raw.line)
     if errors:
         raise CatalogError("invalid brand catalog:\n  " + "\n  ".join(errors))
-    return Catalog(path=path, brands=tuple(brands), extra_hashtags=extra, languages=languages)
+    return Catalog(
+        path=path,
+        brands=tuple(brands),
+        extra_hashtags=tuple(dict.fromkeys(parsed.hashtags or ())),
+        languages=tuple(dict.fromkeys(parsed.languages or ())),
+    )
 
 
-def _unknown_keys(mapping: LineMapping, allowed: tuple[str, ...], path: str, where: str, errors: list[str]) -> None:
-    for key in mapping:
-        if key not in allowed:
-            errors.append(f"{path}:{mapping.line_of(key)}: unknown key {key!r} {where} (allowed: {', '.join(allowed)})")
+# --------------------------------------------------------------------------- errors, in the file's words
 
 
-def _scalar(value: object) -> str:
-    """A name-like scalar as stripped text; '' for anything else (lists, mappings, null, booleans)."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return ""
-    return str(value).strip()
+def _line_of(doc: LineMapping, loc: tuple[int | str, ...]) -> int:
+    """The line of the deepest part of ``loc`` the file has (a missing key: its mapping's line)."""
+    node: Any = doc
+    line = doc.line
+    for part in loc:
+        if isinstance(node, LineMapping) and part in node:
+            line, node = node.line_of(part), node[part]
+        elif isinstance(node, LineList) and isinstance(part, int) and part < len(node):
+            line, node = node.item_lines[part], node[part]
+        else:
+            break
+    return line
 
 
-def _list(mapping: LineMapping, key: str, path: Path, where: str, errors: list[str]) -> list[Any]:
-    """``mapping[key]`` as a list of scalars (missing or null: empty); anything else is an error naming the line."""
-    value = mapping.get(key)
-    if value is None:
-        return []
-    at = f"{path}:{mapping.line_of(key)}: {where}"
-    if not isinstance(value, list):
+def _explain(doc: LineMapping, err: ErrorDetails) -> str:
+    """One pydantic error as the catalog's user would say it: where (brand), which field, what to write."""
+    loc = err["loc"]
+    where = "the catalog"
+    if len(loc) >= 2 and loc[0] == "brands" and isinstance(loc[1], int):
+        name = doc["brands"][loc[1]].get("name") if isinstance(doc["brands"][loc[1]], dict) else None
+        where = f"brand {name.strip()!r}" if isinstance(name, str) and name.strip() else f"brands[{loc[1]}]"
+        field = loc[2:]
+    else:
+        field = loc
+    key = next((p for p in reversed(field) if isinstance(p, str)), "")
+    item = isinstance(field[-1], int) if field else False
+    value, kind = err["input"], err["type"]
+    if kind == "extra_forbidden":
+        allowed = list(BrandEntry.model_fields if where != "the catalog" else CatalogFile.model_fields)
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        place = "at the top level" if where == "the catalog" else f"in {where}"
+        return f"unknown key {key!r} {place} (allowed: {', '.join(allowed)}){hint}"
+    if kind == "missing":
+        if key == "name":
+            return f"{where} needs a 'name'"
+        return f"the catalog needs a {key!r} list"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{where} must be a mapping with a 'name' (name: ..., aliases: [...])"
+    if kind == "list_type":
         hint = f" (write [{value}])" if isinstance(value, str) else ""
-        errors.append(f"{at}: {key!r} must be a list, not {type(value).__name__} {value!r}{hint}")
-        return []
-    bad = [v for v in value if not _scalar(v)]
-    if bad:
-        errors.append(f"{at}: {key!r} must list names, not {bad[0]!r}")
-        return [v for v in value if _scalar(v)]
-    return value
+        return f"{where}: {key!r} must be a list, not {_kind(value)} {value!r}{hint}"
+    if kind == "string_type":
+        hint = f' (write it in quotes: "{value}")' if isinstance(value, int | float) else ""
+        what = f"{key!r} must list names" if item else f"{key!r} must be text"
+        return f"{where}: {what}, not {_kind(value)} {value!r}{hint}"
+    if kind == "string_too_short":
+        return f"{where}: {key!r} must not be empty"
+    if kind == "string_pattern_mismatch":
+        return f"{where}: {key!r} must list ISO 639-1 codes such as [en, es], not {value!r}"
+    if kind == "value_error":
+        return f"{where}: {key!r}: {err['ctx']['error']}"
+    return f"{where}: {key!r}: {err['msg']} (got {value!r})"
 
 
-def _languages(values: list[Any], where: str, errors: list[str]) -> tuple[str, ...]:
-    if not all(isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}", v.strip().lower()) for v in values):
-        errors.append(f"{where}: must be a list of ISO 639-1 codes such as [en, es]")
-        return ()
-    return tuple(dict.fromkeys(v.strip().lower() for v in values))
-
-
-def _hashtags(values: list[Any], where: str, errors: list[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for value in values:
-        try:
-            out.append(normalize_hashtag(str(value)))
-        except InvalidHashtag as exc:
-            errors.append(f"{where}: {exc}")
-    return tuple(dict.fromkeys(out))
+def _kind(value: object) -> str:
+    return "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else type(value).__name__
