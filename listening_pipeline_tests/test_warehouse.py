@@ -1,4 +1,5 @@
-"""A partition write replaces exactly that partition's rows, atomically, on DuckDB and on PostgreSQL."""
+"""A partition write replaces exactly that partition's rows, atomically, on DuckDB and on PostgreSQL,
+stamping them with the time they were loaded."""
 
 import datetime as dt
 
@@ -6,7 +7,8 @@ import polars as pl
 import pytest
 
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse
-from listening_pipeline.warehouse.tables import QUARANTINE, VIDEOS
+from listening_pipeline.warehouse.ddl import create_table_sql, sql_type
+from listening_pipeline.warehouse.tables import ALL_TABLES, LOADED_AT, QUARANTINE, VIDEOS
 
 DAY = dt.date(2026, 11, 1)
 
@@ -127,3 +129,65 @@ def test_upsert_replaces_rows_by_key_and_keeps_the_rest(warehouse):
         warehouse.upsert_rows(ALERT_DELIVERIES, [row("b", "failed"), {**row("d", "delivered"), "webhook_host": None}])
     assert warehouse.read_table(ALERT_DELIVERIES).height == 2
     assert warehouse.read_table(ALERT_DELIVERIES).filter(pl.col("alert_id") == "b")["status"].item() == "delivered"
+
+
+def _execute(warehouse, sql: str) -> None:
+    """Raw SQL on the warehouse's own connection, as another program (an older version) would run it."""
+    with warehouse.connect() as con:
+        if isinstance(warehouse, DuckDBWarehouse):
+            con.execute(sql)
+        else:
+            with con.cursor() as cur:
+                cur.execute(sql)
+            con.commit()
+
+
+def _loaded_at(warehouse, hashtag: str) -> list[dt.datetime]:
+    frame = warehouse.query(f"select distinct {LOADED_AT} from raw.videos where hashtag = '{hashtag}'")
+    return frame[LOADED_AT].to_list()
+
+
+def test_every_row_of_a_write_carries_the_time_it_was_loaded(warehouse):
+    """dbt's source freshness reads loaded_at: one time per write, later writes later, reads never see it."""
+    before = dt.datetime.now(dt.UTC)
+    warehouse.replace_partition(VIDEOS, _videos("a", ["1", "2", "3"]), hashtag="a", day=DAY)
+    (first,) = _loaded_at(warehouse, "a")  # every row of the write shares one time
+    assert before <= first <= dt.datetime.now(dt.UTC)
+
+    warehouse.replace_partition(VIDEOS, _videos("b", ["9"]), hashtag="b", day=DAY)
+    warehouse.replace_partition(VIDEOS, _videos("a", ["1"], "again"), hashtag="a", day=DAY)
+    (again,) = _loaded_at(warehouse, "a")
+    assert again > first  # a re-written partition is loaded again...
+    assert _loaded_at(warehouse, "b")[0] < again  # ...and the others keep their own time
+    # Frames read back are the asset's columns only: ground-truth and cross-engine comparisons are unchanged.
+    assert warehouse.read_partition(VIDEOS, hashtag="a", day=DAY).schema == VIDEOS.schema
+    assert LOADED_AT not in warehouse.read_table(VIDEOS).columns
+
+
+def test_a_warehouse_created_before_load_times_gains_the_column_and_keeps_its_rows(warehouse):
+    """A raw table an older version created (no loaded_at) keeps working: the next write adds the column."""
+    old_columns = ", ".join(f'"{name}" {sql_type(dtype, warehouse.dialect)}' for name, dtype in VIDEOS.schema.items())
+    _execute(warehouse, "create schema if not exists raw")
+    _execute(warehouse, f"create table raw.videos ({old_columns})")
+    _execute(
+        warehouse,
+        "insert into raw.videos (hashtag, day, video_id, source, created_at) "
+        "values ('old', '2026-11-01', '7', 'folder', '2026-11-01 08:00:00+00')",
+    )
+    assert warehouse.read_partition(VIDEOS, hashtag="old", day=DAY)["video_id"].to_list() == ["7"]
+
+    warehouse.ensure_tables([VIDEOS])  # what the dbt asset does before every dbt run
+    warehouse.replace_partition(VIDEOS, _videos("new", ["1"]), hashtag="new", day=DAY)
+
+    stored = warehouse.query(f"select hashtag, {LOADED_AT} from raw.videos order by hashtag")
+    assert stored["hashtag"].to_list() == ["new", "old"]
+    assert stored[LOADED_AT][0] is not None  # written now
+    assert stored[LOADED_AT][1] is None  # loaded before the column existed: unknown, not invented
+    assert warehouse.read_partition(VIDEOS, hashtag="old", day=DAY)["video_id"].to_list() == ["7"]
+
+
+def test_the_stored_tables_are_the_declared_columns_plus_the_load_time():
+    for table in ALL_TABLES.values():
+        assert list(table.stored_schema) == [*table.schema, LOADED_AT], table.name
+        ddl = create_table_sql(table, "postgres")
+        assert f'"{LOADED_AT}" TIMESTAMPTZ' in ddl, table.name

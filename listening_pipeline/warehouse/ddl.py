@@ -1,7 +1,8 @@
 """The table declarations as SQL: DDL for DuckDB and PostgreSQL, and dbt's sources.yml.
 
 Both are derived from :mod:`listening_pipeline.warehouse.tables`, the single schema source, so the
-warehouse, the Great Expectations suites and dbt never disagree on a column.
+warehouse, the Great Expectations suites and dbt never disagree on a column. The stored tables add
+the load timestamp (``loaded_at``) to the declared columns; dbt's source freshness reads it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,17 @@ from typing import Any
 
 import polars as pl
 
-from listening_pipeline.warehouse.tables import ALL_TABLES, RAW_SCHEMA, Table
+from listening_pipeline.warehouse.tables import (
+    ALL_TABLES,
+    LOADED_AT,
+    RAW_SCHEMA,
+    Table,
+)
+
+# Source freshness of the tables every daily run writes: a run more than 6 hours late warns, a whole
+# missed day (plus the same slack) is an error.
+FRESHNESS_WARN_AFTER_HOURS = 30
+FRESHNESS_ERROR_AFTER_HOURS = 54
 
 
 def sql_type(dtype: Any, dialect: str) -> str:
@@ -37,7 +48,7 @@ def sql_type(dtype: Any, dialect: str) -> str:
 def create_table_sql(table: Table, dialect: str) -> str:
     cols = ",\n  ".join(
         f'"{name}" {sql_type(dtype, dialect)}' + (" NOT NULL" if name in table.not_null else "")
-        for name, dtype in table.schema.items()
+        for name, dtype in table.stored_schema.items()
     )
     return f'CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}."{table.name}" (\n  {cols}\n)'
 
@@ -48,14 +59,17 @@ def dbt_sources_yaml() -> str:
 
     tables = []
     for table in ALL_TABLES.values():
+        config: dict[str, Any] = {"meta": {"dagster": {"asset_key": [table.name]}}}
+        if not table.written_daily:
+            config["freshness"] = None  # may rightly stay unchanged for days
         tables.append(
             {
                 "name": table.name,
                 "description": table.description,
-                "config": {"meta": {"dagster": {"asset_key": [table.name]}}},
+                "config": config,
                 "columns": [
                     {"name": name, "description": text, "data_type": sql_type(dtype, "duckdb").lower()}
-                    for name, (dtype, text) in table.columns.items()
+                    for name, (dtype, text) in table.stored_columns.items()
                 ],
             }
         )
@@ -66,8 +80,17 @@ def dbt_sources_yaml() -> str:
                 "name": "raw",
                 "schema": RAW_SCHEMA,
                 "description": (
-                    "Tables written by the Python assets (listening_pipeline.warehouse.tables declares them)."
+                    "Tables written by the Python assets (listening_pipeline.warehouse.tables declares them). "
+                    f"`dbt source freshness` reads {LOADED_AT}, stamped by the warehouse on every write, "
+                    "for the tables each daily run writes."
                 ),
+                "config": {
+                    "loaded_at_field": LOADED_AT,
+                    "freshness": {
+                        "warn_after": {"count": FRESHNESS_WARN_AFTER_HOURS, "period": "hour"},
+                        "error_after": {"count": FRESHNESS_ERROR_AFTER_HOURS, "period": "hour"},
+                    },
+                },
                 "tables": tables,
             }
         ],

@@ -2,7 +2,9 @@
 
 A partition write is one transaction that deletes the partition's rows and inserts the new
 ones, so a re-run never duplicates or drops rows and a killed run leaves the previous rows.
-DDL comes from :mod:`listening_pipeline.warehouse.tables`; missing columns are added on the way.
+DDL comes from :mod:`listening_pipeline.warehouse.tables`; missing columns are added on the way
+(that is the migration of a warehouse an older version created: its rows keep a null ``loaded_at``).
+Every row written is stamped with the write's time in ``loaded_at``, which reads drop again.
 
 Writers wait rather than fail: a DuckDB file another process holds is retried with backoff and
 jitter up to a lock timeout (:class:`LockWait`, shared with the dbt asset, which runs dbt the same
@@ -23,7 +25,7 @@ import polars as pl
 
 from listening_pipeline.settings import DUCKDB_LOCK_TIMEOUT_S, PG_CONNECT_TIMEOUT_S, PG_STATEMENT_TIMEOUT_S
 from listening_pipeline.warehouse.ddl import create_table_sql, sql_type
-from listening_pipeline.warehouse.tables import RAW_SCHEMA, Table
+from listening_pipeline.warehouse.tables import LOADED_AT, LOADED_AT_COLUMN, RAW_SCHEMA, Table
 from listening_pipeline.warehouse.waits import (
     LockWait,
     Log,
@@ -57,12 +59,12 @@ class Warehouse(ABC):
             stray = rows.filter(pl.col(column) != value).height
             if stray:
                 raise ValueError(f"{stray} row(s) for table {table.name} do not belong to {column}={value!r}")
-        self._replace(table, rows, where)
+        self._replace(table, _stamped(rows), where)
         return rows.height
 
     def replace_table(self, table: Table, rows: pl.DataFrame) -> int:
         rows = table.frame(rows)
-        self._replace(table, rows, {})
+        self._replace(table, _stamped(rows), {})
         return rows.height
 
     def upsert_rows(self, table: Table, rows: pl.DataFrame | list[dict]) -> int:
@@ -75,7 +77,7 @@ class Warehouse(ABC):
         if rows.select(table.key).is_duplicated().any():
             raise ValueError(f"rows for table {table.name} repeat a key {table.key}")
         if rows.height:
-            self._upsert(table, rows)
+            self._upsert(table, _stamped(rows))
         return rows.height
 
     def read_partition(self, table: Table, *, hashtag: str, day: dt.date) -> pl.DataFrame:
@@ -118,6 +120,12 @@ class Warehouse(ABC):
     @abstractmethod
     def query(self, sql: str, params: list[Any] | None = None, *, missing_ok: bool = False) -> pl.DataFrame:
         """Rows of a query; with ``missing_ok`` a missing table reads as no rows."""
+
+
+def _stamped(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with the load timestamp: one time for the whole write, so a partition's rows share it."""
+    now = dt.datetime.now(dt.UTC)
+    return rows.with_columns(pl.lit(now, dtype=LOADED_AT_COLUMN[0]).alias(LOADED_AT))
 
 
 class DuckDBWarehouse(Warehouse):
@@ -174,7 +182,7 @@ class DuckDBWarehouse(Warehouse):
 
     def _delete_then_insert(self, table: Table, rows: pl.DataFrame, where_sql: str, params: list[Any]) -> None:
         """One transaction: delete what ``where_sql`` selects (it may read ``incoming_rows``), insert ``rows``."""
-        columns = ", ".join(f'"{c}"' for c in table.schema)
+        columns = ", ".join(f'"{c}"' for c in table.stored_schema)
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
@@ -206,7 +214,7 @@ class DuckDBWarehouse(Warehouse):
                 [RAW_SCHEMA, table.name],
             ).fetchall()
         }
-        for name, dtype in table.schema.items():
+        for name, dtype in table.stored_schema.items():
             if name not in existing:
                 con.execute(
                     f'ALTER TABLE {RAW_SCHEMA}."{table.name}" ADD COLUMN "{name}" {sql_type(dtype, self.dialect)}'
@@ -306,7 +314,7 @@ class PostgresWarehouse(Warehouse):
         """One transaction: ``delete(cursor)``, then insert ``rows``."""
         from psycopg2.extras import execute_values
 
-        columns = ", ".join(f'"{c}"' for c in table.schema)
+        columns = ", ".join(f'"{c}"' for c in table.stored_schema)
         with self.connect() as con:
             try:
                 with con.cursor() as cur:
@@ -337,7 +345,7 @@ class PostgresWarehouse(Warehouse):
             [RAW_SCHEMA, table.name],
         )
         existing = {r[0] for r in cur.fetchall()}
-        for name, dtype in table.schema.items():
+        for name, dtype in table.stored_schema.items():
             if name not in existing:
                 cur.execute(
                     f'ALTER TABLE {RAW_SCHEMA}."{table.name}" ADD COLUMN "{name}" {sql_type(dtype, self.dialect)}'

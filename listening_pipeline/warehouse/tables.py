@@ -4,7 +4,8 @@ Each :class:`Table` is the single source for the polars frames an asset builds, 
 warehouse DDL (DuckDB and PostgreSQL), the data-quality checks and the dbt source
 definitions (``dbt/models/sources.yml`` is checked against these by a test).
 Partitioned tables carry ``hashtag`` and ``day``; a materialization replaces exactly
-the rows of its partition.
+the rows of its partition. Every stored row also carries :data:`LOADED_AT`, stamped by the
+warehouse when it writes the row (assets never build it), which dbt's source freshness reads.
 """
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ from typing import Any
 import polars as pl
 
 RAW_SCHEMA = "raw"
+
+# Stamped by the warehouse on every row it writes (one time per write); `dbt source freshness` reads it.
+LOADED_AT = "loaded_at"
+LOADED_AT_COLUMN: tuple[pl.DataType, str] = (
+    pl.Datetime("us", "UTC"),
+    "When the warehouse wrote the row (UTC); every row of one partition write shares it. "
+    "Null for rows written before the column existed (a warehouse an older version created).",
+)
 
 
 @dataclass(frozen=True)
@@ -29,10 +38,23 @@ class Table:
     # Data-quality rules beyond types, keys and nulls: inclusive value ranges and allowed values.
     ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Every daily run writes rows to it: dbt source freshness warns when it stops receiving them (not
+    # checked: tables that may rightly stay unchanged for days, e.g. quarantine or logos of a catalog without any).
+    written_daily: bool = False
 
     @property
     def schema(self) -> pl.Schema:
+        """The columns an asset's frame has (what the GE suite validates before the write)."""
         return pl.Schema({name: dtype for name, (dtype, _) in self.columns.items()})
+
+    @property
+    def stored_columns(self) -> dict[str, tuple[pl.DataType, str]]:
+        """The columns of the warehouse table: the frame's, then the load timestamp the warehouse stamps."""
+        return {**self.columns, LOADED_AT: LOADED_AT_COLUMN}
+
+    @property
+    def stored_schema(self) -> pl.Schema:
+        return pl.Schema({name: dtype for name, (dtype, _) in self.stored_columns.items()})
 
     def empty(self) -> pl.DataFrame:
         return pl.DataFrame(schema=self.schema)
@@ -86,6 +108,7 @@ VIDEOS = Table(
         "duration_s": (0, None),
     },
     allowed={"source": ("folder", "research_api")},
+    written_daily=True,
 )
 
 COMMENTS = Table(
@@ -274,6 +297,7 @@ TEXT_UNITS = Table(
     not_null=("hashtag", "day", "unit_id", "video_id", "origin", "text"),
     ranges={"start_s": (0, None), "end_s": (0, None)},
     allowed={"origin": ("speech", "caption", "description", "hashtag", "comment")},
+    written_daily=True,
 )
 
 SENTIMENT = Table(
@@ -293,6 +317,7 @@ SENTIMENT = Table(
     not_null=("hashtag", "day", "unit_id", "video_id", "label", "score", "polarity", "model"),
     ranges={"score": (0, 1), "polarity": (-1, 1)},
     allowed={"label": ("positive", "neutral", "negative")},
+    written_daily=True,
 )
 
 BRAND_MENTIONS = Table(
@@ -307,18 +332,24 @@ BRAND_MENTIONS = Table(
             "unit_id": (pl.String(), "Text unit matched (null for logo hits)."),
             "matched_text": (pl.String(), "Alias as it appears in the text (null for logo hits)."),
             "t_s": (pl.Float64(), "Time in the video, seconds, where known."),
-            "confidence": (pl.Float64(), "1 for text matches; detector confidence for logos."),
+            "confidence": (pl.Float64(), "Text: match_confidence; logos: the detector confidence."),
+            "match_confidence": (
+                pl.Float64(),
+                "How closely the text matched an alias: 1 as written, below 1 a tolerant speech match "
+                "(LISTENING_PIPELINE_FUZZY_MATCH_THRESHOLD and up); null for logos.",
+            ),
             "sentiment_label": (pl.String(), "Sentiment of the text unit around the mention (null for logos)."),
             "sentiment_polarity": (pl.Float64(), "Signed sentiment in [-1, 1] of that unit (null for logos)."),
         }
     ),
     key=("hashtag", "day", "mention_id"),
     not_null=("hashtag", "day", "mention_id", "video_id", "brand", "origin", "confidence"),
-    ranges={"confidence": (0, 1), "sentiment_polarity": (-1, 1), "t_s": (0, None)},
+    ranges={"confidence": (0, 1), "match_confidence": (0, 1), "sentiment_polarity": (-1, 1), "t_s": (0, None)},
     allowed={
         "origin": ("speech", "caption", "description", "hashtag", "comment", "logo"),
         "sentiment_label": ("positive", "neutral", "negative"),
     },
+    written_daily=True,
 )
 
 ALERT_DELIVERIES = Table(
