@@ -41,6 +41,20 @@ FIRST_DAY_ENV = "LISTENING_PIPELINE_FIRST_DAY"
 FIRST_DAY = dt.date(2025, 1, 1)
 DAILY_CRON = "0 6 * * *"
 RECOLLECT_DAYS = 2
+# The lowest score a tolerant (misheard) speech match of a brand alias may have to count (lib/text/tolerant.py);
+# 1 turns tolerant matching off (its scores stay under 1).
+FUZZY_MATCH_THRESHOLD_ENV = "LISTENING_PIPELINE_FUZZY_MATCH_THRESHOLD"
+FUZZY_MATCH_THRESHOLD = 0.8
+
+
+def _fuzzy_threshold(value: str) -> float:
+    try:
+        threshold = float(value)
+    except ValueError:
+        threshold = -1.0
+    if not 0.5 <= threshold <= 1.0:
+        raise ValueError(f"{FUZZY_MATCH_THRESHOLD_ENV} must be a number from 0.5 to 1 (1: off), not {value!r}")
+    return threshold
 # After a catalog edit changes names, aliases or hashtags, the automation re-matches brand_mentions this many days back.
 REMATCH_DAYS_ENV = "LISTENING_PIPELINE_REMATCH_DAYS"
 REMATCH_DAYS = 35
@@ -118,6 +132,7 @@ class Settings:
     first_day: dt.date = FIRST_DAY
     daily_cron: str = DAILY_CRON
     recollect_days: int = RECOLLECT_DAYS
+    fuzzy_match_threshold: float = FUZZY_MATCH_THRESHOLD
     # Asset owners in the UI (emails, team:<name>); code references link to this repository when set.
     owners: tuple[str, ...] = ()
     git_url: str | None = None
@@ -171,6 +186,7 @@ class Settings:
             first_day=first_day_from_env(env),
             daily_cron=_daily_cron(env.get("LISTENING_PIPELINE_DAILY_CRON", DAILY_CRON)),
             recollect_days=_recollect_days(env.get("LISTENING_PIPELINE_RECOLLECT_DAYS", str(RECOLLECT_DAYS))),
+            fuzzy_match_threshold=_fuzzy_threshold(env.get(FUZZY_MATCH_THRESHOLD_ENV, str(FUZZY_MATCH_THRESHOLD))),
             owners=_owners(env.get("LISTENING_PIPELINE_OWNERS", "")),
             git_url=env.get("LISTENING_PIPELINE_GIT_URL", "").strip() or None,
             git_branch=env.get("LISTENING_PIPELINE_GIT_BRANCH", "").strip() or "main",

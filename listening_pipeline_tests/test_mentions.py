@@ -306,3 +306,57 @@ def test_box_maths_the_wordmark_and_appearance_rules_rest_on():
     flat = (0.6, 0.5, 0.9, 0.5)  # no area: nothing inside anything
     assert iou(flat, flat) == share_inside(flat, logo) == overlap_of_smaller(flat, logo) == 0.0
     assert clipped((-0.2, 0.5, 1.3, 1)) == (0.0, 0.5, 1.0, 1.0)
+
+
+# --------------------------------------------------------------------------- how each origin is counted
+
+
+def _unit(video: str, origin: str, ref: str, text: str, start: float | None = None) -> dict:
+    return {
+        "hashtag": "coffeetime",
+        "day": DAY,
+        "unit_id": f"{video}:{origin}:{ref}",
+        "video_id": video,
+        "origin": origin,
+        "origin_ref": ref,
+        "text": text,
+        "start_s": start,
+    }
+
+
+def _counts(rows: pl.DataFrame) -> dict[tuple[str, str, str], int]:
+    return {(v, b, o): n for v, b, o, n in rows.group_by("video_id", "brand", "origin").len().iter_rows()}
+
+
+def test_a_brand_hashtag_in_the_description_is_one_hashtag_mention(matcher):
+    units = TEXT_UNITS.frame(
+        [
+            # v1: the tag is in the description and in the platform's hashtag list: one hashtag mention
+            _unit("v1", "description", "0", "Morning coffee #cafebrisa #CafeBrisa #coffeetime"),
+            _unit("v1", "hashtag", "cafebrisa", "#cafebrisa"),
+            _unit("v1", "hashtag", "coffeetime", "#coffeetime"),
+            # v2: named in words and tagged: one description and one hashtag mention
+            _unit("v2", "description", "0", "Café Brisa, then café brisa again #CaféBrisa"),
+            _unit("v2", "hashtag", "cafébrisa", "#cafébrisa"),
+            # v3: tagged only in the description (the list lacks it): still one hashtag mention
+            _unit("v3", "description", "0", "new beans from #mokkamia and #MokkaMia"),
+            # v4: two different tags of one brand are two hashtags; a comment's #tag is a comment
+            _unit("v4", "hashtag", "fizzly", "#fizzly"),
+            _unit("v4", "hashtag", "fizzlysoda", "#fizzlysoda"),
+            _unit("v4", "description", "0", "summer #fizzly"),
+            _unit("v4", "comment", "c1", "#fizzly forever, fizzly!"),
+        ]
+    )
+    rows = mention_rows(units, None, None, matcher, "coffeetime", DAY)
+    assert _counts(rows) == {
+        ("v1", "Café Brisa", "hashtag"): 1,
+        ("v2", "Café Brisa", "description"): 1,
+        ("v2", "Café Brisa", "hashtag"): 1,
+        ("v3", "Mokka Mia", "hashtag"): 1,
+        ("v4", "Fizzly", "hashtag"): 2,
+        ("v4", "Fizzly", "comment"): 1,
+    }
+    only_in_description = rows.filter(pl.col("video_id") == "v3").row(0, named=True)
+    assert only_in_description["unit_id"] == "v3:description:0" and only_in_description["matched_text"] == "mokkamia"
+    assert rows.get_column("mention_id").n_unique() == rows.height
+    assert rows.get_column("match_confidence").to_list() == [1.0] * rows.height

@@ -25,7 +25,13 @@ from listening_pipeline.lib.alerts import Delivery, DeliveryReport, deliver_pend
 from listening_pipeline.lib.media.store import MediaStore
 from listening_pipeline.lib.sources.base import VideoSource
 from listening_pipeline.lib.sources.recollection import DEFAULT_MIN_SHARE
-from listening_pipeline.settings import ALERT_WEBHOOK_ENV, DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
+from listening_pipeline.settings import (
+    ALERT_WEBHOOK_ENV,
+    DBT_EXECUTABLE,
+    DBT_PROJECT_DIR,
+    FUZZY_MATCH_THRESHOLD,
+    Settings,
+)
 from listening_pipeline.warehouse import Warehouse
 from listening_pipeline.warehouse.io_manager import WarehouseIOManager, WarehouseResource
 
@@ -82,6 +88,8 @@ class CatalogResource(dg.ConfigurableResource):
     """The brand catalog file; empty means the bundled sample catalog."""
 
     path: str = ""
+    # Tolerant speech matches of an alias count from this score up (LISTENING_PIPELINE_FUZZY_MATCH_THRESHOLD).
+    fuzzy_match_threshold: float = FUZZY_MATCH_THRESHOLD
 
     def load(self) -> Catalog:
         return load_catalog(self.path or None)
@@ -261,7 +269,9 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "warehouse_io": WarehouseIOManager(warehouse=warehouse),
         "media_store": MediaStoreResource(root=settings.media_root),
         "source": _source(settings),
-        "catalog": CatalogResource(path=str(settings.catalog_path or "")),
+        "catalog": CatalogResource(
+            path=str(settings.catalog_path or ""), fuzzy_match_threshold=settings.fuzzy_match_threshold
+        ),
         "alert_webhook": _alert_webhook(settings),
         "ml_models": MLModelsResource(
             logo_dir=str(settings.logo_dir),

@@ -39,7 +39,7 @@ import threading
 import time
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ import numpy as np
 from listening_pipeline.lib.devices import available_threads, best_device, set_torch_threads
 from listening_pipeline.lib.media.audio import SAMPLE_RATE
 from listening_pipeline.lib.offline import use_offline_environment
+from listening_pipeline.lib.speech_hints import SpeechHints
 
 log = logging.getLogger(__name__)
 
@@ -162,12 +163,15 @@ class SpeechModel:
         self._aligner = _Aligner.load(align_model_dir, align_language, self.device) if align_model_dir else None
         self.load_s = time.perf_counter() - started
 
-    def transcribe(self, audio: np.ndarray | None, languages: Sequence[str] = ()) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray | None, languages: Sequence[str] = (), hints: SpeechHints | None = None
+    ) -> Transcript:
         """Speech segments of ``audio`` (float32 mono at 16 kHz); no segments when nobody speaks.
 
         ``languages`` (ISO 639-1), when given, are the only ones a multilingual model may pick:
         left to itself on a short clip, Whisper heard espeak-ng Spanish as Latin (p 0.42) and
-        wrote nonsense; restricted to the catalog's markets it picks Spanish.
+        wrote nonsense; restricted to the catalog's markets it picks Spanish. ``hints``: the
+        catalog's brand names, told to the model in the chosen language (:mod:`.speech_hints`).
         """
         started = time.perf_counter()
         if audio is None or audio.size < SAMPLE_RATE // 10:
@@ -175,9 +179,16 @@ class SpeechModel:
         audio = np.ascontiguousarray(audio, dtype=np.float32)
         with self._lock:
             self._whisper.no_speech_probs.clear()
-            result = self._pipeline.transcribe(
-                audio, batch_size=self.batch_size, language=self._language_for(audio, languages)
-            )
+            language = self._language_for(audio, languages)
+            plain = self._pipeline.options
+            if hints is not None:
+                self._pipeline.options = replace(
+                    plain, initial_prompt=hints.initial_prompt(language), hotwords=hints.hotword_text()
+                )
+            try:
+                result = self._pipeline.transcribe(audio, batch_size=self.batch_size, language=language)
+            finally:
+                self._pipeline.options = plain
             no_speech = list(self._whisper.no_speech_probs)
         raw = result.get("segments", [])
         if len(no_speech) != len(raw):

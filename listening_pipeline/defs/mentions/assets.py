@@ -1,6 +1,6 @@
 """Brand mentions: alias matches in the text units and logo appearances, with their sentiment.
 
-Built from the stored text_units, sentiment, logo_hits and ocr_text partitions (the IO manager
+Built from the stored text_units, sentiment, logo_hits, ocr_text and transcripts partitions (the IO manager
 reads them from the warehouse), so re-matching after a catalog edit reruns no model.
 """
 
@@ -29,11 +29,14 @@ def brand_mentions(
     sentiment: pl.DataFrame,
     logo_hits: pl.DataFrame,
     ocr_text: pl.DataFrame,
+    transcripts: pl.DataFrame,
     catalog: CatalogResource,
 ):
     hashtag, day = split_partition_key(context.partition_key)
-    matcher = BrandMatcher(catalog.load().brands)
-    rows = mention_rows(text_units, sentiment, logo_hits, matcher, hashtag, day, ocr_text=ocr_text)
+    matcher = BrandMatcher(catalog.load().brands, catalog.fuzzy_match_threshold)
+    rows = mention_rows(
+        text_units, sentiment, logo_hits, matcher, hashtag, day, ocr_text=ocr_text, transcripts=transcripts
+    )
     by_brand = rows.group_by("brand").len().sort("brand")
     context.add_output_metadata(
         output_name="result",

@@ -10,6 +10,7 @@ from listening_pipeline.defs.resources import CatalogResource, MediaStoreResourc
 from listening_pipeline.defs.stage import stage_asset
 from listening_pipeline.lib.media.artifacts import load_audio
 from listening_pipeline.lib.speech import transcript_rows
+from listening_pipeline.lib.speech_hints import SpeechHints
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.tables import TRANSCRIPTS
 
@@ -30,7 +31,9 @@ def transcripts(
 ):
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
-    languages = catalog.load().languages
+    brands = catalog.load()
+    languages = brands.languages
+    hints = SpeechHints.from_brands(brands.brands)  # the names Whisper should expect to hear
     rows, audio_s = [], 0.0
     started = time.perf_counter()
     with_audio = media.filter(pl.col("audio_uri").is_not_null())
@@ -39,7 +42,7 @@ def transcripts(
         for item in with_audio.iter_rows(named=True):
             audio = load_audio(store, item["audio_uri"])
             audio_s += len(audio) / 16_000
-            transcript = speech.transcribe(audio, languages)
+            transcript = speech.transcribe(audio, languages, hints)
             rows.extend(transcript_rows(transcript, hashtag=hashtag, day=day, video_id=item["video_id"]))
     elapsed = time.perf_counter() - started
     context.add_output_metadata(
@@ -48,6 +51,7 @@ def transcripts(
             "audio_seconds": MetadataValue.float(round(audio_s, 2)),
             "seconds": MetadataValue.float(round(elapsed, 3)),
             "realtime_factor": MetadataValue.float(round(elapsed / audio_s, 3) if audio_s else 0.0),
+            "prompted_names": MetadataValue.text(", ".join(hints.names)),
         },
     )
     segments = TRANSCRIPTS.frame(rows)

@@ -78,9 +78,9 @@ and describes the history under ``"history"``.
 or comment) naming the brand, and logo appearances; a corrupt video contributes only its
 metadata (description, hashtags, comments). The corrupt and music-only videos have empty
 ``captions`` and ``logos`` and a null ``speech``. Descriptions end with the video's
-hashtags, as posted on the platform, so ``#fizzly`` counts under both ``description`` and
-``hashtag``. Sentiment labels are what the text was written to say: a description shares
-its video's label, an opening caption ("hook") is neutral, a comparison such as "I
+hashtags, as posted on the platform; ``#fizzly`` there is the video's hashtag and counts once,
+under ``hashtag`` (not under ``description`` too). Sentiment labels are what the text was
+written to say: a description shares its video's label, an opening caption ("hook") is neutral, a comparison such as "I
 switched from Bubblo to Fizzly, so much better" is positive.
 
 Determinism: everything is drawn from ``random.Random(seed)`` in a fixed order, so the

@@ -12,7 +12,8 @@ from listening_pipeline.catalog import Catalog
 MENTION_RULE = (
     "A text unit names a brand when one of the brand's aliases (its name included) occurs "
     "in it case-insensitively with no letter, digit or '_' directly before or after; a "
-    "hashtag also names a brand listed under that brand's 'hashtags'."
+    "hashtag also names a brand listed under that brand's 'hashtags'. A '#tag' written in a description is "
+    "the video's hashtag: it counts under 'hashtag', once, not under 'description'."
 )
 
 

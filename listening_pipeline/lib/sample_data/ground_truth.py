@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -65,7 +66,8 @@ def _video_truth(video: VideoPlan, catalog: Catalog) -> dict[str, Any]:
     description = {
         "text": video.description,
         "sentiment": video.sentiment,
-        "brands": brands_named_in(video.description, catalog),
+        # The '#tags' it ends with are the video's hashtags, counted there (docs/bi.md, "How mentions are counted").
+        "brands": brands_named_in(re.sub(r"#\w+", " ", video.description), catalog),
     }
     per_origin: dict[str, set[str]] = {origin: set() for origin in ORIGINS}
     per_origin["speech"].update(speech["brands"] if speech else [])
