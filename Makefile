@@ -17,7 +17,7 @@ export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install system-deps dbt-parse demo lint test dev clean
+.PHONY: install system-deps dbt-parse demo lint test dev clean eval
 
 install: system-deps $(INSTALLED) dbt-parse
 
@@ -59,6 +59,10 @@ lint: install
 
 test: install lint
 	$(PY) -m pytest
+
+# The real-media evaluation set (eval/): the pipeline on it, scored; a benchmark, not a test. LABEL names the results file.
+eval: install
+	$(PY) eval/run_eval.py --label $(or $(LABEL),latest)
 
 # `hashtags sync` also writes $(DAGSTER_HOME)/dagster.yaml (telemetry off) on first use.
 dev: install
