@@ -232,8 +232,9 @@ MARTS = {
 class Dbt:
     """dbt as Dagster runs it: a subprocess pointed at one warehouse, its target and logs in tmp."""
 
-    def __init__(self, warehouse_path: Path, workdir: Path) -> None:
+    def __init__(self, warehouse_path: Path, workdir: Path, project_dir: Path = DBT_PROJECT_DIR) -> None:
         self.workdir = workdir
+        self.project_dir = project_dir
         self.env = {
             **os.environ,
             "LISTENING_PIPELINE_DBT_TARGET": "duckdb",
@@ -241,14 +242,16 @@ class Dbt:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
 
-    def __call__(self, *args: str, window: tuple[dt.date, dt.date] | None = None) -> subprocess.CompletedProcess:
+    def __call__(
+        self, *args: str, window: tuple[dt.date, dt.date] | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess:
         command = [
             str(Path(sys.executable).with_name("dbt")),
             *args,
             "--project-dir",
-            str(DBT_PROJECT_DIR),
+            str(self.project_dir),
             "--profiles-dir",
-            str(DBT_PROJECT_DIR),
+            str(self.project_dir),
             "--target-path",
             str(self.workdir / "target"),
             "--log-path",
@@ -257,7 +260,7 @@ class Dbt:
         if window:
             command += ["--vars", json.dumps({"min_date": window[0].isoformat(), "max_date": window[1].isoformat()})]
         result = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, result.stdout[-6000:]
+        assert result.returncode == 0 or not check, result.stdout[-6000:]
         return result
 
 
