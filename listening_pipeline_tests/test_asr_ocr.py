@@ -125,6 +125,23 @@ def test_silence_and_no_audio_yield_no_text(speech_model):
     assert speech_model.transcribe(None).segments == []
 
 
+def test_told_the_catalog_names_the_model_hears_the_brand_and_music_stays_silent(speech_model, spoken_audio):
+    """tiny.en hears the made-up "Fizzly" as another word; given the catalog's names as its prompt, it writes it."""
+    from listening_pipeline.catalog import load_catalog
+    from listening_pipeline.lib.mentions import BrandMatcher
+    from listening_pipeline.lib.speech_hints import SpeechHints
+
+    catalog = load_catalog()
+    hints = SpeechHints.from_brands(catalog.brands)
+    plain = " ".join(s.text for s in speech_model.transcribe(spoken_audio).segments)
+    told = " ".join(s.text for s in speech_model.transcribe(spoken_audio, hints=hints).segments)
+    print(f"\n[asr] without the catalog: {plain!r}\n[asr] with it: {told!r}")
+    assert "Fizzly" in {m.brand for m in BrandMatcher(catalog.brands).find(told)}
+    assert word_error_rate(SPOKEN, told) <= word_error_rate(SPOKEN, plain)
+    assert speech_model._pipeline.options.initial_prompt is None  # the prompt was for that call only
+    assert speech_model.transcribe(synthetic_music(15.0), hints=hints).segments == []
+
+
 def test_the_no_speech_filter_catches_what_a_permissive_vad_lets_through(tiny_en, spoken_audio):
     # With the VAD onset near zero, music and noise reach Whisper, which writes things like
     # "Thank you." for them: the evidence filter must drop those and keep real speech.
