@@ -8,9 +8,12 @@ that every output is well formed. Logos are drawn here, so the bundled catalog i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import ipaddress
+import json
 import re
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +24,8 @@ from PIL import Image, ImageDraw
 
 from listening_pipeline.catalog import Brand
 from listening_pipeline.lib import logos
+from listening_pipeline.lib.logos import registry
+from listening_pipeline.settings import BUNDLED_LOGO_WEIGHTS
 
 pytestmark = pytest.mark.slow
 
@@ -229,3 +234,102 @@ def test_evaluate_detector_matches_brand_and_iou():
     assert precision == pytest.approx(1 / 3) and recall == pytest.approx(1 / 2)
     assert logos.evaluate_detector(_Fixed([[]]), [(frame, [])]) == (1.0, 1.0)
     assert logos.evaluate_detector(_Fixed([[]]), [(frame, truth)]) == (0.0, 0.0)
+
+
+# --------------------------------------------------------------------------- detectors kept per catalog fingerprint
+
+
+def _plan(brands, **changes) -> registry.TrainingPlan:
+    return registry.TrainingPlan.of(brands, **{"images": TINY["images"], "epochs": 1, "size": TINY["size"], **changes})
+
+
+def test_the_fingerprint_follows_what_training_reads_and_nothing_else(brands, tmp_path):
+    base = _plan(brands).fingerprint()
+    assert base == _plan(brands).fingerprint() and len(base) == 16
+    # The same logo bytes elsewhere (a copied catalog folder) keep the detector...
+    moved = tmp_path / "moved.png"
+    moved.write_bytes(brands[0].logos[0].read_bytes())
+    relocated = (dataclasses.replace(brands[0], logos=(moved,)), *brands[1:])
+    assert _plan(relocated).fingerprint() == base
+    # ...and so does a brand without a logo, which the detector cannot learn.
+    assert _plan((*brands, dataclasses.replace(brands[1], name="Alsonologo"))).fingerprint() == base
+    # A changed image, a new logo, a renamed brand or other training settings train again.
+    moved.write_bytes(brands[2].logos[0].read_bytes())
+    assert _plan(relocated).fingerprint() != base
+    assert (
+        _plan((*brands[:1], dataclasses.replace(brands[1], logos=brands[2].logos), *brands[2:])).fingerprint() != base
+    )
+    assert _plan((dataclasses.replace(brands[0], name="Redcircle Co"), *brands[1:])).fingerprint() != base
+    assert _plan(brands, epochs=2).fingerprint() != base
+    assert _plan(brands, init_weights=BUNDLED_LOGO_WEIGHTS).fingerprint() != base
+    assert _plan(brands[1:2]).fingerprint() == registry.NO_LOGOS
+
+
+def test_parallel_runs_train_the_missing_detector_once_and_share_it(brands, tmp_path):
+    """Two partitions' logo_hits start together on a fresh catalog: one trains, the other waits, both load it."""
+    plan = _plan(brands)
+    messages: list[str] = []
+    results: list[registry.DetectorRecord | None] = []
+    with network_forbidden() as attempts:
+        runs = [
+            threading.Thread(
+                target=lambda: results.append(registry.ensure_detector(plan, tmp_path, notify=messages.append))
+            )
+            for _ in range(2)
+        ]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join()
+    assert attempts == []
+    first, second = results
+    assert first is not None and second is not None and first.weights == second.weights
+    assert sorted([first.trained_now, second.trained_now]) == [False, True]
+    assert sum("training one now" in m for m in messages) == 1, messages
+    assert any("trained by another run while this one waited" in m for m in messages), messages
+    assert first.weights.parent == tmp_path / plan.fingerprint() and first.classes == plan.classes
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == [plan.fingerprint()]
+    # The next run finds it without training; the detector loads its classes from the weights.
+    again = registry.ensure_detector(plan, tmp_path, notify=messages.append)
+    assert again is not None and not again.trained_now and again.weights == first.weights
+    assert logos.LogoDetector(again.weights, device="cpu").classes == ("Redcircle", "Bluesquare", "Greentri")
+    assert registry.ensure_detector(_plan(brands[1:2]), tmp_path) is None, "no logos: nothing to train, no error"
+
+
+def test_the_sensor_asks_for_training_when_the_logos_change_or_the_weights_are_missing(brands, tmp_path):
+    from dagster import DagsterInstance, RunRequest, SensorResult, SkipReason, build_sensor_context
+
+    from listening_pipeline.defs.logos.automation import logo_detector_sensor
+    from listening_pipeline.defs.resources import CatalogResource, MLModelsResource
+
+    logo = tmp_path / "logos" / "owl.png"
+    logo.parent.mkdir()
+    logo.write_bytes(brands[0].logos[0].read_bytes())
+    catalog = tmp_path / "brands.yaml"
+    catalog.write_text("brands:\n  - name: Owl\n    logos: [logos/owl.png]\n", encoding="utf-8")
+    models = MLModelsResource(logo_dir=str(tmp_path / "models"), logo_training_images=24, logo_training_epochs=1)
+    resources = {"catalog": CatalogResource(path=str(catalog)), "ml_models": models}
+
+    def tick(cursor: str | None):
+        with DagsterInstance.ephemeral() as instance:
+            context = build_sensor_context(instance=instance, cursor=cursor, resources=resources)
+            return logo_detector_sensor(context)
+
+    first = tick(None)
+    assert isinstance(first, SensorResult) and [type(r) for r in first.run_requests or []] == [RunRequest]
+    # Asked for recently and not trained yet (the run is under way): no second request.
+    assert isinstance(tick(first.cursor), SkipReason)
+    # Trained: nothing to do until a logo changes.
+    fingerprint = json.loads(first.cursor or "{}")["fingerprint"]
+    trained = tmp_path / "models" / fingerprint
+    trained.mkdir(parents=True)
+    (trained / "logos-yolo11n.pt").write_bytes(b"weights")
+    (trained / registry.MANIFEST).write_text(json.dumps({"weights": "logos-yolo11n.pt", "classes": ["Owl"]}))
+    assert isinstance(tick(first.cursor), SkipReason)
+    logo.write_bytes(brands[2].logos[0].read_bytes())
+    changed = tick(first.cursor)
+    assert isinstance(changed, SensorResult) and changed.run_requests
+    assert json.loads(changed.cursor or "{}")["fingerprint"] != fingerprint
+    # Explicit weights win: the sensor never trains over them.
+    resources["ml_models"] = MLModelsResource(logo_dir=models.logo_dir, logo_weights=str(trained / "logos-yolo11n.pt"))
+    assert isinstance(tick(None), SkipReason)

@@ -331,7 +331,7 @@ def test_easyocr_package_and_explicit(tmp_path):
 
 
 def test_yolo_weights(tmp_path, empty_hf_cache):
-    with pytest.raises(ModelNotFound, match="train_detector.*models pull yolo"):
+    with pytest.raises(ModelNotFound, match="logo_detector asset.*models pull yolo"):
         weights.resolve_yolo_weights()
     trained = tmp_path / "logos"
     trained.mkdir()

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -27,6 +27,7 @@ from listening_pipeline.lib.sources.base import VideoSource
 from listening_pipeline.lib.sources.recollection import DEFAULT_MIN_SHARE
 from listening_pipeline.settings import (
     ALERT_WEBHOOK_ENV,
+    BUNDLED_LOGO_WEIGHTS,
     DBT_EXECUTABLE,
     DBT_PROJECT_DIR,
     FUZZY_MATCH_THRESHOLD,
@@ -34,6 +35,9 @@ from listening_pipeline.settings import (
 )
 from listening_pipeline.warehouse import Warehouse
 from listening_pipeline.warehouse.io_manager import WarehouseIOManager, WarehouseResource
+
+if TYPE_CHECKING:
+    from listening_pipeline.lib.logos.registry import DetectorRecord, TrainingPlan
 
 # ---------------------------------------------------------------------------------------------
 # Collection: where videos come from, and the brand catalog
@@ -141,7 +145,8 @@ class MLModelsResource(dg.ConfigurableResource):
     """Which weights each stage uses; empty fields mean "find them" (:mod:`listening_pipeline.lib.weights`).
 
     Nothing here downloads. ``logo_weights``: a YOLO weights file of your own; empty means the
-    detector the ``logo_detector`` asset trained, found in ``logo_dir``.
+    detector trained for the catalog's logos, kept in ``logo_dir`` per catalog fingerprint
+    (:mod:`listening_pipeline.lib.logos.registry`) and trained on first need.
     """
 
     whisper_model: str = ""
@@ -167,9 +172,38 @@ class MLModelsResource(dg.ConfigurableResource):
     def sentiment(self) -> Any:
         return _scorer(self.sentiment_model, self._device())
 
-    def logo_detector(self) -> Any:
-        resolved = weights.resolve_yolo_weights(self.logo_weights or None, search_dirs=(Path(self.logo_dir),))
-        return _detector(str(resolved.path), self._device())
+    def logo_training_plan(self, catalog: Catalog) -> TrainingPlan:
+        from listening_pipeline.lib.logos.registry import TrainingPlan
+
+        # Fine-tuned from the bundled detector (same architecture, logos already learned): far fewer steps.
+        return TrainingPlan.of(
+            catalog.brands,
+            images=self.logo_training_images,
+            epochs=self.logo_training_epochs,
+            size=self.logo_image_size,
+            init_weights=BUNDLED_LOGO_WEIGHTS if BUNDLED_LOGO_WEIGHTS.is_file() else None,
+        )
+
+    def ensure_logo_detector(
+        self, catalog: Catalog, notify: Callable[[str], None] | None = None
+    ) -> DetectorRecord | None:
+        """The detector trained for ``catalog``'s logos, trained now (once, under a file lock) if missing;
+        None when no brand has a logo."""
+        from listening_pipeline.lib.logos.registry import ensure_detector
+
+        return ensure_detector(self.logo_training_plan(catalog), Path(self.logo_dir), notify=notify)
+
+    def logo_detector(self, catalog: Catalog | None = None, notify: Callable[[str], None] | None = None) -> Any:
+        """A loaded detector, or None when ``catalog`` has no logos to detect.
+
+        ``logo_weights`` wins; else the detector for ``catalog``'s logos (trained on first need,
+        so a run never fails for missing weights); with no catalog, the newest in ``logo_dir``.
+        """
+        if self.logo_weights or catalog is None:
+            resolved = weights.resolve_yolo_weights(self.logo_weights or None, search_dirs=(Path(self.logo_dir),))
+            return _detector(str(resolved.path), self._device())
+        record = self.ensure_logo_detector(catalog, notify)
+        return None if record is None else _detector(str(record.weights), self._device())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -281,8 +281,9 @@ def resolve_yolo_weights(
     """A YOLO weights file: explicit (file, folder or cached repo id), else the newest in ``search_dirs``.
 
     No brand-logo detector ships anywhere, so there is no package fallback: weights are
-    trained from the catalog (``enrich.logos.train_detector``) into a folder the caller
-    names in ``search_dirs``, or pulled from a repository the user names.
+    trained from the catalog (:mod:`listening_pipeline.lib.logos.registry`, one subfolder per
+    catalog fingerprint) into a folder the caller names in ``search_dirs``, or pulled from a
+    repository the user names.
     """
     if explicit:
         text = str(explicit)
@@ -306,20 +307,16 @@ def resolve_yolo_weights(
             return ResolvedModel(weights.name, weights, "explicit")
     looked = ", ".join(str(d) for d in search_dirs) or "no folders"
     raise ModelNotFound(
-        f"no logo detector weights found (looked in {looked}): train one from the catalog's logos "
-        "(listening_pipeline.lib.logos.train_detector) or " + _pull_hint("yolo")
+        f"no logo detector weights found (looked in {looked}): materialize the logo_detector asset (the "
+        "`listening-pipeline backfill` command does) to train one from the catalog's logos, or " + _pull_hint("yolo")
     )
 
 
 def _newest_weights(folder: Path) -> Path | None:
-    """The most recently written weights file in ``folder`` or its ``weights/`` subfolder."""
-    found = [
-        p
-        for sub in (folder, folder / "weights")
-        if sub.is_dir()
-        for p in sub.iterdir()
-        if p.is_file() and p.suffix in _YOLO_SUFFIXES
-    ]
+    """The most recently written weights file in ``folder`` or one subfolder down (``weights/``, or one
+    detector per catalog fingerprint); folders starting with a dot (a training under way) are skipped."""
+    subfolders = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")] if folder.is_dir() else []
+    found = [p for sub in (folder, *subfolders) for p in sub.iterdir() if p.is_file() and p.suffix in _YOLO_SUFFIXES]
     return max(found, key=lambda p: (p.stat().st_mtime, p.name)) if found else None
 
 

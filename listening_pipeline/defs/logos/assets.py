@@ -1,15 +1,22 @@
-"""The logo detector trained from the catalog's logos, and the logos it finds in key frames."""
+"""The logo detector trained from the catalog's logos, and the logos it finds in key frames.
+
+The detector follows the catalog by itself: weights are kept per fingerprint of the catalog's
+logos (:mod:`listening_pipeline.lib.logos.registry`), ``logo_detector`` trains the missing ones
+(``models_job``: the backfill CLI, the UI, :mod:`.automation`'s sensor) and ``logo_hits`` trains
+them itself, once, if a run reaches it first (the daily schedule after a catalog edit).
+"""
 
 import time
 from pathlib import Path
 
 import polars as pl
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, DataVersion, MaterializeResult, MetadataValue, asset
 
 from listening_pipeline.defs.checks import checked
 from listening_pipeline.defs.resources import CatalogResource, MediaStoreResource, MLModelsResource
 from listening_pipeline.defs.stage import ON_GPU, seconds_since, stage_asset
 from listening_pipeline.lib.logos import hit_rows
+from listening_pipeline.lib.logos.registry import NO_LOGOS, TRAINING_FORMAT
 from listening_pipeline.lib.media.artifacts import load_frames
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.tables import LOGO_HITS
@@ -19,30 +26,42 @@ from listening_pipeline.warehouse.tables import LOGO_HITS
     group_name="logos",
     **ON_GPU,
     kinds={"python", "ultralytics"},
-    description="A YOLO logo detector trained on synthetic frames made from the catalog's logos.",
+    code_version=TRAINING_FORMAT,
+    description=(
+        "A YOLO logo detector trained on synthetic frames made from the catalog's logos; trained again only "
+        "when the logos (names, image bytes) or the training settings change. Data version: their fingerprint."
+    ),
 )
 def logo_detector(
     context: AssetExecutionContext, catalog: CatalogResource, ml_models: MLModelsResource
 ) -> MaterializeResult:
-    from listening_pipeline.lib.logos import build_training_set, train_detector
-
     if ml_models.logo_weights:
-        return MaterializeResult(metadata={"weights": ml_models.logo_weights, "trained": False})
-    out = Path(ml_models.logo_dir)
-    size = ml_models.logo_image_size
-    data_yaml = build_training_set(
-        catalog.load().brands, out / "dataset", images=ml_models.logo_training_images, size=size
-    )
-    trained = train_detector(data_yaml, out, epochs=ml_models.logo_training_epochs, imgsz=size)
+        return MaterializeResult(
+            metadata={"weights": ml_models.logo_weights, "trained": False, "why": "LISTENING_PIPELINE_LOGO_WEIGHTS"},
+            data_version=DataVersion(f"explicit:{Path(ml_models.logo_weights).name}"),
+        )
+    loaded = catalog.load()
+    without = [b.name for b in loaded.brands if not b.logos]
+    record = ml_models.ensure_logo_detector(loaded, notify=context.log.info)
+    if record is None:
+        context.log.info("no brand in the catalog has a logo: nothing to train; logo_hits will find no logos")
+        return MaterializeResult(
+            metadata={"trained": False, "why": "no brand in the catalog has a logo: nothing to train"},
+            data_version=DataVersion(NO_LOGOS),
+        )
     return MaterializeResult(
         metadata={
-            "weights": str(trained.weights),
-            "classes": ", ".join(trained.classes),
-            "val_precision": MetadataValue.float(trained.precision),
-            "val_recall": MetadataValue.float(trained.recall),
-            "val_map50": MetadataValue.float(trained.map50),
-            "training_seconds": MetadataValue.float(round(trained.seconds, 1)),
-        }
+            "fingerprint": record.fingerprint,
+            "weights": MetadataValue.path(str(record.weights)),
+            "trained": record.trained_now,
+            "classes": ", ".join(record.classes),
+            "brands_without_logo": ", ".join(without) or "none",
+            "val_precision": MetadataValue.float(record.precision),
+            "val_recall": MetadataValue.float(record.recall),
+            "val_map50": MetadataValue.float(record.map50),
+            "training_seconds": MetadataValue.float(record.training_seconds),
+        },
+        data_version=DataVersion(record.fingerprint),
     )
 
 
@@ -50,6 +69,7 @@ def logo_detector(
 def logo_hits(
     context: AssetExecutionContext,
     frames: pl.DataFrame,
+    catalog: CatalogResource,
     media_store: MediaStoreResource,
     ml_models: MLModelsResource,
 ):
@@ -57,14 +77,24 @@ def logo_hits(
     store = media_store.get()
     rows: list[dict] = []
     started = time.perf_counter()
+    detector = None
     if frames.height:  # no model load for a metadata-only day
-        detector = ml_models.logo_detector()
+        # The detector for the catalog's logos as they are now: trained here first if nothing trained it yet.
+        detector = ml_models.logo_detector(catalog.load(), notify=context.log.warning)
+        if detector is None:
+            context.log.info("no brand in the catalog has a logo: no logos to look for")
+    if detector is not None:
         for (video_id,), video_frames in frames.group_by("video_id", maintain_order=True):
             kept = load_frames(store, video_frames)
             found = detector.detect([f.image for f in kept])
             rows.extend(hit_rows(kept, found, detector.model_name, hashtag=hashtag, day=day, video_id=video_id))
     hits = LOGO_HITS.frame(rows).sort("video_id", "t_s", "brand")
     context.add_output_metadata(
-        output_name="result", metadata={"frames": frames.height, "seconds": seconds_since(started)}
+        output_name="result",
+        metadata={
+            "frames": frames.height,
+            "detector": detector.model_name if detector is not None else "none",
+            "seconds": seconds_since(started),
+        },
     )
     yield from checked(LOGO_HITS, hits)

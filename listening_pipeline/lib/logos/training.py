@@ -46,10 +46,17 @@ def train_detector(
     device: str | None = None,
     seed: int = 0,
     config_dir: Path = DEFAULT_CONFIG_DIR,
+    init_weights: Path | None = None,
+    freeze: int = 0,
 ) -> TrainedDetector:
-    """Train a YOLO from its architecture yaml (no pretrained weights) and score it on the val split.
+    """Train a YOLO from its architecture yaml and score it on the val split.
 
-    Why these fixed arguments: ``pretrained=False`` and a yaml model mean nothing is
+    ``init_weights``: a local YOLO detector of the same architecture (the bundled one) to start
+    from: its layers that fit are copied (the class head of a different brand count is not), so
+    a new catalog's logos are learned in a fraction of the steps training from scratch needs.
+    ``freeze``: how many of the first layers (the backbone) keep those weights untouched.
+
+    Why these fixed arguments: a yaml model and ``pretrained`` False or a local file mean nothing is
     downloaded; ``amp=False`` skips the AMP check, which loads a hub model; ``plots=False``
     draws nothing; ``workers=0`` keeps data loading in this process (no forked workers
     fighting for a few cores). The weights are copied to ``out_dir/logos-<model>.pt`` so
@@ -62,6 +69,8 @@ def train_detector(
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     model = YOLO(model_yaml)
+    if init_weights is not None:
+        model.load(str(init_weights))  # a local file: transfers the layers whose names and shapes match
     with _process_state_kept():
         model.train(
             data=str(Path(data_yaml).resolve()),
@@ -71,11 +80,12 @@ def train_detector(
             device=device or ultralytics_device(),
             seed=seed,
             deterministic=True,
-            pretrained=False,
+            pretrained=str(init_weights) if init_weights is not None else False,
             amp=False,
             plots=False,
             val=True,
             workers=0,
+            freeze=freeze or None,
             project=str(out_dir),
             name="run",
             exist_ok=True,
