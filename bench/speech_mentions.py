@@ -9,6 +9,19 @@ Usage (one Whisper load, the clips of the given partitions; a few seconds of CPU
 ``hotwords`` (as faster-whisper hotwords), ``both``. Prints WER per language, the speech mentions heard
 exactly and with the tolerant matcher, and the false mentions (brands heard that were not said).
 The music-only clip of each partition is transcribed too: a prompt must not make Whisper speak over music.
+
+Measured on the sample corpus (seed 7; the 6 speech clips and the music clip of test_enrichment's two
+partitions; Whisper base int8, 2 shared CPU cores):
+
+| hints | spoken mentions heard (exact) | false | WER en | WER es | WER de | WER all |
+| --- | --- | --- | --- | --- | --- | --- |
+| none | 5 of 7 ("Mokka Mia" as "mark", "Café Brisa" as "café lisa") | 0 | 0.143 | 0.455 | 0.400 | 0.221 |
+| prompt (default) | 7 of 7 | 0 | 0.000 | 0.364 | 0.400 | 0.104 |
+| hotwords | 7 of 7 | 0 | 0.000 | 0.364 | 0.400 | 0.104 |
+
+The tolerant matcher adds nothing there once the names are prompted (nothing is left misheard). On
+this run's unprompted transcripts it finds neither "café lisa" (0.778, under the 0.8 threshold) nor
+"mark"; "café risa", the same clip's mishearing in an earlier run, scores 0.889 and is found.
 """
 
 from __future__ import annotations
