@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from listening_pipeline import partitions
+from listening_pipeline import environment, partitions
+from listening_pipeline import settings as settings_module
 from listening_pipeline.settings import PROJECT_ROOT, Settings, first_day_from_env
 
 README = PROJECT_ROOT / "README.md"
@@ -102,14 +103,35 @@ def _names_read_in(path: Path) -> set[str]:
     return set(re.findall(r"\bLISTENING_PIPELINE_[A-Z0-9_]+\b", path.read_text(encoding="utf-8")))
 
 
-def test_the_readme_table_lists_every_variable_the_settings_read():
-    package = PROJECT_ROOT / "listening_pipeline"
-    names = _names_read_in(package / "settings.py") | _names_read_in(package / "partitions.py")
-    assert "LISTENING_PIPELINE_FIRST_DAY" in names and "LISTENING_PIPELINE_DATA_DIR" in names
+def test_every_variable_the_code_reads_and_every_settings_field_has_a_row():
+    read = set().union(*(_names_read_in(p) for p in (PROJECT_ROOT / "listening_pipeline").rglob("*.py")))
+    read |= _names_read_in(PROJECT_ROOT / "dbt" / "profiles.yml")
+    read -= {"LISTENING_PIPELINE_"}  # the prefix itself, where code scans the environment for it
+    assert "LISTENING_PIPELINE_FIRST_DAY" in read and "LISTENING_PIPELINE_DBT_TARGET" in read
+    registered = {v.name for v in environment.VARIABLES}
+    missing = sorted(read - registered)
+    assert not missing, f"add a Variable(...) row to listening_pipeline/environment.py for: {missing}"
+    stale = sorted(n for n in registered - read if n.startswith("LISTENING_PIPELINE_"))
+    assert not stale, f"listening_pipeline/environment.py documents variables nothing reads: {stale}"
+    unclaimed = sorted(environment.settings_fields() - {v.field for v in environment.VARIABLES})
+    assert not unclaimed, f"Settings fields no variable in listening_pipeline/environment.py sets: {unclaimed}"
+    assert all(v.meaning for v in environment.VARIABLES)
+
+
+def test_the_readme_table_is_the_one_rendered_from_the_settings(monkeypatch):
+    monkeypatch.setenv("LISTENING_PIPELINE_PG_PORT", "6543")  # the table shows defaults, not this shell's values
     readme = README.read_text(encoding="utf-8")
-    table = [line for line in readme.splitlines() if line.startswith("| `")]
-    missing = sorted(name for name in names if not any(f"`{name}`" in line for line in table))
-    assert not missing, f"add to the environment-variable table in README.md: {missing}"
+    assert environment.readme_with_table(readme) == readme, (
+        "the environment-variable table in README.md is stale; rewrite it with "
+        ".venv/bin/python -m listening_pipeline.environment --write"
+    )
+    assert "| `LISTENING_PIPELINE_PG_PORT` | `5432` |" in readme
+    assert os.environ["LISTENING_PIPELINE_PG_PORT"] == "6543"  # and the environment is put back
+
+
+def test_a_changed_default_in_settings_changes_the_rendered_table(monkeypatch):
+    monkeypatch.setattr(settings_module, "RECOLLECT_DAYS", 9)  # as if someone edited the default in settings.py
+    assert "| `LISTENING_PIPELINE_RECOLLECT_DAYS` | `9` |" in environment.table()
 
 
 def test_the_docs_pages_exist_and_the_readme_links_them():
