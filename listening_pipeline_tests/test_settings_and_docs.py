@@ -148,6 +148,8 @@ def test_troubleshooting_has_ten_errors_quoting_messages_the_code_prints():
     text = (DOCS / "troubleshooting.md").read_text(encoding="utf-8")
     headings = re.findall(r"^## (\d+)\. ", text, flags=re.MULTILINE)
     assert headings == [str(n) for n in range(1, 11)]
+    for section in re.split(r"^## \d+\. ", text, flags=re.MULTILINE)[1:]:
+        assert "**Cause**" in section and "**Fix**" in section, section.splitlines()[0]
     quotes = re.findall(r"^> `([^`]+)`$", text, flags=re.MULTILINE)
     assert len(quotes) >= 9
     sources = "\n".join(
