@@ -136,9 +136,20 @@ def test_a_changed_default_in_settings_changes_the_rendered_table(monkeypatch):
 
 def test_the_docs_pages_exist_and_the_readme_links_them():
     readme = README.read_text(encoding="utf-8")
-    for page in ("add-a-brand.md", "troubleshooting.md"):
+    for page in ("add-a-brand.md", "add-a-hashtag-or-query.md", "postgresql.md", "bi.md", "troubleshooting.md"):
         assert (DOCS / page).is_file()
         assert f"(docs/{page})" in readme
+    for page in ("add-a-hashtag-or-query.md", "postgresql.md"):
+        assert "(bi.md)" in (DOCS / page).read_text(encoding="utf-8"), f"{page} does not link the BI guide"
+    postgres = (DOCS / "postgresql.md").read_text(encoding="utf-8")
+    for needle in ("LISTENING_PIPELINE_WAREHOUSE=postgres", "LISTENING_PIPELINE_DBT_TARGET", "--target postgres"):
+        assert needle in postgres
+    assert "env_var('LISTENING_PIPELINE_DBT_TARGET'" in (PROJECT_ROOT / "dbt" / "profiles.yml").read_text(
+        encoding="utf-8"
+    ), "dbt/profiles.yml picks its target from another variable now: update docs/postgresql.md"
+    hashtags = (DOCS / "add-a-hashtag-or-query.md").read_text(encoding="utf-8")
+    for needle in ("videos.jsonl", "research_api", "hashtags sync", "catalog_sensor", "video_query_body"):
+        assert needle in hashtags
     brand = (DOCS / "add-a-brand.md").read_text(encoding="utf-8")
     for needle in ("aliases: [", "logos", "hashtags", "languages", "catalog_sensor", "models_job", "metrics"):
         assert needle in brand
