@@ -7,7 +7,6 @@ Errors are one line on stderr with exit status 2; --debug adds the traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import sys
 import traceback
@@ -15,15 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from listening_pipeline.commands.common import CliError, read_warehouse, warehouse_name
+from listening_pipeline.commands.export import FORMATS, MARTS
 from listening_pipeline.hashtags import InvalidHashtag, normalize_hashtag
-from listening_pipeline.runs import open_instance, open_warehouse, run_partitions
+from listening_pipeline.runs import open_instance, run_partitions
 from listening_pipeline.settings import Settings
 
+__all__ = ["CliError", "build_parser", "main", "one_line", "read_warehouse", "warehouse_name"]
+
 DEBUG_HINT = "--debug shows the traceback"
-
-
-class CliError(Exception):
-    """A mistake the user can fix, reported as one line without a traceback."""
 
 
 def one_line(message: object) -> str:
@@ -34,25 +33,6 @@ def one_line(message: object) -> str:
 def _fail(message: str) -> int:
     print(f"error: {one_line(message)}", file=sys.stderr)
     return 2
-
-
-def _notice(message: str) -> None:
-    """A note on stderr (stdout stays for results), e.g. while waiting for the DuckDB lock."""
-    print(f"note: {message}", file=sys.stderr, flush=True)
-
-
-def read_warehouse(settings: Settings) -> Any:
-    """The warehouse the settings name, for reading; a DuckDB file that does not exist is an error, never created."""
-    if settings.warehouse == "duckdb" and not Path(settings.duckdb_path).exists():
-        raise CliError(f"no warehouse at {settings.duckdb_path}: run `listening-pipeline demo` or a backfill first")
-    return open_warehouse(settings, _notice)
-
-
-def warehouse_name(settings: Settings) -> str:
-    """Where the warehouse is, for messages (never the PostgreSQL password)."""
-    if settings.warehouse == "postgres":
-        return f"PostgreSQL {settings.pg_host}:{settings.pg_port}/{settings.pg_database}"
-    return f"DuckDB {settings.duckdb_path}"
 
 
 def cmd_hashtags(args: argparse.Namespace, settings: Settings) -> int:
@@ -134,12 +114,52 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     catalog = load_catalog(settings.catalog_path)
     partitions = partitions_in_folder(folder, catalog.tracked_hashtags)
     print(f"materializing {len(partitions)} hashtag-day partitions into {warehouse_name(settings)} ...", flush=True)
-    ok = run_partitions(settings, partitions)
+    ok = run_partitions(settings, partitions, title="demo")
     print()
     print_metrics(settings)
     print()
     cmd_report(argparse.Namespace(out=None), settings)
     return 0 if ok else 1
+
+
+def _day(value: str, flag: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"{flag} must be a day written YYYY-MM-DD, not {value!r}") from None
+
+
+def cmd_rematch(args: argparse.Namespace, settings: Settings) -> int:
+    from listening_pipeline.commands import rematch as rm
+
+    since = _day(args.since, "--since")
+    until = _day(args.until, "--until") if args.until else dt.datetime.now(dt.UTC).date()
+    if until < since:
+        raise CliError(f"--until {until} is before --since {since}")
+    try:
+        hashtags = [normalize_hashtag(h) for h in args.hashtag or []]
+    except InvalidHashtag as exc:
+        raise CliError(str(exc)) from None
+    store = read_warehouse(settings)
+    partitions = rm.stored_partitions(store, since, until, hashtags)
+    if not partitions:
+        print(f"no stored partitions from {since} to {until} in {warehouse_name(settings)}: nothing to re-match")
+        return 0
+    before = rm.stored_mentions(store, since, until, hashtags)
+    print(f"re-matching {len(partitions)} stored hashtag-day partition(s) from {since} to {until}", flush=True)
+    ok = run_partitions(settings, partitions, assets=rm.REMATCHED_ASSETS, title="rematch")
+    print("mentions per brand (before -> after):")
+    print("\n".join(rm.changes_report(rm.mention_changes(before, rm.stored_mentions(store, since, until, hashtags)))))
+    return 0 if ok else 1
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from listening_pipeline.commands.export import export_marts
+
+    out = Path(args.out or settings.data_dir / "exports")
+    for name, path, rows in export_marts(read_warehouse(settings), args.table or list(MARTS), args.format, out):
+        print(f"{name}: {rows} row(s) -> {path}")
+    return 0
 
 
 def print_metrics(settings: Settings) -> None:
@@ -171,66 +191,9 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
-    import json
+    from listening_pipeline.commands.analyze import analyze
 
-    import polars as pl
-
-    from listening_pipeline.catalog import CatalogError, load_catalog
-    from listening_pipeline.defs.resources import MLModelsResource
-    from listening_pipeline.lib import weights
-    from listening_pipeline.lib.analyze import analyze_video
-    from listening_pipeline.lib.media.decode import MediaError
-
-    video = Path(args.video)
-    if not video.is_file():
-        return _fail(f"{video}: no such file")
-    try:
-        catalog = load_catalog(args.catalog or settings.catalog_path)
-    except CatalogError as exc:
-        return _fail(str(exc))
-    loaded = MLModelsResource(
-        whisper_model=args.whisper_model or "",
-        sentiment_model=args.sentiment_model or "",
-        logo_weights=args.logo_weights or settings.logo_weights or "",
-        logo_dir=str(settings.logo_dir),
-    )
-    # Model libraries print progress to stdout; keep stdout for the report (JSON must parse).
-    with contextlib.redirect_stdout(sys.stderr):
-        try:
-            detector = loaded.logo_detector()
-        except weights.ModelNotFound:
-            detector = None
-        try:
-            result = analyze_video(
-                video,
-                catalog,
-                speech=loaded.speech(),
-                reader=loaded.text_reader(),
-                scorer=loaded.sentiment(),
-                detector=detector,
-                description=args.description,
-            )
-        except MediaError as exc:
-            return _fail(f"{video}: {exc.reason}")
-    if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, default=str, indent=2))
-        return 0
-    with pl.Config(tbl_rows=50, tbl_cols=12, fmt_str_lengths=80, tbl_width_chars=160):
-        print(json.dumps(result.video, ensure_ascii=False))
-        for title, frame, columns in [
-            ("transcript", result.transcript, ["start_s", "end_s", "language", "text"]),
-            ("captions", result.captions, ["first_seen_s", "last_seen_s", "confidence", "text"]),
-            ("logos", result.logos, ["t_s", "brand", "confidence"]),
-            ("brand evidence", result.mentions, ["brand", "origin", "matched_text", "t_s", "sentiment_label"]),
-        ]:
-            print(f"\n{title}:")
-            print(frame.select(columns) if frame.height else "  (none)")
-        units = result.text_units.join(result.sentiment, on=["unit_id"], how="left")
-        print("\nsentiment:")
-        print(units.select(["origin", "text", "label", "polarity", "model"]) if units.height else "  (none)")
-    for note in result.notes:
-        print(f"note: {note}")
-    return 0
+    return analyze(args, settings)
 
 
 def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
@@ -325,6 +288,26 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--hashtag", action="append", help="limit to these hashtags (repeatable)")
     backfill.add_argument("--collect-only", action="store_true", help="videos and comments only, no enrichment")
     backfill.set_defaults(func=cmd_backfill)
+
+    rematch = _command(
+        sub,
+        "rematch",
+        "find brand mentions again in the stored text after a catalog edit (no model reruns)",
+        "Re-run brand_mentions for every stored hashtag-day from --since to --until with the current catalog"
+        " (aliases added or removed apply to the past), reading the stored text, captions and logo hits:"
+        " no speech recognition, OCR or detection runs. Then dbt rebuilds the marts of those days."
+        " Prints how many mentions each brand gained or lost.",
+    )
+    rematch.add_argument("--since", required=True, help="first day, YYYY-MM-DD")
+    rematch.add_argument("--until", help="last day, YYYY-MM-DD (inclusive; default: today, UTC)")
+    rematch.add_argument("--hashtag", action="append", help="limit to these hashtags (repeatable)")
+    rematch.set_defaults(func=cmd_rematch)
+
+    export = _command(sub, "export", "write the marts to CSV or Parquet files, from the configured warehouse")
+    export.add_argument("--table", action="append", choices=MARTS, help="a mart to export (repeatable; default: all)")
+    export.add_argument("--format", choices=FORMATS, default="csv", help="file format (default: csv)")
+    export.add_argument("--out", help="folder to write (default: <data dir>/exports)")
+    export.set_defaults(func=cmd_export)
 
     metrics = _command(sub, "metrics", "print the metrics tables from the warehouse")
     metrics.set_defaults(func=cmd_metrics)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from listening_pipeline.progress import StepProgress, progress_line
 from listening_pipeline.settings import Settings
+
+__all__ = ["progress_line", "run_partitions", "run_dbt_days", "dbt_days_for", "open_instance", "open_warehouse"]
 
 DAGSTER_YAML_HEADER = "# Written by listening-pipeline for the embedded default (SQLite storage under this folder)."
 DAGSTER_YAML = f"""\
@@ -75,34 +77,27 @@ def open_warehouse(settings: Settings, log: Callable[[str], None] | None = None)
     return resource.get(log=log)
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return (
-        f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-        if seconds >= 3600
-        else (f"{seconds // 60}:{seconds % 60:02d}")
-    )
-
-
-def progress_line(done: int, total: int, started: float, label: str, ok: bool) -> str:
-    """One line per finished step: n/N, its label and outcome, time elapsed and the estimate of what is left."""
-    elapsed = time.monotonic() - started
-    eta = elapsed / done * (total - done) if done else 0.0
-    width = len(str(total))
-    return (
-        f"  [{done:>{width}}/{total}] {label}: {'ok' if ok else 'FAILED'}"
-        f"  (elapsed {_clock(elapsed)}, ETA {_clock(eta) if done < total else '0:00'})"
-    )
-
-
 def _lock_notice(message: str) -> None:
     print(f"note: {message}", file=sys.stderr, flush=True)
 
 
 def run_partitions(
-    settings: Settings, partitions: Sequence[tuple[str, dt.date]], *, with_dbt: bool = True, collect_only: bool = False
+    settings: Settings,
+    partitions: Sequence[tuple[str, dt.date]],
+    *,
+    with_dbt: bool = True,
+    collect_only: bool = False,
+    assets: Sequence[str] | None = None,
+    title: str = "backfill",
 ) -> bool:
-    """Materialize hashtag x day partitions in this process, then dbt for their days; True if all succeeded."""
+    """Materialize hashtag x day partitions in this process, then dbt for their days; True if all succeeded.
+
+    ``assets`` limits each partition's run to these assets of the hashtag x day job (the rest of the
+    partition is read from the warehouse as stored): ``["brand_mentions"]`` re-matches without any model.
+    Progress (n/N, elapsed, ETA) is a bar on a terminal and one line per step otherwise.
+    """
+    from dagster import AssetKey
+
     from listening_pipeline.definitions import defs
     from listening_pipeline.partitions import hashtag_partitions, partition_key
 
@@ -114,34 +109,38 @@ def run_partitions(
     if missing:
         instance.add_dynamic_partitions(hashtag_partitions.name, missing)
     definitions = defs()
-    # Progress: one line per step (readable in CI logs), n/N with elapsed time and the ETA.
-    setup = ["catalog_job"] + ([] if collect_only else ["models_job"])
+    setup = ["catalog_job"] + ([] if collect_only or assets is not None else ["models_job"])
     labels = {"catalog_job": "brand catalog", "models_job": "models (logo detector)"}
-    total = len(setup) + len(partitions) + (1 if with_dbt else 0)
-    started, done, ok = time.monotonic(), 0, True
-    for name in setup:
-        success = (
-            definitions.resolve_job_def(name)
-            .execute_in_process(instance=instance, run_config=quiet, raise_on_error=False)
-            .success
-        )
-        done += 1
-        print(progress_line(done, total, started, labels[name], success), flush=True)
-        ok &= success
-    job = definitions.resolve_job_def("collect_job" if collect_only else "hashtag_day_job")
-    for hashtag, day in partitions:
-        result = job.execute_in_process(
-            instance=instance, partition_key=partition_key(hashtag, day), run_config=quiet, raise_on_error=False
-        )
-        done += 1
-        print(progress_line(done, total, started, f"{day} #{hashtag}", result.success), flush=True)
-        ok &= result.success
-    if with_dbt:
-        first, last = dbt_days_for(sorted({d for _, d in partitions}), last_collected_day(settings))
-        result = run_dbt_days(instance, first, last, run_config=quiet)
-        done += 1
-        print(progress_line(done, total, started, f"dbt {first}..{last}", result.success), flush=True)
-        ok &= result.success
+    selection = [AssetKey(name) for name in assets] if assets is not None else None
+    ok = True
+    with StepProgress(len(setup) + len(partitions) + (1 if with_dbt and partitions else 0), title) as progress:
+        for name in setup:
+            progress.upcoming(labels[name])
+            success = (
+                definitions.resolve_job_def(name)
+                .execute_in_process(instance=instance, run_config=quiet, raise_on_error=False)
+                .success
+            )
+            progress.step(labels[name], success)
+            ok &= success
+        job = definitions.resolve_job_def("collect_job" if collect_only else "hashtag_day_job")
+        for hashtag, day in partitions:
+            progress.upcoming(f"{day} #{hashtag}")
+            result = job.execute_in_process(
+                instance=instance,
+                partition_key=partition_key(hashtag, day),
+                run_config=quiet,
+                raise_on_error=False,
+                asset_selection=selection,
+            )
+            progress.step(f"{day} #{hashtag}", result.success)
+            ok &= result.success
+        if with_dbt and partitions:
+            first, last = dbt_days_for(sorted({d for _, d in partitions}), last_collected_day(settings))
+            progress.upcoming(f"dbt {first}..{last}")
+            result = run_dbt_days(instance, first, last, run_config=quiet)
+            progress.step(f"dbt {first}..{last}", result.success)
+            ok &= result.success
     return ok
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
+import re
 import time
 from importlib.metadata import version
 
@@ -15,6 +17,7 @@ from psycopg2.extensions import parse_dsn
 
 from listening_pipeline.cli import build_parser
 from listening_pipeline.cli import main as cli
+from listening_pipeline.progress import StepProgress
 from listening_pipeline.runs import progress_line
 from listening_pipeline.warehouse import PostgresWarehouse
 
@@ -138,3 +141,114 @@ def test_progress_line_counts_and_estimates():
     assert "FAILED" in progress_line(12, 12, started, "dbt", False) and "ETA 0:00" in progress_line(
         12, 12, started, "x", True
     )
+
+
+MART_ROWS = {  # one row per mart: enough to see every mart written, in its own columns
+    "brand_daily_metrics": "select DATE '2024-03-05' as day, 'pgtag' as hashtag, 'OnlyHere' as brand, 7 as mentions",
+    "hashtag_daily_metrics": "select DATE '2024-03-05' as day, 'pgtag' as hashtag, 9 as videos",
+    "share_of_voice": "select DATE '2024-03-05' as day, 'g' as competitor_group, 'OnlyHere' as brand,"
+    " 0.5 as share_of_voice",
+    "creator_leaderboard": "select DATE '2024-03-05' as day, 'OnlyHere' as brand, 1 as rank_by_reach, 'ana' as creator",
+    "hashtag_trends": "select DATE '2024-03-05' as day, 'latte' as co_hashtag, true as is_rising, 3 as videos",
+    "brand_alerts": "select DATE '2024-03-05' as day, 'OnlyHere' as brand, ['mentions', 'negative'] as reasons",
+}
+
+
+def _duckdb_with_marts(path, marts=MART_ROWS):
+    import duckdb
+
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        for name, select in marts.items():
+            con.execute(f"create table marts.{name} as {select}")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_writes_every_mart_from_duckdb(fmt, tmp_path, monkeypatch, capsys):
+    import polars as pl
+
+    path = tmp_path / "warehouse.duckdb"
+    _duckdb_with_marts(path)
+    monkeypatch.setenv("LISTENING_PIPELINE_DUCKDB_PATH", str(path))
+    out = tmp_path / "exports"
+    assert cli(["export", "--format", fmt, "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{name}.{fmt}" for name in MART_ROWS)
+    frame = (
+        pl.read_csv(out / f"brand_daily_metrics.{fmt}")
+        if fmt == "csv"
+        else pl.read_parquet(out / f"brand_daily_metrics.{fmt}")
+    )
+    assert frame.columns == ["day", "hashtag", "brand", "mentions"] and frame.row(0)[1:] == ("pgtag", "OnlyHere", 7)
+    if fmt == "csv":  # a list has no CSV form: it is written as JSON text
+        assert pl.read_csv(out / "brand_alerts.csv")["reasons"].to_list() == ['["mentions", "negative"]']
+    printed = capsys.readouterr().out
+    assert f"hashtag_trends: 1 row(s) -> {out / f'hashtag_trends.{fmt}'}" in printed
+
+
+def test_export_one_table_and_a_missing_mart_is_one_line(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "warehouse.duckdb"
+    _duckdb_with_marts(path, {"share_of_voice": MART_ROWS["share_of_voice"]})
+    monkeypatch.setenv("LISTENING_PIPELINE_DUCKDB_PATH", str(path))
+    out = tmp_path / "exports"
+    assert cli(["export", "--table", "share_of_voice", "--out", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["share_of_voice.csv"]
+    capsys.readouterr()
+    assert cli(["export", "--out", str(tmp_path / "all")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "marts.brand_daily_metrics does not exist yet" in err
+    assert not (tmp_path / "all").exists(), "nothing is written when a mart is missing"
+
+
+def test_export_never_creates_a_missing_duckdb_file(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "nowhere" / "warehouse.duckdb"
+    monkeypatch.setenv("LISTENING_PIPELINE_DUCKDB_PATH", str(path))
+    assert cli(["export", "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: no warehouse at {path}")
+    assert not path.parent.exists()
+
+
+def test_export_reads_the_postgres_warehouse(postgres_db, tmp_path, monkeypatch, capsys):
+    import polars as pl
+
+    pg = PostgresWarehouse(postgres_db)
+    with pg.connect() as con, con.cursor() as cur:
+        cur.execute("create schema marts")
+        cur.execute("create table marts.brand_daily_metrics (day date, hashtag text, brand text, mentions bigint)")
+        cur.execute("insert into marts.brand_daily_metrics values ('2024-03-05', 'pgtag', 'OnlyInPostgres', 7)")
+        con.commit()
+    dsn = parse_dsn(postgres_db)
+    for name, value in {
+        "WAREHOUSE": "postgres",
+        "PG_HOST": dsn["host"],
+        "PG_PORT": dsn["port"],
+        "PG_USER": dsn["user"],
+        "PG_DATABASE": dsn["dbname"],
+        "DUCKDB_PATH": str(tmp_path / "unused.duckdb"),
+    }.items():
+        monkeypatch.setenv(f"LISTENING_PIPELINE_{name}", value)
+    monkeypatch.delenv("LISTENING_PIPELINE_PG_PASSWORD", raising=False)
+    out = tmp_path / "exports"
+    assert cli(["export", "--table", "brand_daily_metrics", "--format", "parquet", "--out", str(out)]) == 0
+    frame = pl.read_parquet(out / "brand_daily_metrics.parquet")
+    assert frame.row(0) == (dt.date(2024, 3, 5), "pgtag", "OnlyInPostgres", 7)
+    assert not (tmp_path / "unused.duckdb").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_in_a_log():
+    log, terminal = io.StringIO(), _Terminal()
+    for stream in (log, terminal):
+        with StepProgress(3, "backfill", stream=stream) as progress:
+            for n in range(3):
+                progress.upcoming(f"step {n}")
+                progress.step(f"step {n}", ok=n != 1)
+    lines = log.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["  [1/3] step 0", "  [2/3] step 1", "  [3/3] step 2"]
+    assert "FAILED" in lines[1] and "ETA" in lines[0]
+    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.getvalue())  # colours and cursor moves off
+    assert "backfill" in drawn and "3/3" in drawn and "FAILED step 1" in drawn and "1 failed" in drawn
+    assert "[1/3]" not in drawn, "a terminal gets the bar, not the log lines"

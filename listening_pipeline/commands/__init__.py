@@ -1,0 +1,1 @@
+"""Bodies of the longer `listening-pipeline` commands; cli.py keeps the parser and the short ones."""
