@@ -15,6 +15,7 @@ import polars as pl
 
 from listening_pipeline.catalog import Catalog
 from listening_pipeline.lib.media.decode import DecodeLimits, decode_video
+from listening_pipeline.settings import FUZZY_MATCH_THRESHOLD
 from listening_pipeline.warehouse.tables import LOGO_HITS, OCR_TEXT, TRANSCRIPTS, VIDEOS
 
 ANALYZE_HASHTAG = "analyze"
@@ -57,12 +58,17 @@ def analyze_video(
     scorer: Any,
     detector: Any | None,
     description: str | None = None,
+    fuzzy_match_threshold: float | None = FUZZY_MATCH_THRESHOLD,
 ) -> Analysis:
-    """Decode ``path`` once and run every enrichment step on it with the given loaded models."""
+    """Decode ``path`` once and run every enrichment step on it with the given loaded models.
+
+    As in the pipeline, the speech model is told the catalog's names and speech is matched tolerantly
+    from ``fuzzy_match_threshold`` up (None: exact names only)."""
     from listening_pipeline.lib.captions import caption_rows
     from listening_pipeline.lib.logos import hit_rows
     from listening_pipeline.lib.mentions import BrandMatcher, mention_rows
     from listening_pipeline.lib.speech import transcript_rows
+    from listening_pipeline.lib.speech_hints import SpeechHints
     from listening_pipeline.lib.text.units import build_text_units, sentiment_rows
 
     path = Path(path)
@@ -75,7 +81,8 @@ def analyze_video(
     if decoded.audio is None:
         notes.append("no audio track: no transcript")
     else:
-        transcripts = transcript_rows(speech.transcribe(decoded.audio, catalog.languages), **key)
+        hints = SpeechHints.from_brands(catalog.brands)
+        transcripts = transcript_rows(speech.transcribe(decoded.audio, catalog.languages, hints), **key)
     captions = caption_rows(reader.read(decoded.frames), reader.name, **key)
     logos: list[dict[str, Any]] = []
     if detector is None:
@@ -108,8 +115,9 @@ def analyze_video(
     )
     units = build_text_units(videos, transcripts=transcript_frame, ocr_text=caption_frame)
     scores = sentiment_rows(units, scorer)
+    matcher = BrandMatcher(catalog.brands, fuzzy_match_threshold)
     mentions = mention_rows(
-        units, scores, logo_frame, BrandMatcher(catalog.brands), ANALYZE_HASHTAG, day, ocr_text=caption_frame
+        units, scores, logo_frame, matcher, ANALYZE_HASHTAG, day, ocr_text=caption_frame, transcripts=transcript_frame
     )
     summary = {
         "file": str(path),
