@@ -181,11 +181,11 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
     errors = []
     brands: list[Brand] = []
-    for entry, raw in zip(parsed.brands, doc["brands"], strict=True):
+    for i, entry in enumerate(parsed.brands):
         logos = tuple((path.parent / p).resolve() for p in entry.logos or ())
         errors += [
-            f"{path}:{raw.line_of('logos')}: brand {entry.name!r}: 'logos': logo file {logo} not found"
-            for logo in logos
+            f"{path}:{_line_of(doc, ('brands', i, 'logos', n))}: brand {entry.name!r}: 'logos': file {logo} not found"
+            for n, logo in enumerate(logos)
             if not logo.is_file()
         ]
         brands.append(
