@@ -144,3 +144,12 @@ def test_every_field_is_described_in_the_schema_and_in_the_recipe():
             assert field.description, f"{model.__name__}.{name} has no description"
             assert f"| `{name}`" in recipe, f"docs/add-a-brand.md does not describe `{name}`"
     assert json_schema()["additionalProperties"] is False
+
+
+def test_a_missing_logo_file_names_the_line_of_its_list_item(tmp_path):
+    (tmp_path / "fizzly.png").write_bytes(b"\x89PNG")
+    path = _write(tmp_path, "brands:\n  - name: Fizzly\n    logos:\n      - fizzly.png\n      - fizzly_can.png\n")
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(path)
+    (problem,) = str(caught.value).splitlines()[1:]
+    assert problem.strip() == f"{path}:5: brand 'Fizzly': 'logos': file {tmp_path / 'fizzly_can.png'} not found"
