@@ -52,7 +52,7 @@ def _rows(runs: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
         ("logo hits on background-only clips", count("stages.logos.hits_on_background_only")),
         ("speech sentiment agreement", ratio("stages.sentiment.agreement")),
         ("double counts", count("double_counts")),
-        ("logo detector training, s", [f"{_get(r, 'detector.training_seconds') or 0:.0f}" for r in runs]),
+        ("logo detector training, s", [f"{float(_get(r, 'detector.training_seconds') or 0):.0f}" for r in runs]),
         ("whole run, s", [f"{r['run_seconds']:.0f}" for r in runs]),
     ]
     for target in runs[-1]["targets"]:

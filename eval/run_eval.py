@@ -114,7 +114,7 @@ def print_report(results: dict[str, Any]) -> None:
           f"{logos['hits_on_background_only']}")  # fmt: skip
     print(f"  speech sentiment agreement: {pct(stages['sentiment'].get('agreement'))}")
     det = results["detector"]
-    print(f"  logo detector: trained {det.get('trained')} in {det.get('training_seconds', 0):.0f} s, "
+    print(f"  logo detector: trained {det.get('trained')} in {float(det.get('training_seconds') or 0):.0f} s, "
           f"val mAP50 {det.get('val_map50')}")  # fmt: skip
     print(f"  double counts: {results['double_counts']}")
     print("\nmissed:", ", ".join(f"{m['slug']}/{m['origin']}/{m['brand']}" for m in results["missed"]) or "none")

@@ -80,13 +80,15 @@ def subset_scores(tmp_path_factory):
 
 def test_spoken_and_written_brand_mentions_keep_their_floor(subset_scores):
     origins = subset_scores["origins"]
+    print(json.dumps({k: subset_scores[k] for k in ("origins", "missed", "false_mentions", "stages")}, default=str))
     expected = sum(origins[o]["expected"] for o in TEXT_ORIGINS)
     matched = sum(origins[o]["matched"] for o in TEXT_ORIGINS)
     false = sum(origins[o]["false"] for o in TEXT_ORIGINS)
-    assert expected == 5, (
-        "the subset expects Spotify spoken, as a hashtag and in a comment; Target in a caption and a comment"
+    assert expected == 6, (
+        "Spotify spoken, as a hashtag and in a comment; Target in a caption, as a hashtag and in a comment"
     )
-    assert matched >= 4, f"text mentions found: {matched} of {expected}; missed {subset_scores['missed']}"
+    assert matched >= 5, f"text mentions found: {matched} of {expected}; missed {subset_scores['missed']}"
+    # 5 when the floors were set: the beach clip's common words ("shell", "target", "apple", "puma").
     assert false <= 5, f"false text mentions: {subset_scores['false_mentions']}"
     assert origins["speech"]["matched"] == 1, "Spotify, said clearly in English, is a speech mention"
     assert origins["caption"]["matched"] == 1, "the 'Target haul!' caption is a caption mention"
@@ -94,11 +96,45 @@ def test_spoken_and_written_brand_mentions_keep_their_floor(subset_scores):
 
 def test_speech_is_transcribed_and_music_stays_silent(subset_scores):
     speech = subset_scores["stages"]["speech"]
-    assert speech["wer"]["all"] <= 0.35, speech["clips"]
+    assert speech["wer"]["all"] <= 0.1, speech["clips"]
     assert speech["words_on_music_or_silence"] == 0, "no words are heard in the music-only clip"
 
 
 def test_captions_are_read(subset_scores):
     captions = subset_scores["stages"]["captions"]
-    assert captions["caption_recall"] >= 0.5, captions
+    assert captions["caption_recall"] >= 0.7, captions
     assert captions["brand_caption_recall"] == 1.0, captions
+
+
+def test_the_scorer_counts_as_the_ground_truth_says():
+    """Before trusting its floors: the scorer's own rules on a hand-made run (no pipeline)."""
+    import polars as pl
+
+    from listening_pipeline.lib.evaluation_set import double_counts, expected_counts, found_counts, mention_scores
+
+    video = {
+        "id": "1",
+        "mentions": {
+            "speech": {"Shell": 1},
+            "caption": {},
+            "logo": {},
+            "description": {},
+            "hashtag": {"Puma": 1},
+            "comment": {"Shell": 2},
+        },
+    }
+    mentions = pl.DataFrame(
+        {
+            "video_id": ["1"] * 6,
+            "origin": ["speech", "speech", "description", "hashtag", "comment", "caption"],
+            "brand": ["Shell", "Shell", "Puma", "Puma", "Shell", "Target"],
+            "unit_id": ["1:speech:0", "1:speech:1", "1:description:0", "1:hashtag:puma", "1:comment:9", "1:caption:0"],
+        }
+    )
+    found = found_counts(mentions, ["1"])
+    scores = mention_scores(expected_counts([video]), found)
+    assert found[("1", "speech", "Shell")] == 1, "two speech segments naming Shell are one spoken mention"
+    assert scores["origins"]["comment"] == {**scores["origins"]["comment"], "matched": 1, "missed": 1}
+    assert scores["origins"]["description"]["false"] == 1 and double_counts([video], found) == 1
+    assert scores["brands"]["Target"]["precision"] == 0.0
+    assert scores["all"]["recall"] == 3 / 4 and scores["all"]["false"] == 2
