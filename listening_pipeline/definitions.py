@@ -10,4 +10,6 @@ import dagster as dg
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+    from listening_pipeline.defs.metadata import with_standard_metadata
+
+    return with_standard_metadata(dg.load_from_defs_folder(path_within_project=Path(__file__).parent))

@@ -118,7 +118,8 @@ def test_the_ui_and_the_report_show_the_story(instance, history, tmp_path, wareh
 
     event = instance.get_latest_materialization_event(AssetKey(["marts", "brand_daily_metrics"]))
     metadata = event.asset_materialization.metadata
-    assert metadata["rows_in_window"].value > 0 and metadata["rows_total"].value >= metadata["rows_in_window"].value
+    rows_in_window, rows_total = metadata["dagster/partition_row_count"].value, metadata["dagster/row_count"].value
+    assert rows_in_window > 0 and rows_total >= rows_in_window
     assert "| brand |" in metadata["preview"].value and "data:image/png;base64," in metadata["chart"].value
     report = write_report(warehouse, tmp_path)
     assert (tmp_path / "brand_trend.png").read_bytes()[:4] == b"\x89PNG"

@@ -85,10 +85,14 @@ def validate(table: Table, rows: pl.DataFrame) -> Validation:
 
 
 def check_spec(table: Table, asset: str | None = None) -> AssetCheckSpec:
+    """Blocking: rows that break the table's rules (a duplicate key, a null id, a confidence above 1)
+    are a defect of our code, never of one input record (sources quarantine those before this check),
+    so a failure stops the assets downstream in the same run instead of building marts on it."""
     return AssetCheckSpec(
         CHECK_NAME,
         asset=asset or table.name,
         description=f"Great Expectations suite for {table.name}: keys, nulls, ranges, labels.",
+        blocking=True,
     )
 
 
@@ -146,6 +150,8 @@ def within_duration_result(
 
 
 def duration_check_spec(asset: str) -> AssetCheckSpec:
+    """Not blocking: the times are a model's output (Whisper may place a segment end past the audio), so an
+    overshoot is reported, but it must not stop the partition's mentions the way a broken key would."""
     return AssetCheckSpec(
         DURATION_CHECK, asset=asset, description="Every time lies within its video's decoded duration."
     )

@@ -40,7 +40,8 @@ def describe_partitions(partitions: dg.PartitionsDefinition | None) -> str | Non
 
 
 def asset_summary(defs: dg.Definitions) -> dict[str, dict[str, Any]]:
-    """Key -> group, kinds, partitions, upstream keys and checks: what users' backfills, selections and BI rely on."""
+    """Key -> group, kinds, partitions, upstream keys, checks (which block downstream) and table name: what
+    users' backfills, selections and BI rely on."""
     graph = defs.resolve_asset_graph()
     summary: dict[str, dict[str, Any]] = {}
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
@@ -51,6 +52,8 @@ def asset_summary(defs: dg.Definitions) -> dict[str, dict[str, Any]]:
             "partitions": describe_partitions(node.partitions_def),
             "upstream": sorted(k.to_user_string() for k in node.parent_keys),
             "checks": sorted(c.name for c in node.check_keys),
+            "blocking_checks": sorted(c.name for c in node.check_keys if graph.get_check_spec(c).blocking),
+            "table": node.metadata.get("dagster/table_name"),
             "freshness": type(node.freshness_policy).__name__ if node.freshness_policy else None,
         }
     return summary

@@ -107,15 +107,20 @@ class WarehouseIOManager(ConfigurableIOManager):
 
         table = _table_for(context.asset_key.path[-1])
         store = self.warehouse.get(log=_warning_log(context))
+        # Dagster's standard keys: dagster/row_count is the whole table's rows, and a partitioned write
+        # also reports the rows it wrote as dagster/partition_row_count.
+        counts: dict[str, int] = {}
         if context.has_asset_partitions:
             hashtag, day = split_partition_key(context.asset_partition_key)
-            count = store.replace_partition(table, obj, hashtag=hashtag, day=day)
+            counts["dagster/partition_row_count"] = store.replace_partition(table, obj, hashtag=hashtag, day=day)
+            total = store.query(f'SELECT count(*) AS n FROM {RAW_SCHEMA}."{table.name}"')
+            counts["dagster/row_count"] = int(total["n"][0])
         else:
-            count = store.replace_table(table, obj)
+            counts["dagster/row_count"] = store.replace_table(table, obj)
         context.add_output_metadata(
             {
-                "dagster/row_count": count,
-                "warehouse_table": f"{RAW_SCHEMA}.{table.name}",
+                **counts,
+                "dagster/table_name": f"{RAW_SCHEMA}.{table.name}",
                 "preview": MetadataValue.md(markdown_preview(obj)),
             }
         )

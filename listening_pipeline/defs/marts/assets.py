@@ -17,6 +17,7 @@ from dagster import (
     AssetSpec,
     AutomationCondition,
     BackfillPolicy,
+    Config,
     Failure,
     MetadataValue,
     Output,
@@ -25,6 +26,7 @@ from dagster import (
     define_asset_job,
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from pydantic import Field
 
 from listening_pipeline.defs.stage import MART_FRESHNESS, WAREHOUSE_RETRY
 from listening_pipeline.lib.reports import MART_VIEWS, mart_metadata
@@ -97,9 +99,14 @@ class ListeningDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
-        fqn = self.get_resource_props(manifest, unique_id).get("fqn", [])
+        props = self.get_resource_props(manifest, unique_id)
+        # schema.table as BI tools name it on every target (dagster-dbt's default adds the database,
+        # which is the DuckDB file's name on one target and the PostgreSQL database on the other).
+        name = f"{props['schema']}.{props.get('alias') or props['name']}"
+        spec = spec.merge_attributes(metadata={"dagster/table_name": name})
         # The marts BI tools read must be rebuilt every morning after the daily run.
-        return spec.replace_attributes(freshness_policy=MART_FRESHNESS) if "marts" in fqn[1:2] else spec
+        is_mart = "marts" in props.get("fqn", [])[1:2]
+        return spec.replace_attributes(freshness_policy=MART_FRESHNESS) if is_mart else spec
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
         return REBUILD_CHANGED_DAYS
@@ -115,9 +122,25 @@ class ListeningDbtTranslator(DagsterDbtTranslator):
         return TimeWindowPartitionMapping(start_offset=-window) if window else None
 
 
-def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
+# Daily builds run the data tests on the rebuilt days only (dbt/macros/test_window.sql); this run tag, or
+# the op config below, tests the whole history.
+FULL_TESTS_TAG = "listening_pipeline/full_tests"
+
+
+class DbtBuildConfig(Config):
+    full_tests: bool = Field(
+        default=False, description="Run the dbt data tests over every day, not only the rebuilt window."
+    )
+
+
+def dbt_vars(context: AssetExecutionContext, full_tests: bool = False) -> dict[str, Any]:
     window = context.partition_time_window
-    return {"min_date": window.start.date().isoformat(), "max_date": window.end.date().isoformat()}
+    full = full_tests or context.run.tags.get(FULL_TESTS_TAG, "").lower() == "true"
+    return {
+        "min_date": window.start.date().isoformat(),
+        "max_date": window.end.date().isoformat(),
+        **({"full_tests": True} if full else {}),
+    }
 
 
 @dbt_assets(
@@ -126,13 +149,17 @@ def dbt_vars(context: AssetExecutionContext) -> dict[str, str]:
     partitions_def=day_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     retry_policy=WAREHOUSE_RETRY,
-    dagster_dbt_translator=ListeningDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=ListeningDbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True)
+    ),
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def dbt_models(
+    context: AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     store = warehouse.get(log=context.log.warning)
     window = context.partition_time_window
     first, last = window.start.date(), window.end.date() - dt.timedelta(days=1)
-    args = ["build", "--vars", json.dumps(dbt_vars(context))]
+    args = ["build", "--vars", json.dumps(dbt_vars(context, config.full_tests))]
 
     def build() -> tuple[list[Any], BaseException | None]:
         store.ensure_tables(ALL_TABLES.values())  # waits for the DuckDB lock like every writer
@@ -141,7 +168,12 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
         # between events would wait on the lock forever (a deadlock once dbt prints over 64 KiB).
         with warehouse.dbt_environment():
             invocation = dbt.cli(args, context=context, raise_on_error=False)
-            events = list(invocation.stream())
+            # Column types and column lineage, read through dbt's adapter once dbt has exited (DuckDB's
+            # lock); a failure to read them is logged and leaves the materialization without them.
+            try:
+                events = list(invocation.stream().fetch_column_metadata())
+            finally:
+                _close_adapter(invocation.adapter)
         if invocation.is_successful():
             return events, None
         return events, invocation.get_error() or RuntimeError("dbt build failed")
@@ -164,12 +196,33 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
         raise error
 
 
+def _close_adapter(adapter: Any) -> None:
+    """Close the connection the column metadata was read through. dbt-duckdb keeps its DuckDB file open
+    for the life of the process (``keep_open``), and any later open of the file from this process (the
+    mart metadata below, a retry, the next in-process run) would fail on "a different configuration"."""
+    if adapter is None:
+        return
+    adapter.cleanup_connections()
+    if adapter.type() == "duckdb":
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        try:
+            DuckDBConnectionManager.env().close()
+        except Exception:  # no environment was created: nothing is open
+            pass
+        DuckDBConnectionManager.close_all_connections()
+
+
+# Dagster's standard keys for a partitioned table: rows of the materialized days, rows of the whole table.
+STANDARD_KEYS = {"rows_in_window": "dagster/partition_row_count", "rows_total": "dagster/row_count"}
+
+
 def _ui_metadata(plain: dict[str, Any]) -> dict[str, MetadataValue]:
-    """Row counts as numbers, the preview and the chart as Markdown the UI renders."""
+    """Row counts as numbers under Dagster's keys, the preview and the chart as Markdown the UI renders."""
     typed: dict[str, MetadataValue] = {}
     for name, value in plain.items():
         if isinstance(value, int):
-            typed[name] = MetadataValue.int(value)
+            typed[STANDARD_KEYS.get(name, name)] = MetadataValue.int(value)
         else:  # the preview and the chart: Markdown the UI renders
             typed[name] = MetadataValue.md(value)
     return typed

@@ -1,0 +1,24 @@
+{#- Data tests on a daily build check the days that build rebuilt, not the whole history: every data
+    test gets `where: "__partition_window__"` (dbt_project.yml), which becomes the partition window
+    (the min_date/max_date vars) on the tested relation's `day` column. A relation without `day`
+    (stg_brands) is tested whole, and so is everything with `--vars '{full_tests: true}'` (Dagster:
+    the dbt_models op config `full_tests`, or the run tag listening_pipeline/full_tests=true).
+    A plain `dbt build` has the widest window by default, so it tests every row. -#}
+{% macro get_where_subquery(relation) -%}
+  {%- set where = config.get('where') -%}
+  {%- if where and '__partition_window__' in where -%}
+    {%- set window = '1 = 1' -%}
+    {%- if execute and (var('full_tests', false) | string | lower) not in ('true', '1', 'yes') -%}
+      {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+      {%- if 'day' in columns -%}
+        {%- set window = partition_window('day') -%}
+      {%- endif -%}
+    {%- endif -%}
+    {%- set where = where | replace('__partition_window__', window) -%}
+  {%- endif -%}
+  {%- if where -%}
+    {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
+  {%- else -%}
+    {%- do return(relation) -%}
+  {%- endif -%}
+{%- endmacro %}
