@@ -81,7 +81,9 @@ class DecodeLimits:
     change_settle_s: float = 0.2
     hash_threshold: int = 10
     block_threshold: float = 10.0
-    max_side_px: int = 640
+    # Kept frames are stored up to 1080p (a phone upload's size): captions and logos shrink
+    # them for detection themselves, but small print is only legible at full size.
+    max_side_px: int = 1920
     frame_decode: FrameDecode = "nonref"
 
     def describe(self, interval_s: float | None = None) -> str:
