@@ -36,7 +36,8 @@ def _rows(runs: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
             for r in runs
         ]
 
-    rows = [("all mentions: recall / precision / false", mention("mentions"))]
+    rows = [("pipeline commit", [str(r.get("commit", "-")) for r in runs])]
+    rows.append(("all mentions: recall / precision / false", mention("mentions")))
     origins = sorted({o for r in runs for o in r["origins"]})
     rows += [(f"origin {o}", mention(f"origins.{o}")) for o in origins]
     brands = sorted({b for r in runs for b in r["brands"]})

@@ -86,6 +86,18 @@ def read_tables() -> dict[str, Any]:
     return {name: warehouse.query(f"select * from {RAW_SCHEMA}.{name}", missing_ok=True) for name in TABLES}
 
 
+def git_commit() -> str:
+    """The checkout's commit, marked when files differ from it: the results say which pipeline scored."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=EVAL_DIR, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + (" (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def pct(value: Any) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
@@ -144,6 +156,7 @@ def main() -> int:
     results.update(
         {
             "label": args.label,
+            "commit": git_commit(),
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "pipeline_ok": ok,
             "run_seconds": round(seconds, 1),
