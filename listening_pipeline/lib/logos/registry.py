@@ -36,6 +36,7 @@ TRAINING_FORMAT = "1"
 MODEL_YAML = "yolo11n.yaml"
 MANIFEST = "detector.json"
 NO_LOGOS = "no-logos"
+_BACKBONE_LAYERS = 10  # yolo11n's backbone: layers 0-9
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class TrainingPlan:
     batch: int = LOGO_TRAINING_BATCH
     model_yaml: str = MODEL_YAML
     init_weights: Path | None = None  # a detector to start from (the bundled one); None: from scratch
+    freeze: int = 0  # first layers kept as init_weights has them
 
     @classmethod
     def of(
@@ -60,9 +62,15 @@ class TrainingPlan:
         size: int = LOGO_IMAGE_SIZE,
         init_weights: Path | None = None,
     ) -> TrainingPlan:
-        """Only brands with logos count: a logo-less brand cannot be learned and changes nothing."""
+        """Only brands with logos count: a logo-less brand cannot be learned and changes nothing.
+
+        Started from a detector, its backbone is frozen: measured on two real logos (96 frames,
+        10 epochs, 2 CPU cores), steps cost about a third less and the logos were found (0.81-0.89
+        confidence) where training every layer for longer missed them.
+        """
         brands_with_logos = tuple(b for b in brands if b.logos)
-        return cls(brands_with_logos, images=images, epochs=epochs, size=size, init_weights=init_weights)
+        freeze = _BACKBONE_LAYERS if init_weights is not None else 0
+        return cls(brands_with_logos, images=images, epochs=epochs, size=size, init_weights=init_weights, freeze=freeze)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -77,7 +85,7 @@ class TrainingPlan:
         if not self.brands:
             return NO_LOGOS
         digest = hashlib.sha256()
-        header = [TRAINING_FORMAT, self.model_yaml, self.images, self.epochs, self.size, self.batch]
+        header = [TRAINING_FORMAT, self.model_yaml, self.images, self.epochs, self.size, self.batch, self.freeze]
         digest.update(json.dumps(header).encode())
         if self.init_weights is not None:
             digest.update(b"\0init\0" + _file_digest(self.init_weights))
@@ -189,6 +197,7 @@ def _train(plan: TrainingPlan, logo_dir: Path, fingerprint: str, say: Callable[[
         imgsz=plan.size,
         batch=plan.batch,
         init_weights=plan.init_weights,
+        freeze=plan.freeze,
     )
     staged = work / "detector"
     staged.mkdir()
