@@ -17,7 +17,7 @@ export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install system-deps dbt-parse demo lint test dev clean eval
+.PHONY: install system-deps dbt-parse demo lint test dev clean screenshot eval
 
 install: system-deps $(INSTALLED) dbt-parse
 
@@ -71,3 +71,7 @@ dev: install
 
 clean:
 	rm -rf var dbt/target dbt/logs
+
+# docs/img/asset-graph.png from the UI on var/ (after `make demo`); needs Chromium (apt-get install chromium).
+screenshot: install
+	$(PY) scripts/asset_graph_screenshot.py --data-dir var --out docs/img/asset-graph.png
