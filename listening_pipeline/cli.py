@@ -1,4 +1,4 @@
-"""`listening-pipeline ...`: the demo, sample data, tracked hashtags, backfills and metrics.
+"""`listening-pipeline ...`: the demo, sample data, tracked hashtags, backfills, re-matching, metrics and exports.
 
 Every command reads and writes the warehouse LISTENING_PIPELINE_WAREHOUSE names (duckdb or postgres).
 Errors are one line on stderr with exit status 2; --debug adds the traceback.

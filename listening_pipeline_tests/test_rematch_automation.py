@@ -72,3 +72,17 @@ def test_an_alias_change_rematches_stored_partitions_in_the_window_only(automati
     in_window = str(partition_key("stored", TODAY - dt.timedelta(days=3)))
     assert load_then_evaluate() == {in_window}
     assert load_then_evaluate() == set(), "once re-matched, nothing more until the next change"
+
+
+def test_the_fingerprint_follows_what_matches_and_nothing_else():
+    from dataclasses import replace
+
+    from listening_pipeline.defs.catalog.matching import matching_fingerprint
+
+    brands = load_catalog().brands
+    same = matching_fingerprint(brands)
+    assert matching_fingerprint(tuple(reversed(brands))) == same, "listing order is not matching"
+    assert matching_fingerprint([replace(b, logos=()) for b in brands]) == same, "logos are the detector's"
+    moved = [replace(b, aliases=(*b.aliases, "Mokka")) if b.name == "Mokka Mia" else b for b in brands]
+    assert matching_fingerprint(moved) != same
+    assert matching_fingerprint(brands, 0.8) != matching_fingerprint(brands, 0.9), "the tolerant-match threshold"

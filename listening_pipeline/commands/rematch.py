@@ -1,7 +1,7 @@
 """`listening-pipeline rematch`: brand mentions found again in the stored text after a catalog edit.
 
 Only ``brand_mentions`` runs, per stored partition: it reads the stored text_units, sentiment,
-logo_hits and ocr_text, so no speech recognition, OCR or logo detection runs again. The brands
+logo_hits, ocr_text and transcripts, so no speech recognition, OCR or logo detection runs again. The brands
 table is reloaded first and dbt rebuilds the marts of the affected days after.
 """
 

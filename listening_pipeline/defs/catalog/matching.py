@@ -1,4 +1,5 @@
-"""What the catalog tells the text matcher (brand names, aliases, hashtags), as a data version.
+"""What the catalog tells the text matcher (brand names, aliases, hashtags, the tolerant-match threshold),
+as a data version.
 
 ``brand_mentions`` depends on this asset: when a catalog edit changes what matches, the version
 changes and the re-match automation (defs/mentions/automation.py) re-matches the stored text of
@@ -18,10 +19,12 @@ from listening_pipeline.defs.resources import CatalogResource
 BRAND_MATCHING = "brand_matching"
 
 
-def matching_fingerprint(brands: Iterable[Brand]) -> str:
-    """A digest of each brand's name, aliases and hashtags, independent of the order they are listed in."""
+def matching_fingerprint(brands: Iterable[Brand], fuzzy_match_threshold: float = 1.0) -> str:
+    """A digest of each brand's name, aliases and hashtags (independent of the order they are listed in)
+    and of the threshold of tolerant speech matches."""
     fields = sorted([b.name, sorted(set(b.aliases)), sorted(set(b.hashtags))] for b in brands)
-    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+    text = json.dumps([fields, fuzzy_match_threshold], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 @asset(
@@ -33,12 +36,13 @@ def matching_fingerprint(brands: Iterable[Brand]) -> str:
 )
 def brand_matching(context: AssetExecutionContext, catalog: CatalogResource) -> MaterializeResult:
     brands = catalog.load().brands
-    fingerprint = matching_fingerprint(brands)
+    fingerprint = matching_fingerprint(brands, catalog.fuzzy_match_threshold)
     return MaterializeResult(
         data_version=DataVersion(fingerprint),
         metadata={
             "fingerprint": fingerprint,
             "brands": len(brands),
+            "fuzzy_match_threshold": catalog.fuzzy_match_threshold,
             "aliases": MetadataValue.md(
                 "\n".join(f"- {b.name}: {', '.join(b.aliases) or '-'}" for b in brands) or "_none_"
             ),

@@ -1,6 +1,6 @@
 """Re-matching after a catalog edit: brand_mentions of recent stored days, from the stored text.
 
-brand_mentions reads the stored text_units, sentiment, logo_hits and ocr_text partitions, so a
+brand_mentions reads the stored text_units, sentiment, logo_hits, ocr_text and transcripts, so a
 re-match reruns no speech recognition, OCR or detection. Days older than the window
 (LISTENING_PIPELINE_REMATCH_DAYS, default 35) keep their mentions: `listening-pipeline rematch
 --since` re-matches any range on demand.
