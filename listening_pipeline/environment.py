@@ -69,9 +69,9 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "LISTENING_PIPELINE_DBT_TARGET",
-        "the target of `dbt/profiles.yml` when you run dbt by hand (`duckdb` or `postgres`); the pipeline "
-        "sets it from `LISTENING_PIPELINE_WAREHOUSE` for the dbt it runs",
-        default="`duckdb`",
+        "overrides the target of `dbt/profiles.yml` (`duckdb`, `postgres` or `lint`), which otherwise "
+        "follows `LISTENING_PIPELINE_WAREHOUSE`, for dbt run by hand too",
+        default="the warehouse",
     ),
     Variable(
         "LISTENING_PIPELINE_DUCKDB_LOCK_TIMEOUT_S",

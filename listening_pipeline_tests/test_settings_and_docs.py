@@ -144,9 +144,10 @@ def test_the_docs_pages_exist_and_the_readme_links_them():
     postgres = (DOCS / "postgresql.md").read_text(encoding="utf-8")
     for needle in ("LISTENING_PIPELINE_WAREHOUSE=postgres", "LISTENING_PIPELINE_DBT_TARGET", "--target postgres"):
         assert needle in postgres
-    assert "env_var('LISTENING_PIPELINE_DBT_TARGET'" in (PROJECT_ROOT / "dbt" / "profiles.yml").read_text(
-        encoding="utf-8"
-    ), "dbt/profiles.yml picks its target from another variable now: update docs/postgresql.md"
+    profile = (PROJECT_ROOT / "dbt" / "profiles.yml").read_text(encoding="utf-8")
+    assert "env_var('LISTENING_PIPELINE_DBT_TARGET', env_var('LISTENING_PIPELINE_WAREHOUSE'" in profile, (
+        "dbt/profiles.yml picks its target from another variable now: update docs/postgresql.md"
+    )
     hashtags = (DOCS / "add-a-hashtag-or-query.md").read_text(encoding="utf-8")
     for needle in ("videos.jsonl", "research_api", "hashtags sync", "catalog_sensor", "video_query_body"):
         assert needle in hashtags
@@ -177,3 +178,20 @@ def test_license_is_apache_2():
     assert text.lstrip().startswith("Apache License") and "Version 2.0, January 2004" in text
     assert "END OF TERMS AND CONDITIONS" in text and "Copyright 2026 listening_pipeline contributors" in text
     assert 'license = { text = "Apache-2.0" }' in (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_dbt_run_by_hand_writes_the_warehouse_the_pipeline_uses(tmp_path):
+    """`dbt debug` in dbt/ with only LISTENING_PIPELINE_WAREHOUSE=postgres set targets PostgreSQL."""
+    dbt = Path(sys.executable).parent / "dbt"
+    env = {k: v for k, v in os.environ.items() if k != "LISTENING_PIPELINE_DBT_TARGET"}
+    env.update(LISTENING_PIPELINE_WAREHOUSE="postgres", LISTENING_PIPELINE_PG_PORT="9", DBT_LOG_PATH=str(tmp_path))
+    result = subprocess.run(
+        [str(dbt), "debug", "--profiles-dir", ".", "--target-path", str(tmp_path / "target")],
+        cwd=PROJECT_ROOT / "dbt",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "Registered adapter: postgres" in result.stdout, result.stdout[-2000:]
+    assert "port 9 failed" in result.stdout  # it really tried the server the settings name
