@@ -186,7 +186,7 @@ def test_dbt_run_by_hand_writes_the_warehouse_the_pipeline_uses(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "LISTENING_PIPELINE_DBT_TARGET"}
     env.update(LISTENING_PIPELINE_WAREHOUSE="postgres", LISTENING_PIPELINE_PG_PORT="9", DBT_LOG_PATH=str(tmp_path))
     result = subprocess.run(
-        [str(dbt), "debug", "--profiles-dir", ".", "--target-path", str(tmp_path / "target")],
+        [str(dbt), "debug", "--profiles-dir", "."],
         cwd=PROJECT_ROOT / "dbt",
         env=env,
         capture_output=True,
