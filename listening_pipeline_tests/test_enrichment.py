@@ -24,11 +24,11 @@ pytestmark = pytest.mark.slow
 # hikinglife on the first day holds the music-only clip; coffeetime on the second the corrupt file.
 PARTITIONS = [("hikinglife", dt.date(2026, 11, 1)), ("coffeetime", dt.date(2026, 11, 2))]
 
-WER_FLOOR_EN = 0.30  # measured 0.161 with tiny.en on espeak-ng English (4 clips); base: see the note
+WER_FLOOR_EN = 0.15  # measured 0.000 with whisper base told the catalog's brand names (0.143 without)
 CAPTION_RECALL_FLOOR = 0.85  # measured 1.000
 LOGO_RECALL_FLOOR = 0.8  # measured 1.000 with the bundled detector
 LOGO_PRECISION_FLOOR = 0.8  # measured 1.000
-SPEECH_MENTION_RECALL_FLOOR = 0.5  # measured 5 of 7 with whisper base (en/es/de)
+SPEECH_MENTION_RECALL_FLOOR = 0.85  # measured 7 of 7 with brand-name prompts + tolerant matching (5 of 7 before)
 SENTIMENT_AGREEMENT_FLOOR = 0.8  # measured 0.971 (lexicon scorer; no transformers model offline)
 
 
