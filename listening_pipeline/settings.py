@@ -55,6 +55,8 @@ def _fuzzy_threshold(value: str) -> float:
     if not 0.5 <= threshold <= 1.0:
         raise ValueError(f"{FUZZY_MATCH_THRESHOLD_ENV} must be a number from 0.5 to 1 (1: off), not {value!r}")
     return threshold
+
+
 # After a catalog edit changes names, aliases or hashtags, the automation re-matches brand_mentions this many days back.
 REMATCH_DAYS_ENV = "LISTENING_PIPELINE_REMATCH_DAYS"
 REMATCH_DAYS = 35
