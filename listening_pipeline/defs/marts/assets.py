@@ -170,8 +170,9 @@ def dbt_models(
             invocation = dbt.cli(args, context=context, raise_on_error=False)
             # Column types and column lineage, read through dbt's adapter once dbt has exited (DuckDB's
             # lock); a failure to read them is logged and leaves the materialization without them.
+            stream = invocation.stream()
             try:
-                events = list(invocation.stream().fetch_column_metadata())
+                events = list(stream.fetch_column_metadata() if _manifest_fits(warehouse.kind) else stream)
             finally:
                 _close_adapter(invocation.adapter)
         if invocation.is_successful():
@@ -194,6 +195,15 @@ def dbt_models(
         raise Failure(description=str(error), allow_retries=False) from error
     if error is not None:
         raise error
+
+
+@cache
+def _manifest_fits(warehouse_kind: str) -> bool:
+    """Whether dagster-dbt can read columns with this manifest: it addresses each relation by the database
+    recorded when the manifest was parsed, so a manifest parsed for DuckDB (the default) names a database
+    PostgreSQL refuses ("cross-database references are not implemented"). Parse for PostgreSQL there."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return bool(manifest.get("metadata", {}).get("adapter_type") == warehouse_kind)
 
 
 def _close_adapter(adapter: Any) -> None:
