@@ -13,11 +13,21 @@ from listening_pipeline.progress import StepProgress
 from listening_pipeline.settings import Settings
 
 
-def load_models(loaded: Any) -> dict[str, Any]:
-    """Each model the analysis needs, loaded with n/N progress on stderr; no logo detector is not an error."""
+def load_models(loaded: Any, catalog: Any) -> dict[str, Any]:
+    """Each model the analysis needs, loaded with n/N progress on stderr; no logo detector is not an error.
+
+    The logo detector is the one trained for ``catalog``'s logos (or ``--logo-weights``); when none
+    was trained yet, logos are skipped rather than trained here for minutes.
+    """
     from listening_pipeline.lib import weights
+    from listening_pipeline.lib.logos.registry import find_detector
 
     def detector() -> Any:
+        if not loaded.logo_weights:
+            plan = loaded.logo_training_plan(catalog)
+            if not plan.classes or find_detector(Path(loaded.logo_dir), plan.fingerprint()) is None:
+                return None
+            return loaded.logo_detector(catalog)
         try:
             return loaded.logo_detector()
         except weights.ModelNotFound:
@@ -59,12 +69,12 @@ def analyze(args: argparse.Namespace, settings: Settings) -> int:
     loaded = MLModelsResource(
         whisper_model=args.whisper_model or "",
         sentiment_model=args.sentiment_model or "",
-        logo_weights=args.logo_weights or settings.logo_weights or "",
+        logo_weights=args.logo_weights or _settings_weights(settings, own_catalog=bool(args.catalog)),
         logo_dir=str(settings.logo_dir),
     )
     # Model libraries print progress to stdout; keep stdout for the report (JSON must parse).
     with contextlib.redirect_stdout(sys.stderr):
-        models = load_models(loaded)
+        models = load_models(loaded, catalog)
         try:
             result = analyze_video(video, catalog, **models, description=args.description)
         except MediaError as exc:
@@ -88,3 +98,11 @@ def analyze(args: argparse.Namespace, settings: Settings) -> int:
     for note in result.notes:
         print(f"note: {note}")
     return 0
+
+
+def _settings_weights(settings: Settings, *, own_catalog: bool) -> str:
+    """The user's LISTENING_PIPELINE_LOGO_WEIGHTS; the bundled detector only for the bundled catalog's brands."""
+    from listening_pipeline.settings import BUNDLED_LOGO_WEIGHTS
+
+    chosen = settings.logo_weights or ""
+    return "" if own_catalog and chosen and Path(chosen) == BUNDLED_LOGO_WEIGHTS else chosen
