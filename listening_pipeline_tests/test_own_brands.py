@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 
 from listening_pipeline.lib.sample_data.audio import synthesize_speech
+from listening_pipeline.lib.sample_data.corpus import video_record
 from listening_pipeline.lib.sample_data.drawing import caption_layout
 from listening_pipeline.lib.sample_data.spec import AUDIO_RATE, WIDTH
 from listening_pipeline.lib.sample_data.video import render_video
@@ -120,20 +121,7 @@ def write_export(root: Path, scratch: Path) -> None:
     logo_files = {"Sunny Orchard": root.parent / "logos" / "sunny_orchard.png"}
     logo_files["Blue Harbor"] = root.parent / "logos" / "blue_harbor.png"
     render_video(video, root / "media" / f"{video.video_id}.mp4", audio, dict(logo_files))
-    record = {
-        "id": video.video_id,
-        "username": video.username,
-        "create_time": video.create_time,
-        "region_code": video.region,
-        "video_description": video.description,
-        "hashtag_names": video.hashtag_names,
-        "view_count": video.view_count,
-        "like_count": video.like_count,
-        "comment_count": video.comment_count,
-        "share_count": video.share_count,
-        "video_duration": video.duration_s,
-        "media": f"media/{video.video_id}.mp4",
-    }
+    record = video_record(video)
     comment = {
         "id": 7_400_000_000_000_100_001,
         "video_id": video.video_id,

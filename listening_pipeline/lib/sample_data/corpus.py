@@ -93,7 +93,8 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def _video_record(video: VideoPlan) -> dict[str, Any]:
+def video_record(video: VideoPlan) -> dict[str, Any]:
+    """The folder export's line for one planned video (the Research API's field names)."""
     return {
         "id": video.video_id,
         "username": video.username,
@@ -127,7 +128,7 @@ def _jsonl(records: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def _manifest_lines(plan: CorpusPlan) -> tuple[list[str], list[str]]:
-    video_lines = _jsonl(_video_record(v) for v in plan.videos)
+    video_lines = _jsonl(video_record(v) for v in plan.videos)
     video_lines.insert(plan.bad_video_line_after, plan.bad_video_line)
     comment_lines = _jsonl(_comment_record(c, v) for v in plan.videos for c in v.comments)
     comment_lines.insert(plan.bad_comment_line_after, plan.bad_comment_line)
