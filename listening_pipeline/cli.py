@@ -17,7 +17,7 @@ from typing import Any
 from listening_pipeline.commands.common import CliError, read_warehouse, warehouse_name
 from listening_pipeline.commands.export import FORMATS, MARTS
 from listening_pipeline.hashtags import InvalidHashtag, normalize_hashtag
-from listening_pipeline.runs import open_instance, run_partitions
+from listening_pipeline.runs import add_hashtag_partitions, open_instance, run_partitions
 from listening_pipeline.settings import Settings
 
 __all__ = ["CliError", "build_parser", "main", "one_line", "read_warehouse", "warehouse_name"]
@@ -54,9 +54,7 @@ def cmd_hashtags(args: argparse.Namespace, settings: Settings) -> int:
     instance = open_instance(settings)
     known = instance.get_dynamic_partitions(hashtag_partitions.name)
     if args.action in ("add", "sync"):
-        new = [t for t in dict.fromkeys(tags) if t not in known]
-        if new:
-            instance.add_dynamic_partitions(hashtag_partitions.name, new)
+        new = add_hashtag_partitions(instance, tags)
         print(f"added {len(new)} hashtag(s): {', '.join(new) or '-'}")
     elif args.action == "remove":
         unknown = [t for t in tags if t not in known]

@@ -99,15 +99,12 @@ def run_partitions(
     from dagster import AssetKey
 
     from listening_pipeline.definitions import defs
-    from listening_pipeline.partitions import hashtag_partitions, partition_key
+    from listening_pipeline.partitions import partition_key
 
     instance = open_instance(settings)
     # Warnings and errors on the console (quarantined items, failures); the full log is in the UI.
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    known = set(instance.get_dynamic_partitions(hashtag_partitions.name))
-    missing = sorted({h for h, _ in partitions} - known)
-    if missing:
-        instance.add_dynamic_partitions(hashtag_partitions.name, missing)
+    add_hashtag_partitions(instance, sorted({h for h, _ in partitions}))
     definitions = defs()
     setup = ["catalog_job"] + ([] if collect_only or assets is not None else ["models_job"])
     labels = {"catalog_job": "brand catalog", "models_job": "models (logo detector)"}
@@ -185,3 +182,22 @@ def run_dbt_days(instance, first: dt.date, last: dt.date, **kwargs):
         .resolve_job_def("dbt_day_job")
         .execute_in_process(instance=instance, tags=tags, raise_on_error=False, **kwargs)
     )
+
+
+def add_hashtag_partitions(instance: Any, tags: Sequence[str]) -> list[str]:
+    """Add the hashtags that are not partitions yet; return those this call added.
+
+    Two backfills started together both find a hashtag missing and both insert it: the loser's
+    insert fails on the instance's unique key, which is fine when the partition now exists.
+    """
+    from listening_pipeline.partitions import hashtag_partitions
+
+    known = set(instance.get_dynamic_partitions(hashtag_partitions.name))
+    missing = [tag for tag in dict.fromkeys(tags) if tag not in known]
+    if missing:
+        try:
+            instance.add_dynamic_partitions(hashtag_partitions.name, missing)
+        except Exception:
+            if set(missing) - set(instance.get_dynamic_partitions(hashtag_partitions.name)):
+                raise
+    return missing
