@@ -21,12 +21,13 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 install: system-deps $(INSTALLED) dbt-parse
 
-# espeak-ng makes the sample speech; the PostgreSQL server binaries run the production-mode tests.
+# espeak-ng makes the sample speech; the PostgreSQL server binaries run the production-mode tests, redis-server the Celery scale-out test.
 system-deps:
 	@missing=""; \
 	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
 	command -v ffmpeg >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
 	{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing system packages:$$missing"; \
