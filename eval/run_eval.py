@@ -140,14 +140,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Run the pipeline on the evaluation set and score it.")
     parser.add_argument("--label", default="latest", help="results file name: eval/results/<label>.json")
     parser.add_argument("--data-dir", type=Path, help="where the run writes (default: a new temporary folder)")
+    parser.add_argument(
+        "--rescore",
+        type=Path,
+        metavar="DATA_DIR",
+        help="score the tables an earlier run left in DATA_DIR (after `listening-pipeline rematch`), running nothing",
+    )
     args = parser.parse_args()
-    data_dir = (args.data_dir or Path(tempfile.mkdtemp(prefix="lp-eval-"))).resolve()
+    data_dir = (args.rescore or args.data_dir or Path(tempfile.mkdtemp(prefix="lp-eval-"))).resolve()
     configure(data_dir)
-    print(f"evaluation run in {data_dir}", flush=True)
+    print(f"evaluation {'rescored' if args.rescore else 'run'} in {data_dir}", flush=True)
 
     from listening_pipeline.lib.evaluation_set import load_ground_truth, score_run
 
-    ok, seconds, detector = run_pipeline()
+    if args.rescore:
+        from listening_pipeline.runs import open_instance
+        from listening_pipeline.settings import Settings
+
+        ok, seconds, detector = True, 0.0, detector_metadata(open_instance(Settings.from_env()))
+    else:
+        ok, seconds, detector = run_pipeline()
     truth = load_ground_truth(SET_DIR / "ground_truth.json")
     results = score_run(truth, read_tables())
     slugs = {v["id"]: v["slug"] for v in truth["videos"]}
@@ -160,6 +172,7 @@ def main() -> int:
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "pipeline_ok": ok,
             "run_seconds": round(seconds, 1),
+            "rescored_from": str(data_dir) if args.rescore else None,
             "cpus": os.cpu_count(),
             "machine": platform.machine(),
             "detector": detector,
