@@ -10,76 +10,22 @@ warehouse when it writes the row (assets never build it), which dbt's source fre
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
-
 import polars as pl
 
-RAW_SCHEMA = "raw"
-
-# Stamped by the warehouse on every row it writes (one time per write); `dbt source freshness` reads it.
-LOADED_AT = "loaded_at"
-LOADED_AT_COLUMN: tuple[pl.DataType, str] = (
-    pl.Datetime("us", "UTC"),
-    "When the warehouse wrote the row (UTC); every row of one partition write shares it. "
-    "Null for rows written before the column existed (a warehouse an older version created).",
+# What a declaration is lives in schema.py; its names are imported from here too, as before the split.
+from listening_pipeline.warehouse.schema import (  # noqa: F401
+    LOADED_AT,
+    LOADED_AT_COLUMN,
+    RAW_SCHEMA,
+    Table,
+    partitioned_columns,
+    truncate,
 )
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    description: str
-    columns: Mapping[str, tuple[pl.DataType, str]]
-    key: tuple[str, ...]
-    not_null: tuple[str, ...] = ()
-    partitioned: bool = True
-    # Data-quality rules beyond types, keys and nulls: inclusive value ranges and allowed values.
-    ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
-    allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # Every daily run writes rows to it: dbt source freshness warns when it stops receiving them (not
-    # checked: tables that may rightly stay unchanged for days, e.g. quarantine or logos of a catalog without any).
-    written_daily: bool = False
-
-    @property
-    def schema(self) -> pl.Schema:
-        """The columns an asset's frame has (what the GE suite validates before the write)."""
-        return pl.Schema({name: dtype for name, (dtype, _) in self.columns.items()})
-
-    @property
-    def stored_columns(self) -> dict[str, tuple[pl.DataType, str]]:
-        """The columns of the warehouse table: the frame's, then the load timestamp the warehouse stamps."""
-        return {**self.columns, LOADED_AT: LOADED_AT_COLUMN}
-
-    @property
-    def stored_schema(self) -> pl.Schema:
-        return pl.Schema({name: dtype for name, (dtype, _) in self.stored_columns.items()})
-
-    def empty(self) -> pl.DataFrame:
-        return pl.DataFrame(schema=self.schema)
-
-    def frame(self, rows: Sequence[Mapping[str, Any]] | pl.DataFrame) -> pl.DataFrame:
-        """Rows as a frame with exactly this table's columns, order and types."""
-        df = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows, schema=self.schema, strict=False)
-        missing = [c for c in self.schema if c not in df.columns]
-        if missing:
-            raise ValueError(f"table {self.name}: rows lack columns {missing}")
-        return df.select([pl.col(c).cast(t, strict=True) for c, t in self.schema.items()])
-
-
-def _partitioned(columns: dict[str, tuple[pl.DataType, str]]) -> dict[str, tuple[pl.DataType, str]]:
-    return {
-        "hashtag": (pl.String(), "Tracked hashtag of the partition (normalised, no '#')."),
-        "day": (pl.Date(), "UTC day of the partition (the video's creation day)."),
-        **columns,
-    }
-
 
 VIDEOS = Table(
     name="videos",
     description="One row per video found for a tracked hashtag on a day, with metadata and media location.",
-    columns=_partitioned(
+    columns=partitioned_columns(
         {
             "video_id": (pl.String(), "Platform video id, kept as text: ids exceed 2^53."),
             "source": (pl.String(), "Where the record came from: 'folder' or 'research_api'."),
@@ -114,7 +60,7 @@ VIDEOS = Table(
 COMMENTS = Table(
     name="comments",
     description="One row per comment on a video of the partition.",
-    columns=_partitioned(
+    columns=partitioned_columns(
         {
             "comment_id": (pl.String(), "Platform comment id (text)."),
             "video_id": (pl.String(), "Video the comment belongs to."),
@@ -133,7 +79,7 @@ COMMENTS = Table(
 QUARANTINE = Table(
     name="quarantine",
     description="Inputs a stage could not read, with where and why; the rest of the partition went on.",
-    columns=_partitioned(
+    columns=partitioned_columns(
         {
             "stage": (pl.String(), "Asset that quarantined the item, e.g. 'videos'."),
             "item": (pl.String(), "What could not be read: file and line, video id, URL."),
@@ -162,7 +108,7 @@ BRANDS = Table(
 MEDIA = Table(
     name="media",
     description="One row per decoded video: stream facts and where its audio and kept frames were stored.",
-    columns=_partitioned(
+    columns=partitioned_columns(
         {
             "video_id": (pl.String(), "Video the media belongs to."),
             "duration_s": (pl.Float64(), "Decoded duration in seconds."),
@@ -173,6 +119,10 @@ MEDIA = Table(
             "frames_sampled": (pl.Int64(), "Frames sampled (time grid plus scene changes)."),
             "frames_kept": (pl.Int64(), "Frames left after near-duplicate removal."),
             "decoder": (pl.String(), "Decoder and settings that produced the row, e.g. 'pyav-18.1 fps=1 hash=dhash8'."),
+            "media_sha256": (
+                pl.String(),
+                "SHA-256 of the media file decoded: with the decoder, what enrichment work is keyed by (done once).",
+            ),
         }
     ),
     key=("hashtag", "day", "video_id"),
@@ -183,7 +133,7 @@ MEDIA = Table(
 FRAMES = Table(
     name="frames",
     description="Kept key frames: each stands for the span of near-identical frames from t_s to t_until_s.",
-    columns=_partitioned(
+    columns=partitioned_columns(
         {
             "video_id": (pl.String(), "Video the frame belongs to."),
             "frame_no": (pl.Int64(), "Order of the kept frame in the video (0-based)."),
@@ -201,7 +151,7 @@ FRAMES = Table(
 TRANSCRIPTS = Table(
     name="transcripts",
     description="Speech segments from whisperx: text, time, language, and the model that produced them.",
-    columns=_partitioned(
+    columns=partitioned_columns(
         {
             "video_id": (pl.String(), "Video the speech belongs to."),
             "segment_no": (pl.Int64(), "Order of the segment in the video (0-based)."),
@@ -221,7 +171,7 @@ TRANSCRIPTS = Table(
 OCR_TEXT = Table(
     name="ocr_text",
     description="On-screen text spans from easyocr, merged across frames, with first and last seen times.",
-    columns=_partitioned(
+    columns=partitioned_columns(
         {
             "video_id": (pl.String(), "Video the caption was read from."),
             "span_no": (pl.Int64(), "Order of the span in the video (0-based)."),
@@ -252,7 +202,7 @@ OCR_TEXT = Table(
 LOGO_HITS = Table(
     name="logo_hits",
     description="Brand logos detected in kept frames by the YOLO logo detector.",
-    columns=_partitioned(
+    columns=partitioned_columns(
         {
             "video_id": (pl.String(), "Video the logo was seen in."),
             "brand": (pl.String(), "Catalog brand of the logo."),
@@ -281,7 +231,7 @@ LOGO_HITS = Table(
 TEXT_UNITS = Table(
     name="text_units",
     description="Every piece of text of the partition with its origin: speech, caption, description, hashtag, comment.",
-    columns=_partitioned(
+    columns=partitioned_columns(
         {
             "unit_id": (pl.String(), "Stable id: <video_id>:<origin>:<origin_ref>."),
             "video_id": (pl.String(), "Video the text belongs to."),
@@ -303,7 +253,7 @@ TEXT_UNITS = Table(
 SENTIMENT = Table(
     name="sentiment",
     description="Sentiment of each text unit: label, score, and the scorer that produced it.",
-    columns=_partitioned(
+    columns=partitioned_columns(
         {
             "unit_id": (pl.String(), "Text unit scored."),
             "video_id": (pl.String(), "Video the unit belongs to."),
@@ -323,7 +273,7 @@ SENTIMENT = Table(
 BRAND_MENTIONS = Table(
     name="brand_mentions",
     description="Each piece of evidence that a catalog brand is in a video: alias matches in text and logo hits.",
-    columns=_partitioned(
+    columns=partitioned_columns(
         {
             "mention_id": (pl.String(), "Stable id of the mention."),
             "video_id": (pl.String(), "Video mentioning the brand."),
@@ -338,6 +288,13 @@ BRAND_MENTIONS = Table(
                 "How closely the text matched an alias: 1 as written, below 1 a tolerant speech match "
                 "(LISTENING_PIPELINE_FUZZY_MATCH_THRESHOLD and up); null for logos.",
             ),
+            "match_rule": (
+                pl.String(),
+                "Why the text counts: exact (an alias as written), tolerant (speech sounding like an alias); for a "
+                "name that is a common word: hashtag (#tag, @handle), capitalised (mid-sentence, written text), "
+                "context (a brand context word nearby), confirmed (named with evidence elsewhere in the video). "
+                "Null for logos.",
+            ),
             "sentiment_label": (pl.String(), "Sentiment of the text unit around the mention (null for logos)."),
             "sentiment_polarity": (pl.Float64(), "Signed sentiment in [-1, 1] of that unit (null for logos)."),
         }
@@ -347,6 +304,7 @@ BRAND_MENTIONS = Table(
     ranges={"confidence": (0, 1), "match_confidence": (0, 1), "sentiment_polarity": (-1, 1), "t_s": (0, None)},
     allowed={
         "origin": ("speech", "caption", "description", "hashtag", "comment", "logo"),
+        "match_rule": ("exact", "tolerant", "hashtag", "capitalised", "context", "confirmed"),
         "sentiment_label": ("positive", "neutral", "negative"),
     },
     written_daily=True,
@@ -404,7 +362,3 @@ ALL_TABLES: dict[str, Table] = {
         ALERT_DELIVERIES,
     )
 }
-
-
-def truncate(text: str | None, limit: int = 2000) -> str | None:
-    return None if text is None else text[:limit]

@@ -1,7 +1,8 @@
 """Decoded media kept in the media store, so each video is decoded once for every later stage.
 
-Audio goes in as a float32 ``.npy`` (16 kHz mono), kept frames as JPEGs. Paths include a
-short digest of the decoder settings: changing them decodes again instead of mixing outputs.
+Audio goes in as a float32 ``.npy`` (16 kHz mono), kept frames as JPEGs. Paths include the
+media file's hash and a short digest of the decoder settings: changing either decodes again
+instead of mixing outputs, and the files another partition's rows point at are never overwritten.
 
 :func:`decode_partition` is the media step of one partition: each video decoded in a child
 process under a time limit (:mod:`.worker`); a video that cannot be decoded, for whatever
@@ -24,7 +25,7 @@ import polars as pl
 from PIL import Image
 
 from listening_pipeline.lib.media.decode import KeptFrame, MediaError
-from listening_pipeline.lib.media.store import MediaStore, MediaStoreError
+from listening_pipeline.lib.media.store import MediaStore, MediaStoreError, file_digest
 from listening_pipeline.lib.media.worker import DecodedFiles, DecodeWorker
 from listening_pipeline.lib.sources.base import Problem
 
@@ -43,10 +44,10 @@ class DecodedPartition:
 def decode_partition(
     videos: Iterable[Mapping[str, Any]], *, store: MediaStore, worker: DecodeWorker, hashtag: str, day: Any
 ) -> DecodedPartition:
-    """Decode and store each video (``video_id``, ``media_uri``); one problem per video that fails."""
+    """Decode and store each video (``video_id``, ``media_uri``, ``media_sha256``); one problem per video that fails."""
     out = DecodedPartition()
     for video in videos:
-        video_id, uri = video["video_id"], video["media_uri"]
+        video_id, uri, sha = video["video_id"], video["media_uri"], video.get("media_sha256")
         item = f"video {video_id} ({uri})"
         with tempfile.TemporaryDirectory(prefix="lp-decoded-") as scratch:
             try:
@@ -65,7 +66,9 @@ def decode_partition(
                 raise MediaStoreError(f"video {video_id}: {exc}") from exc
             out.decode_s += decoded.decode_s
             try:
-                media_row, frame_rows = store_decoded(decoded, video_id=video_id, store=store, hashtag=hashtag, day=day)
+                media_row, frame_rows = store_decoded(
+                    decoded, video_id=video_id, media_sha256=sha, store=store, hashtag=hashtag, day=day
+                )
             except (MediaStoreError, OSError) as exc:
                 raise MediaStoreError(f"video {video_id}: storing its decoded media failed: {exc}") from exc
         out.media_rows.append(media_row)
@@ -78,11 +81,33 @@ def decoder_digest(decoder: str) -> str:
     return hashlib.sha1(decoder.encode()).hexdigest()[:10]
 
 
+def media_file_sha256(store: MediaStore, uri: str) -> str | None:
+    """SHA-256 of a stored media file (what the enrichment ledger keys a video's work by); None when it
+    cannot be read, which the decode then reports as the video's problem."""
+    try:
+        with store.local_path(uri) as path:
+            return file_digest(path)
+    except (OSError, ValueError, MediaStoreError):
+        return None
+
+
+def artifacts_present(store: MediaStore, uris: Iterable[str | None]) -> bool:
+    """Whether every decoded file a reused MEDIA/FRAMES row points at is still in the store."""
+    return all(store.fs.exists(f"{store.base}/{uri.removeprefix(store.root + '/')}") for uri in uris if uri)
+
+
 def store_decoded(
-    decoded: DecodedFiles, *, video_id: str, store: MediaStore, hashtag: str, day: Any
+    decoded: DecodedFiles,
+    *,
+    video_id: str,
+    store: MediaStore,
+    hashtag: str,
+    day: Any,
+    media_sha256: str | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Put the decoded files in the store; return the MEDIA row and the FRAMES rows."""
-    prefix = f"decoded/{video_id}/{decoder_digest(decoded.decoder)}"
+    source = f"{media_sha256[:12]}-" if media_sha256 else ""
+    prefix = f"decoded/{video_id}/{source}{decoder_digest(decoded.decoder)}"
     audio_uri = None
     if decoded.audio_file is not None:
         audio_uri = store.put(decoded.audio_file, f"{prefix}/{decoded.audio_file.name}")
@@ -111,6 +136,7 @@ def store_decoded(
         "frames_sampled": decoded.frames_sampled,
         "frames_kept": len(decoded.frames),
         "decoder": decoded.decoder,
+        "media_sha256": media_sha256,
     }
     return media_row, frame_rows
 
