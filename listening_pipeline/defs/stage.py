@@ -16,6 +16,7 @@ from listening_pipeline.lib.sources.base import Problem, problems_frame
 from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
 from listening_pipeline.settings import Settings
 from listening_pipeline.warehouse.io_manager import WarehouseResource
+from listening_pipeline.warehouse.ledger import Ledger, Outcome
 from listening_pipeline.warehouse.tables import QUARANTINE, Table
 
 # The stages whose assets are partitioned by hashtag x day, in the order a video flows through them.
@@ -68,6 +69,17 @@ def stage_asset(
 
 def seconds_since(started: float) -> dg.MetadataValue:
     return dg.MetadataValue.float(round(time.perf_counter() - started, 3))
+
+
+def ledger(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Ledger:
+    """The enrichment ledger of the run's warehouse: work a stage already did is reused, not redone."""
+    return Ledger(warehouse.get(log=context.log.warning))
+
+
+def work_metadata(outcome: Outcome, version: str, noun: str = "videos") -> dict[str, Any]:
+    """What a stage did and reused (``videos_done``/``videos_reused``, ``units_`` for sentiment): the
+    keys the UI, ``listening-pipeline`` runs and the benchmark read to see work done once."""
+    return {f"{noun}_done": len(outcome.done), f"{noun}_reused": len(outcome.reused), "work_version": version}
 
 
 def quarantine(

@@ -7,10 +7,13 @@ from dagster import AssetExecutionContext
 
 from listening_pipeline.defs.checks import checked, duration_check_spec, within_duration_result
 from listening_pipeline.defs.resources import MediaStoreResource, MLModelsResource
-from listening_pipeline.defs.stage import seconds_since, stage_asset
+from listening_pipeline.defs.stage import ledger, seconds_since, stage_asset, work_metadata
+from listening_pipeline.defs.work import captions_work
 from listening_pipeline.lib.captions import caption_rows
+from listening_pipeline.lib.ledger import payload_of, video_contents, with_partition
 from listening_pipeline.lib.media.artifacts import load_frames
 from listening_pipeline.partitions import split_partition_key
+from listening_pipeline.warehouse.io_manager import WarehouseResource
 from listening_pipeline.warehouse.tables import OCR_TEXT
 
 
@@ -23,22 +26,37 @@ def ocr_text(
     frames: pl.DataFrame,
     media_store: MediaStoreResource,
     ml_models: MLModelsResource,
+    warehouse: WarehouseResource,
 ):
+    """Read once per video and OCR model: a video read before is reused from the ledger."""
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
-    rows, frames_read = [], 0
-    started = time.perf_counter()
+    frames_read, started = 0, time.perf_counter()
     with_frames = media.filter(pl.col("frames_kept") > 0)
-    if with_frames.height:  # no model load for a metadata-only day
-        reader = ml_models.text_reader()
-        for item in with_frames.iter_rows(named=True):
-            kept = load_frames(store, frames.filter(pl.col("video_id") == item["video_id"]))
+    work = captions_work(ml_models)
+    contents = video_contents(with_frames)
+
+    def read(todo: list[str]) -> dict[str, list[dict]]:
+        nonlocal frames_read
+        reader, done = ml_models.text_reader(), {}  # loaded only when a video is left to read
+        for video_id in todo:
+            kept = load_frames(store, frames.filter(pl.col("video_id") == video_id))
             frames_read += len(kept)
             spans = reader.read(kept)
-            rows.extend(caption_rows(spans, reader.name, hashtag=hashtag, day=day, video_id=item["video_id"]))
+            rows = caption_rows(spans, reader.name, hashtag=hashtag, day=day, video_id=video_id)
+            done[video_id] = payload_of(OCR_TEXT.frame(rows))
+        return done
+
+    outcome = ledger(context, warehouse).run_once(work, contents, read)
     context.add_output_metadata(
-        output_name="result", metadata={"frames_read": frames_read, "seconds": seconds_since(started)}
+        output_name="result",
+        metadata={
+            **work_metadata(outcome, work.version),
+            "frames_read": frames_read,
+            "seconds": seconds_since(started),
+        },
     )
-    spans = OCR_TEXT.frame(rows)
+    rows = [row for video_id in contents for row in outcome.payloads.get(video_id, [])]
+    spans = OCR_TEXT.frame(with_partition(rows, hashtag=hashtag, day=day))
     yield from checked(OCR_TEXT, spans)
     yield within_duration_result("ocr_text", spans, media, "first_seen_s", "last_seen_s")

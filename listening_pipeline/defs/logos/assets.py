@@ -8,17 +8,21 @@ them itself, once, if a run reaches it first (the daily schedule after a catalog
 
 import time
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from dagster import AssetExecutionContext, DataVersion, MaterializeResult, MetadataValue, asset
 
 from listening_pipeline.defs.checks import checked
 from listening_pipeline.defs.resources import CatalogResource, MediaStoreResource, MLModelsResource
-from listening_pipeline.defs.stage import ON_GPU, seconds_since, stage_asset
+from listening_pipeline.defs.stage import ON_GPU, ledger, seconds_since, stage_asset, work_metadata
+from listening_pipeline.defs.work import logo_weights, logos_work
+from listening_pipeline.lib.ledger import payload_of, video_contents, with_partition
 from listening_pipeline.lib.logos import hit_rows
 from listening_pipeline.lib.logos.registry import NO_LOGOS, TRAINING_FORMAT
 from listening_pipeline.lib.media.artifacts import load_frames
 from listening_pipeline.partitions import split_partition_key
+from listening_pipeline.warehouse.io_manager import WarehouseResource
 from listening_pipeline.warehouse.tables import LOGO_HITS
 
 
@@ -68,33 +72,43 @@ def logo_detector(
 @stage_asset(LOGO_HITS, group="logos", kinds={"python", "ultralytics"}, on_gpu=True, deps=[logo_detector])
 def logo_hits(
     context: AssetExecutionContext,
+    media: pl.DataFrame,
     frames: pl.DataFrame,
     catalog: CatalogResource,
     media_store: MediaStoreResource,
     ml_models: MLModelsResource,
+    warehouse: WarehouseResource,
 ):
+    """Logos found once per video and detector weights: a video searched before is reused from the ledger."""
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
-    rows: list[dict] = []
     started = time.perf_counter()
-    detector = None
-    if frames.height:  # no model load for a metadata-only day
+    with_frames = media.filter(pl.col("frames_kept") > 0)
+    weights_file, loaded = None, catalog.load()
+    if with_frames.height:  # nothing to train or load for a metadata-only day
         # The detector for the catalog's logos as they are now: trained here first if nothing trained it yet.
-        detector = ml_models.logo_detector(catalog.load(), notify=context.log.warning)
-        if detector is None:
+        weights_file = logo_weights(ml_models, loaded, notify=context.log.warning)
+        if weights_file is None:
             context.log.info("no brand in the catalog has a logo: no logos to look for")
-    if detector is not None:
-        for (video_id,), video_frames in frames.group_by("video_id", maintain_order=True):
-            kept = load_frames(store, video_frames)
+    names: list[str] = []
+
+    def detect(todo: list[str]) -> dict[str, list[dict]]:
+        detector, done = ml_models.logo_detector(loaded, notify=context.log.warning), {}
+        names.append(detector.model_name)
+        for video_id in todo:
+            kept = load_frames(store, frames.filter(pl.col("video_id") == video_id))
             found = detector.detect([f.image for f in kept])
-            rows.extend(hit_rows(kept, found, detector.model_name, hashtag=hashtag, day=day, video_id=video_id))
-    hits = LOGO_HITS.frame(rows).sort("video_id", "t_s", "brand")
-    context.add_output_metadata(
-        output_name="result",
-        metadata={
-            "frames": frames.height,
-            "detector": detector.model_name if detector is not None else "none",
-            "seconds": seconds_since(started),
-        },
-    )
+            rows = hit_rows(kept, found, detector.model_name, hashtag=hashtag, day=day, video_id=video_id)
+            done[video_id] = payload_of(LOGO_HITS.frame(rows))
+        return done
+
+    metadata: dict[str, Any] = {"frames": frames.height, "detector": "none"}
+    rows: list[dict] = []
+    if weights_file is not None:
+        work = logos_work(ml_models, weights_file)
+        outcome = ledger(context, warehouse).run_once(work, video_contents(with_frames), detect)
+        rows = [row for payload in outcome.payloads.values() for row in payload]
+        metadata |= {**work_metadata(outcome, work.version), "detector": names[0] if names else weights_file.name}
+    hits = LOGO_HITS.frame(with_partition(rows, hashtag=hashtag, day=day)).sort("video_id", "t_s", "brand")
+    context.add_output_metadata(output_name="result", metadata={**metadata, "seconds": seconds_since(started)})
     yield from checked(LOGO_HITS, hits)

@@ -8,12 +8,27 @@ from pydantic import Field
 
 from listening_pipeline.defs.checks import QUARANTINE_CHECK, check_result, check_spec, quarantine_rate_result
 from listening_pipeline.defs.resources import MediaStoreResource
-from listening_pipeline.defs.stage import DAILY_FRESHNESS, WAREHOUSE_RETRY, quarantine, seconds_since
-from listening_pipeline.lib.media.artifacts import decode_partition
+from listening_pipeline.defs.stage import (
+    DAILY_FRESHNESS,
+    WAREHOUSE_RETRY,
+    ledger,
+    quarantine,
+    seconds_since,
+    work_metadata,
+)
+from listening_pipeline.defs.work import media_work
+from listening_pipeline.lib.ledger import payload_of, with_partition
+from listening_pipeline.lib.media.artifacts import (
+    DecodedPartition,
+    artifacts_present,
+    decode_partition,
+    media_file_sha256,
+)
 from listening_pipeline.lib.media.decode import DecodeLimits
 from listening_pipeline.lib.media.worker import DecodeWorker
 from listening_pipeline.partitions import hashtag_day_partitions, split_partition_key
 from listening_pipeline.warehouse.io_manager import WarehouseResource
+from listening_pipeline.warehouse.ledger import Outcome
 from listening_pipeline.warehouse.tables import FRAMES, MEDIA
 
 
@@ -80,18 +95,44 @@ def decoded_media(
     media_store: MediaStoreResource,
     warehouse: WarehouseResource,
 ):
-    """Each video decoded once into 16 kHz audio and deduplicated key frames; broken files quarantined."""
+    """Each video decoded once into 16 kHz audio and deduplicated key frames; broken files quarantined.
+
+    A video already decoded with the same settings (under another hashtag, or an earlier run) is not
+    decoded again: its rows come from the ledger, keyed by the media file's SHA-256."""
     hashtag, day = split_partition_key(context.partition_key)
     started = time.perf_counter()
-    with_media = videos.filter(pl.col("media_uri").is_not_null()).select("video_id", "media_uri")
-    with config.worker() as worker:
-        done = decode_partition(
-            with_media.iter_rows(named=True), store=media_store.get(), worker=worker, hashtag=hashtag, day=day
-        )
+    store = media_store.get()
+    uris: dict[str, str] = dict(videos.filter(pl.col("media_uri").is_not_null()).select("video_id", "media_uri").rows())
+    hashes = {video_id: media_file_sha256(store, uri) for video_id, uri in uris.items()}
+    known = {video_id: sha for video_id, sha in hashes.items() if sha}  # unreadable: the decode quarantines it
+    work, work_ledger = media_work(config.limits()), ledger(context, warehouse)
+    reused = {
+        video_id: payload
+        for video_id, payload in work_ledger.lookup(work, known).items()
+        if artifacts_present(store, [payload["media"]["audio_uri"], *(f["image_uri"] for f in payload["frames"])])
+    }
+    todo = [{"video_id": v, "media_uri": u, "media_sha256": hashes[v]} for v, u in uris.items() if v not in reused]
+    done = DecodedPartition()  # nothing to decode: no decoder process either
+    if todo:
+        with config.worker() as worker:
+            done = decode_partition(todo, store=store, worker=worker, hashtag=hashtag, day=day)
+    decoded = {
+        row["video_id"]: {
+            "media": payload_of(MEDIA.frame([row]))[0],
+            "frames": payload_of(FRAMES.frame([f for f in done.frame_rows if f["video_id"] == row["video_id"]])),
+        }
+        for row in done.media_rows
+    }
+    work_ledger.record(work, {v: (known[v], payload) for v, payload in decoded.items() if v in known})
+    payloads = {**reused, **decoded}
+    ordered = [payloads[v] for v in uris if v in payloads]
+    media = MEDIA.frame(with_partition([p["media"] for p in ordered], hashtag=hashtag, day=day))
+    frames = FRAMES.frame(with_partition([f for p in ordered for f in p["frames"]], hashtag=hashtag, day=day))
     quarantined = quarantine(context, warehouse, "media", done.problems)
-    media, frames = MEDIA.frame(done.media_rows), FRAMES.frame(done.frame_rows)
+    outcome = Outcome(payloads, done=list(decoded), reused=list(reused))
     context.add_output_metadata(
         {
+            **work_metadata(outcome, work.version),
             "quarantined_videos": quarantined,
             "decode_seconds": seconds_since(started),
             "decoder": config.limits().describe(),
