@@ -50,6 +50,58 @@ BRANDS: dict[str, dict[str, Any]] = {
     "Target": {"slug": "target", "hex": "CC0000", "group": "retail", "aliases": []},
     "scikit-image": {"slug": "scikit-image", "hex": None, "group": "software", "aliases": ["skimage"]},
 }
+# What a brand team writes for names that are ordinary words (catalog keys common_words and context_words):
+# the brand's own vocabulary in the catalog's languages (en, es, de), stems where words inflect.
+COMMON_WORDS: dict[str, tuple[list[str], list[str]]] = {
+    "Apple": (
+        ["Apple"],
+        [
+            "iPhone",
+            "iPad",
+            "iPod",
+            "Mac",
+            "MacBook",
+            "iMac",
+            "AirPods",
+            "iOS",
+            "phone",
+            "smartphone",
+            "telefon",
+            "móvil",
+            "Handy",
+            "laptop",
+            "tablet",
+            "comput",
+        ],
+    ),
+    "Puma": (
+        ["Puma"],
+        [
+            "shoe",
+            "sneaker",
+            "trainer",
+            "boot",
+            "zapatilla",
+            "zapato",
+            "tenis",
+            "bota",
+            "Schuh",
+            "Turnschuh",
+            "sportswear",
+            "jersey",
+            "Trikot",
+            "camiseta",
+        ],
+    ),
+    "Shell": (
+        ["Shell"],
+        ["station", "gas", "fuel", "petrol", "diesel", "tank", "gasolin", "Benzin", "Tankstelle"],
+    ),
+    "Target": (
+        ["Target"],
+        ["store", "shop", "aisle", "cart", "checkout", "pharmacy", "tienda", "Laden"],
+    ),
+}
 COUNTING_RULE = (
     "Per video, a brand counts once per origin for speech, caption, logo, description and hashtag "
     "(a brand hashtag written inside the description counts as a hashtag, not as a description mention), "
@@ -97,8 +149,11 @@ def write_catalog(logos: dict[str, Image.Image]) -> None:
             f"    aliases: [{aliases}]",
             "    hashtags: []",
             f"    logos: [logos/{spec['slug']}.png]",
-            "",
         ]
+        if brand in COMMON_WORDS:
+            common, context = COMMON_WORDS[brand]
+            lines += [f"    common_words: [{', '.join(common)}]", f"    context_words: [{', '.join(context)}]"]
+        lines.append("")
     (EVAL_DIR / "brands.yaml").write_text("\n".join(lines), encoding="utf-8")
 
 

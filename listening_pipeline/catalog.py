@@ -132,6 +132,9 @@ class Brand:
     aliases: tuple[str, ...]
     hashtags: tuple[str, ...]
     logos: tuple[Path, ...]
+    # Names that are also ordinary words, and the words that make them the brand (docs/bi.md).
+    common_words: tuple[str, ...] = ()
+    context_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,8 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                 aliases=tuple(dict.fromkeys([entry.name, *(entry.aliases or ())])),
                 hashtags=tuple(dict.fromkeys(entry.hashtags or ())),
                 logos=logos,
+                common_words=tuple(dict.fromkeys(entry.common_words or ())),
+                context_words=tuple(dict.fromkeys(entry.context_words or ())),
             )
         )
     first: dict[str, int] = {}
@@ -268,7 +273,7 @@ def _explain(doc: LineMapping, err: ErrorDetails) -> str:
     if kind == "string_pattern_mismatch":
         return f"{where}: {key!r} must list ISO 639-1 codes such as [en, es], not {value!r}"
     if kind == "value_error":
-        return f"{where}: {key!r}: {err['ctx']['error']}"
+        return f"{where}: {key!r}: {err['ctx']['error']}" if key else f"{where}: {err['ctx']['error']}"
     return f"{where}: {key!r}: {err['msg']} (got {value!r})"
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from listening_pipeline.hashtags import MAX_HASHTAG_LENGTH, normalize_hashtag
+from listening_pipeline.lib.text.folding import fold
 
 LANGUAGE_PATTERN = r"^\s*[A-Za-z]{2,3}\s*$"
 
@@ -62,11 +63,33 @@ class BrandEntry(BaseModel):
     hashtags: list[Hashtag] | None = Field(
         default=None, description="Hashtags tracked for this brand, in addition to the catalog's own list."
     )
+    common_words: list[Name] | None = Field(
+        default=None,
+        description="The brand's names (its name or aliases) that are also ordinary words: [Shell] ('a shell on "
+        "the beach'). Such a name counts only with brand context: written as #tag or @handle, capitalised "
+        "mid-sentence in written text, one of context_words nearby, or the brand named without doubt elsewhere in "
+        "the same video (docs/bi.md, 'How mentions are counted').",
+    )
+    context_words: list[Name] | None = Field(
+        default=None,
+        description="Words that make a common-word name a mention when they stand within a few words of it: the "
+        "brand's products, services and places, in the catalog's languages: [station, fuel, Tankstelle]. Matched "
+        "folded and as word beginnings ('tank' finds 'tanken').",
+    )
     logos: list[Name] | None = Field(
         default=None,
         description="Reference images (PNG or JPEG), relative to the catalog file; the logo detector is trained "
         "on them. A brand without logos is still found in text.",
     )
+
+    @field_validator("common_words")
+    @classmethod
+    def _common_words_are_names(cls, words: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        names = {fold(n) for n in [info.data.get("name", ""), *(info.data.get("aliases") or ())]}
+        unknown = [w for w in words or () if fold(w) not in names]
+        if unknown:
+            raise ValueError(f"{', '.join(map(repr, unknown))} is not the brand's name or one of its aliases")
+        return words
 
 
 class CatalogFile(BaseModel):

@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
@@ -28,6 +28,7 @@ import polars as pl
 
 from listening_pipeline.lib.boxes import share_inside
 from listening_pipeline.lib.logos.appearances import logo_appearances
+from listening_pipeline.lib.text.common_words import CommonWordRule, confirm_common_words
 from listening_pipeline.lib.text.folding import fold, fold_char, fold_with_offsets, word_spans
 from listening_pipeline.lib.text.tolerant import FuzzyAlias, fuzzy_aliases, tolerant_hits
 from listening_pipeline.warehouse.tables import BRAND_MENTIONS
@@ -56,6 +57,7 @@ class Match:
     matched_text: str
     confidence: float = 1.0  # 1: an alias as written; below 1: a tolerant match's score
     tagged: bool = False  # written as a hashtag ("#cafebrisa")
+    rule: str | None = "exact"  # why it counts (common_words.MATCH_RULES); None: a common word without evidence
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class BrandMatcher:
         self._solid: dict[str, _Alias] = {}
         self._fuzzy: list[FuzzyAlias] = []
         self.fuzzy_threshold = fuzzy_threshold
+        brands = list(brands)
+        self.common_words = CommonWordRule(brands)
         for brand in brands:
             folded_aliases = []
             for alias in dict.fromkeys([brand.name, *brand.aliases]):
@@ -105,7 +109,8 @@ class BrandMatcher:
                 # Longest alias first, so "Fizzly Soda" wins over "Fizzly" where both fit.
                 bucket.sort(key=lambda a: -len(a.tokens))
                 self._solid.setdefault("".join(tokens), entry)
-            self._fuzzy.extend(fuzzy_aliases(brand.name, folded_aliases))
+            common = self.common_words.common_names(brand.name)  # ordinary words match as written only
+            self._fuzzy.extend(fuzzy_aliases(brand.name, [a for a in folded_aliases if a not in common]))
 
     def find(self, text: str | None) -> list[Match]:
         """Non-overlapping brand matches in ``text``, in order; the longest wins where matches overlap."""
@@ -147,12 +152,22 @@ class BrandMatcher:
         tolerant: list[Match] = []
         for hit in sorted(hits, key=lambda h: (-h.confidence, h.first - h.last, h.first)):
             match = self._to_match(text, origins, (spans[hit.first][0], spans[hit.last][1], hit.brand), hit.confidence)
+            match = Match(match.brand, match.start, match.end, match.matched_text, match.confidence, rule="tolerant")
             if hit.brand in found or any(match.start < end and start < match.end for start, end in taken):
                 continue
             taken.append((match.start, match.end))
             found.add(hit.brand)
             tolerant.append(match)
         return sorted([*exact, *tolerant], key=lambda m: m.start)
+
+    def judged(self, text: str, matches: list[Match], origin: str) -> list[Match]:
+        """``matches`` with the rule each counts by: a common-word name's evidence in ``text``, or None (none)."""
+        return [
+            replace(m, rule=self.common_words.evidence(text, m.start, m.end, m.brand, origin))
+            if self.common_words.is_common(m.brand, m.matched_text)
+            else m
+            for m in matches
+        ]
 
     @staticmethod
     def _to_match(
@@ -274,6 +289,7 @@ def _text_mention_rows(
     for unit in unit_rows:
         tolerant = unit["origin"] in TOLERANT_ORIGINS
         matches = matcher.find_tolerant(unit["text"]) if tolerant else matcher.find(unit["text"])
+        matches = matcher.judged(unit["text"], matches, unit["origin"])
         for origin, match in _counted(unit, matches, tags_seen):
             label, polarity = labels.get(unit["unit_id"], (None, None))
             rows.append(
@@ -289,11 +305,12 @@ def _text_mention_rows(
                     "t_s": _mention_time(unit, match, word_starts),
                     "confidence": match.confidence,
                     "match_confidence": match.confidence,
+                    "match_rule": match.rule,
                     "sentiment_label": label,
                     "sentiment_polarity": polarity,
                 }
             )
-    return rows
+    return confirm_common_words(rows)
 
 
 def _counted(unit: dict, matches: list[Match], tags_seen: set[tuple[str, str, str]]) -> list[tuple[str, Match]]:
@@ -308,9 +325,14 @@ def _counted(unit: dict, matches: list[Match], tags_seen: set[tuple[str, str, st
                 tags_seen.add(key)
                 counted.append(("hashtag", match))
             continue
-        if match.brand not in best or match.confidence > best[match.brand].confidence:
+        if match.brand not in best or _strength(match) > _strength(best[match.brand]):
             best[match.brand] = match
     return [(unit["origin"], m) for m in best.values()] + counted
+
+
+def _strength(match: Match) -> tuple[bool, float]:
+    """A match with evidence beats a common word without, then the surer match wins."""
+    return match.rule is not None, match.confidence
 
 
 _TAG_BODY = re.compile(r"\w+")
@@ -361,6 +383,7 @@ def _logo_mention_rows(logo_hits: pl.DataFrame, hashtag: str, day: date) -> list
             "t_s": seen["t_s"],
             "confidence": seen["confidence"],
             "match_confidence": None,
+            "match_rule": None,
             "sentiment_label": None,
             "sentiment_polarity": None,
         }
