@@ -135,10 +135,11 @@ def _scorer(explicit: str, device: str) -> Any:
 
 
 @cache
-def _detector(weights_file: str, device: str) -> Any:
+def _detector(weights_file: str, device: str, references: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Any:
     from listening_pipeline.lib.logos import LogoDetector
 
-    return LogoDetector(Path(weights_file), device=device)
+    verify = {brand: [Path(p) for p in paths] for brand, paths in references} or None
+    return LogoDetector(Path(weights_file), device=device, references=verify)
 
 
 class MLModelsResource(dg.ConfigurableResource):
@@ -196,14 +197,19 @@ class MLModelsResource(dg.ConfigurableResource):
     def logo_detector(self, catalog: Catalog | None = None, notify: Callable[[str], None] | None = None) -> Any:
         """A loaded detector, or None when ``catalog`` has no logos to detect.
 
-        ``logo_weights`` wins; else the detector for ``catalog``'s logos (trained on first need,
-        so a run never fails for missing weights); with no catalog, the newest in ``logo_dir``.
+        ``logo_weights`` wins (used as they are); else the detector for ``catalog``'s logos (trained on
+        first need, so a run never fails for missing weights), whose boxes are verified against the
+        catalog's logo files; with no catalog, the newest in ``logo_dir``.
         """
         if self.logo_weights or catalog is None:
             resolved = weights.resolve_yolo_weights(self.logo_weights or None, search_dirs=(Path(self.logo_dir),))
             return _detector(str(resolved.path), self._device())
         record = self.ensure_logo_detector(catalog, notify)
-        return None if record is None else _detector(str(record.weights), self._device())
+        if record is None:
+            return None
+        # The catalog's own logo files re-check every box the trained detector proposes (lib.logos.verification).
+        references = tuple((b.name, tuple(str(p) for p in b.logos)) for b in catalog.brands if b.logos)
+        return _detector(str(record.weights), self._device(), references)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,20 +8,18 @@ brings, and reports boxes as fractions of the frame so they hold at any frame si
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from listening_pipeline.lib.boxes import Box, clipped
 from listening_pipeline.lib.devices import ultralytics_device
+from listening_pipeline.lib.logos.verification import DEFAULT_MIN_SCORE, LogoVerifier
 from listening_pipeline.lib.logos.yolo import DEFAULT_CONFIG_DIR, offline_ultralytics
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)
@@ -35,6 +33,9 @@ _NMS_IOU = 0.5  # ultralytics' 0.7 kept a second box on a rotated or occluded lo
 # Measured on the sample corpus: at 0.25 a yellow sun disc passed for the orange Trailfox logo
 # (precision 0.68); from 0.45 up precision and recall were both 1.0 there.
 DEFAULT_CONF = 0.5
+# With reference logos to verify against, the detector only proposes: a loose threshold finds the
+# logos a strict one misses, and verification drops the rest (measured: eval/RESULTS.md).
+PROPOSAL_CONF = 0.05
 
 
 class LogoDetector:
@@ -54,6 +55,9 @@ class LogoDetector:
         imgsz: int | None = None,
         batch_size: int = 16,
         config_dir: Path = DEFAULT_CONFIG_DIR,
+        references: Mapping[str, Sequence[Path]] | None = None,
+        min_score: float = DEFAULT_MIN_SCORE,
+        proposal_conf: float = PROPOSAL_CONF,
     ) -> None:
         offline_ultralytics(config_dir)
         from ultralytics import YOLO
@@ -69,6 +73,11 @@ class LogoDetector:
         trained_size = self._model.overrides.get("imgsz")
         self.imgsz = imgsz or (trained_size if isinstance(trained_size, int) else 320)
         self.classes: tuple[str, ...] = tuple(self._model.names[i] for i in sorted(self._model.names))
+        self.verifier: LogoVerifier | None = None
+        if references:
+            self.verifier = LogoVerifier(references, min_score=min_score)
+            self.conf = min(conf, proposal_conf)
+            self.model_name += f"+verified@{_references_digest(references)}"
 
     def detect(self, frames: Sequence[np.ndarray | Image.Image]) -> list[list[Detection]]:
         """Logos in each frame (RGB arrays or PIL images), best first; boxes as fractions of the frame."""
@@ -86,8 +95,19 @@ class LogoDetector:
                 iou=_NMS_IOU,
                 agnostic_nms=True,
             )
-            out.extend(self._detections(result) for result in results)
+            found = [self._detections(result) for result in results]
+            if self.verifier is not None:
+                found = [self._verified(frame, hits) for frame, hits in zip(chunk, found)]
+            out.extend(found)
         return out
+
+    def _verified(self, frame: np.ndarray | Image.Image, proposed: list[Detection]) -> list[Detection]:
+        """The proposals that match a reference logo, under the brand that matched, scored by the match."""
+        assert self.verifier is not None
+        if isinstance(frame, np.ndarray):
+            frame = frame[..., 2::-1]  # back from the BGR handed to ultralytics
+        matches = self.verifier.verify(frame, [d.box for d in proposed])
+        return [Detection(brand=m.brand, confidence=m.score, box=m.box) for m in matches]
 
     def _detections(self, result: Any) -> list[Detection]:
         boxes = result.boxes
@@ -107,6 +127,16 @@ def _as_yolo_input(frame: np.ndarray | Image.Image) -> np.ndarray | Image.Image:
     if frame.ndim == 2:
         frame = np.stack([frame] * 3, axis=-1)
     return np.ascontiguousarray(frame[..., 2::-1])
+
+
+def _references_digest(references: Mapping[str, Sequence[Path]], length: int = 8) -> str:
+    """Which reference images verified the hits: brand names and file contents."""
+    digest = hashlib.sha1()
+    for brand, paths in sorted(references.items()):
+        digest.update(brand.encode("utf-8") + b"\0")
+        for path in paths:
+            digest.update(_sha1_prefix(Path(path)).encode())
+    return digest.hexdigest()[:length]
 
 
 def _sha1_prefix(path: Path, length: int = 12) -> str:

@@ -1,0 +1,83 @@
+"""A brand team's real logo files check the boxes the detector proposes on real photos.
+
+The logos are the evaluation set's real brand files (eval/logos, sources in eval/SOURCES.md) and
+the photos are scikit-image's bundled real photographs: nothing here was drawn for the test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from listening_pipeline.lib.logos.verification import LogoVerifier
+
+LOGOS = Path(__file__).resolve().parent.parent / "eval" / "logos"
+skimage_data = pytest.importorskip("skimage.data")
+
+
+def _photo(name: str, brightness: float = 1.0) -> Image.Image:
+    pixels = getattr(skimage_data, name)()
+    image = Image.fromarray(pixels).convert("RGB").resize((360, 640))
+    return Image.fromarray(np.clip(np.asarray(image, np.float32) * brightness, 0, 255).astype(np.uint8))
+
+
+def _print(
+    photo: Image.Image, logo: str, ink: tuple[int, int, int], size: int, at: tuple[int, int], angle: float = 0.0
+):
+    """The logo printed in one ink (as on a shirt or a sign) onto the photo; returns its box as fractions."""
+    with Image.open(LOGOS / f"{logo}.png") as opened:
+        reference = opened.convert("RGBA")
+    inked = Image.merge("RGBA", (*Image.new("RGB", reference.size, ink).split(), reference.getchannel("A")))
+    scale = size / max(inked.size)
+    inked = inked.resize((round(inked.width * scale), round(inked.height * scale)), Image.Resampling.LANCZOS)
+    inked = inked.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
+    visible = inked.getchannel("A").point(lambda a: 255 if a > 40 else 0).getbbox()
+    assert visible is not None
+    x0, y0, x1, y1 = visible
+    photo.paste(inked, at, inked)
+    w, h = photo.size
+    return ((at[0] + x0) / w, (at[1] + y0) / h, (at[0] + x1) / w, (at[1] + y1) / h)
+
+
+@pytest.fixture(scope="module")
+def verifier() -> LogoVerifier:
+    return LogoVerifier({name: [LOGOS / f"{name.lower()}.png"] for name in ("Apple", "Puma", "Shell", "Target")})
+
+
+def test_a_black_logo_on_a_light_photo_is_kept_under_its_own_brand(verifier):
+    photo = _photo("text")
+    truth = _print(photo, "apple", (20, 20, 20), 140, (110, 200))
+    nudged = (truth[0] - 0.02, truth[1] + 0.01, truth[2] + 0.01, truth[3] + 0.02)  # detector boxes are loose
+
+    kept = verifier.verify(photo, [nudged])
+
+    assert [m.brand for m in kept] == ["Apple"]
+    assert kept[0].score >= verifier.min_score
+    assert _iou(kept[0].box, truth) >= 0.7  # snapped onto the logo
+
+
+def test_a_white_rotated_logo_on_a_dark_photo_keeps_its_brand_when_the_detector_named_another(verifier):
+    photo = _photo("hubble_deep_field", brightness=0.8)
+    truth = _print(photo, "puma", (250, 250, 250), 120, (120, 330), angle=20)
+
+    kept = verifier.verify(photo, [truth])  # whatever the detector called it, the box is checked against every brand
+
+    assert [m.brand for m in kept] == ["Puma"]
+
+
+def test_boxes_on_things_that_are_not_logos_are_dropped(verifier):
+    coffee = _photo("coffee")
+    stars = _photo("hubble_deep_field")
+    cup, saucer_spoon, galaxy = (0.05, 0.0, 0.95, 0.45), (0.55, 0.55, 0.95, 0.8), (0.3, 0.4, 0.6, 0.55)
+
+    assert verifier.verify(coffee, [cup, saucer_spoon]) == []
+    assert verifier.verify(stars, [galaxy]) == []
+
+
+def _iou(a, b) -> float:
+    from listening_pipeline.lib.boxes import iou
+
+    return iou(a, b)
