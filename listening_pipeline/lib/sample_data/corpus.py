@@ -111,7 +111,8 @@ def video_record(video: VideoPlan) -> dict[str, Any]:
     }
 
 
-def _comment_record(comment: CommentPlan, video: VideoPlan) -> dict[str, Any]:
+def comment_record(comment: CommentPlan, video: VideoPlan) -> dict[str, Any]:
+    """The folder export's line for one planned comment (the Research API's field names)."""
     return {
         "id": comment.comment_id,
         "video_id": video.video_id,
@@ -130,6 +131,6 @@ def _jsonl(records: Iterable[dict[str, Any]]) -> list[str]:
 def _manifest_lines(plan: CorpusPlan) -> tuple[list[str], list[str]]:
     video_lines = _jsonl(video_record(v) for v in plan.videos)
     video_lines.insert(plan.bad_video_line_after, plan.bad_video_line)
-    comment_lines = _jsonl(_comment_record(c, v) for v in plan.videos for c in v.comments)
+    comment_lines = _jsonl(comment_record(c, v) for v in plan.videos for c in v.comments)
     comment_lines.insert(plan.bad_comment_line_after, plan.bad_comment_line)
     return video_lines, comment_lines

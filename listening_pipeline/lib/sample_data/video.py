@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from listening_pipeline.lib.sample_data.drawing import caption_image, draw_logo
-from listening_pipeline.lib.sample_data.spec import AUDIO_RATE, FPS, HEIGHT, WIDTH, SampleDataError
+from listening_pipeline.lib.sample_data.spec import AUDIO_RATE, FPS, SAMPLE_CANVAS, Canvas, SampleDataError
 from listening_pipeline.lib.sample_data.video_plan import CaptionPlan, LogoPlan, VideoPlan
 
 
@@ -38,25 +38,32 @@ def _encoder_options() -> dict[str, str]:
     return {}
 
 
-def _background(video: VideoPlan) -> Image.Image:
+def _background(video: VideoPlan, canvas: Canvas) -> Image.Image:
     light, dark = (np.array(c, dtype=np.float32) for c in video.background)
-    ramp = np.linspace(0.0, 1.0, HEIGHT, dtype=np.float32)[:, None, None]
+    ramp = np.linspace(0.0, 1.0, canvas.height, dtype=np.float32)[:, None, None]
     pixels = (light * (1 - ramp) + dark * ramp).astype(np.uint8)
-    return Image.fromarray(np.broadcast_to(pixels, (HEIGHT, WIDTH, 3)).copy(), "RGB")
+    return Image.fromarray(np.broadcast_to(pixels, (canvas.height, canvas.width, 3)).copy(), "RGB")
 
 
-def render_video(video: VideoPlan, path: Path, audio: np.ndarray, logo_files: dict[str, Path | None]) -> None:
-    background = _background(video)
+def render_video(
+    video: VideoPlan,
+    path: Path,
+    audio: np.ndarray,
+    logo_files: dict[str, Path | None],
+    canvas: Canvas = SAMPLE_CANVAS,
+) -> None:
+    """Encode ``video`` to ``path``; its boxes must already be in ``canvas`` pixels (see ``upload.at_upload_size``)."""
+    background = _background(video, canvas)
     captions = [(c, caption_image(c)) for c in video.captions]
     logos = [(logo, _placed_logo(logo, logo_files.get(logo.brand))) for logo in video.logos]
     with av.open(str(path), mode="w", format="mp4") as container:
-        vstream = cast(av.VideoStream, container.add_stream(video_codec(), rate=FPS, options=_encoder_options()))
-        vstream.width, vstream.height, vstream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        vstream.codec_context.gop_size = 2 * FPS
+        vstream = cast(av.VideoStream, container.add_stream(video_codec(), rate=canvas.fps, options=_encoder_options()))
+        vstream.width, vstream.height, vstream.pix_fmt = canvas.width, canvas.height, "yuv420p"
+        vstream.codec_context.gop_size = 2 * canvas.fps
         vstream.thread_count = 1  # frame threads would make bytes depend on timing
         astream = container.add_stream("aac", rate=AUDIO_RATE, layout="mono")
-        for index in range(video.duration_s * FPS):
-            frame_image = _compose_frame(background, index, captions, logos)
+        for index in range(video.duration_s * canvas.fps):
+            frame_image = _compose_frame(background, index, captions, logos, canvas)
             frame = av.VideoFrame.from_image(frame_image)
             frame.pts = index
             container.mux(vstream.encode(frame))
@@ -77,13 +84,21 @@ def _compose_frame(
     index: int,
     captions: Sequence[tuple[CaptionPlan, Image.Image]],
     logos: Sequence[tuple[LogoPlan, Image.Image]],
+    canvas: Canvas = SAMPLE_CANVAS,
 ) -> Image.Image:
-    """Background, a drifting sun disc (so frames differ), then logos and captions visible at this time."""
-    t = index / FPS
+    """Background, a drifting sun disc (so frames differ), then logos and captions visible at this time.
+
+    The disc moves as fast per second, in layout units, at any size and rate; on the sample canvas the
+    integer arithmetic is the original one, so the sample clips stay byte-identical.
+    """
+    t = index / canvas.fps
     frame = background.copy()
     draw = ImageDraw.Draw(frame)
-    cx = int(40 + (index * 5) % (WIDTH - 80))
-    draw.ellipse((cx - 30, HEIGHT - 80, cx + 30, HEIGHT - 20), fill=(255, 214, 90))
+    unit = round(canvas.scale)
+    travel = index * 5 * unit * FPS // canvas.fps
+    cx = int(40 * unit + travel % (canvas.width - 80 * unit))
+    radius, bottom = 30 * unit, canvas.height - 20 * unit
+    draw.ellipse((cx - radius, bottom - 2 * radius, cx + radius, bottom), fill=(255, 214, 90))
     for logo, image in logos:
         if logo.start_s <= t < logo.end_s:
             frame.paste(image, logo.box[:2], image)
