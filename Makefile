@@ -17,7 +17,7 @@ export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install system-deps dbt-parse demo lint test dev clean screenshot eval
+.PHONY: install system-deps dbt-parse demo lint test dev clean screenshot eval bench
 
 install: system-deps $(INSTALLED) dbt-parse
 
@@ -64,6 +64,11 @@ test: install lint
 # The real-media evaluation set (eval/): the pipeline on it, scored; a benchmark, not a test. LABEL names the results file.
 eval: install
 	$(PY) eval/run_eval.py --label $(or $(LABEL),latest)
+
+# The pipeline against a naive script and the decode-only ceiling, in one run (bench/RESULTS.md); a benchmark,
+# not a test. ARGS passes flags: ARGS=--quick for a few short videos, ARGS="--videos 12 --naive-videos 2".
+bench: install
+	$(PY) -m bench $(ARGS)
 
 # `hashtags sync` also writes $(DAGSTER_HOME)/dagster.yaml (telemetry off) on first use.
 dev: install
