@@ -163,3 +163,23 @@ def test_the_catalog_refuses_a_common_word_that_is_not_one_of_the_brands_names(t
     path.write_text(CATALOG, encoding="utf-8")
     shell = load_catalog(path).brand("Shell")
     assert shell.common_words == ("Shell",) and "Tankstelle" in shell.context_words
+
+
+def test_marking_a_common_word_re_matches_stored_days(tmp_path: Path):
+    """The brand_matching fingerprint follows the new keys, so the re-match automation applies them to history."""
+    from dataclasses import replace
+
+    from listening_pipeline.defs.catalog.matching import matching_fingerprint
+
+    path = tmp_path / "brands.yaml"
+    path.write_text(CATALOG, encoding="utf-8")
+    brands = load_catalog(path).brands
+    plain = [replace(b, common_words=(), context_words=()) for b in brands]
+    assert matching_fingerprint(brands) != matching_fingerprint(plain)
+    more_context = [
+        replace(b, context_words=(*b.context_words, "forecourt")) if b.name == "Shell" else b for b in brands
+    ]
+    assert matching_fingerprint(more_context) != matching_fingerprint(brands)
+    assert matching_fingerprint(load_catalog().brands) == matching_fingerprint(
+        [replace(b, common_words=(), context_words=()) for b in load_catalog().brands]
+    ), "catalogs without the keys keep their fingerprint"

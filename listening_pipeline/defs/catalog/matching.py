@@ -20,9 +20,14 @@ BRAND_MATCHING = "brand_matching"
 
 
 def matching_fingerprint(brands: Iterable[Brand], fuzzy_match_threshold: float = 1.0) -> str:
-    """A digest of each brand's name, aliases and hashtags (independent of the order they are listed in)
-    and of the threshold of tolerant speech matches."""
-    fields = sorted([b.name, sorted(set(b.aliases)), sorted(set(b.hashtags))] for b in brands)
+    """A digest of each brand's name, aliases, hashtags, common words and context words (independent of the
+    order they are listed in) and of the threshold of tolerant speech matches."""
+    fields = sorted(
+        [b.name, sorted(set(b.aliases)), sorted(set(b.hashtags))]
+        # only where given, so catalogs without them keep the fingerprint they had
+        + ([sorted(set(b.common_words)), sorted(set(b.context_words))] if b.common_words or b.context_words else [])
+        for b in brands
+    )
     text = json.dumps([fields, fuzzy_match_threshold], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
