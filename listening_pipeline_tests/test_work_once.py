@@ -69,6 +69,13 @@ def test_run_once_computes_only_what_is_left_and_never_records_what_failed(ledge
     assert (third.done, len(asked)) == ([], 2)  # nothing left: compute (the model) is not called
 
 
+def test_a_video_of_unknown_content_is_always_done_and_never_recorded(ledger):
+    legacy = video_content(None, "pyav-18 interval=1s")  # a MEDIA row written before media_sha256 existed
+    assert ledger.record(SPEECH, {"v1": (legacy, [{"text": "hello"}])}) == 0
+    assert ledger.run_once(SPEECH, {"v1": legacy}, lambda todo: {i: [] for i in todo}).done == ["v1"]
+    assert ledger.lookup(SPEECH, {"v1": legacy}) == {}
+
+
 def test_versions_name_weights_by_content_and_code_by_source(tmp_path):
     for folder in ("node-a", "node-b"):
         (tmp_path / folder).mkdir()
@@ -90,7 +97,14 @@ ENRICHED = ("media", "frames", "transcripts", "ocr_text", "logo_hits", "sentimen
 
 
 def _videos_of(corpus: Path) -> list[dict]:
-    return [json.loads(line) for line in (corpus / "videos.jsonl").read_text().splitlines() if line.strip()]
+    """The export's readable records (the sample has deliberately broken lines too)."""
+    records = []
+    for line in (corpus / "videos.jsonl").read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue
+    return [r for r in records if isinstance(r, dict)]
 
 
 def _day_of(video: dict) -> dt.date | None:

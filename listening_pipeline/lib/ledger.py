@@ -62,9 +62,13 @@ def split_work(items: Sequence[str], done: Mapping[str, Any]) -> Planned:
     return Planned(reused={i: done[i] for i in items if i in done}, todo=[i for i in items if i not in done])
 
 
+# The content of an item nobody can vouch for (a MEDIA row from before media_sha256 existed): done, never kept.
+UNKNOWN = ""
+
+
 def video_content(media_sha256: str | None, decoder: str) -> str:
     """The content key of a decoded video: the source file's hash, how it was decoded, and the decoding code."""
-    return digest(media_sha256 or "", decoder, code_digest(*DECODE_MODULES))
+    return digest(media_sha256, decoder, code_digest(*DECODE_MODULES)) if media_sha256 else UNKNOWN
 
 
 def video_contents(media: pl.DataFrame) -> dict[str, str]:

@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-from listening_pipeline.lib.ledger import Work, decode, encode, split_work
+from listening_pipeline.lib.ledger import UNKNOWN, Work, decode, encode, split_work
 from listening_pipeline.warehouse.store import Warehouse
 from listening_pipeline.warehouse.tables import LOADED_AT, RAW_SCHEMA, Table
 
@@ -68,9 +68,10 @@ class Ledger:
         self.warehouse = warehouse
 
     def lookup(self, work: Work, contents: Mapping[str, str]) -> dict[str, Any]:
-        """Payloads of the items in ``contents`` (item -> content) that ``work`` already did on that content."""
+        """Payloads of the items in ``contents`` (item -> content) that ``work`` already did on that content
+        (never for an ``UNKNOWN`` content: such items are always done, and never recorded)."""
         found: dict[str, Any] = {}
-        items = sorted(contents)
+        items = sorted(item for item, content in contents.items() if content != UNKNOWN)
         p = self.warehouse.param
         for start in range(0, len(items), _LOOKUP_CHUNK):
             chunk = items[start : start + _LOOKUP_CHUNK]
@@ -91,6 +92,7 @@ class Ledger:
 
     def record(self, work: Work, done: Mapping[str, tuple[str, Any]]) -> int:
         """Record ``done`` (item -> (content, payload)) for ``work``; returns the entries written."""
+        done = {item: entry for item, entry in done.items() if entry[0] != UNKNOWN}
         if not done:
             return 0
         rows = [
