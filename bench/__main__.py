@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {rerun.wall_s:.0f} s", flush=True)
     unchanged_days = {d.isoformat() for d in set(first_days) & set(rerun_days)}
     record: dict[str, Any] = {
+        "bench": "enrichment",
         "stamp": stamp,
         "command": command,
         "config": "quick"

@@ -54,6 +54,16 @@ def partition_seconds(runs: list[dict[str, Any]], partitions: set[str]) -> float
     return sum(r["seconds"] for r in runs if r["job"] == "hashtag_day_job" and r["partition"] in partitions)
 
 
+def reuse_totals(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per asset, the ledger's counts (videos done, videos reused, ...) summed over the runs."""
+    totals: dict[str, dict[str, float]] = {}
+    for run in runs:
+        for asset, counts in run.get("reuse", {}).items():
+            for key, value in counts.items():
+                totals.setdefault(asset, {})[key] = totals.get(asset, {}).get(key, 0.0) + value
+    return totals
+
+
 def _rate(video_s: float, seconds: float | None) -> float | None:
     return round(video_s / seconds, 3) if seconds else None
 
@@ -102,7 +112,7 @@ def figures(raw: dict[str, Any]) -> dict[str, Any]:
         again = partition_seconds(rerun["result"]["runs"], unchanged)
         out["rerun_fraction"] = _ratio(again, before)
         out["rerun_window_over_first_run"] = _ratio(rerun["wall_s"], first["wall_s"])
-        out["rerun_reuse"] = [r["reuse"] for r in rerun["result"]["runs"] if r["reuse"]]
+        out["rerun_reuse"] = reuse_totals(rerun["result"]["runs"])
     return out
 
 
@@ -161,6 +171,8 @@ def print_summary(record: dict[str, Any]) -> None:
             f"daily re-run: unchanged days cost {_fmt(fig['rerun_fraction'])} of their first run; whole window "
             f"{_fmt(fig['rerun_window_over_first_run'])} of the first run's wall time"
         )
+        for asset, counts in fig["rerun_reuse"].items():
+            print(f"  re-run {asset}: " + ", ".join(f"{k} {v:g}" for k, v in sorted(counts.items())))
     for check in record["targets"]:
         verdict = "n/a" if check["met"] is None else "met" if check["met"] else "NOT met"
         print(f"target {check['target']:<22} {_fmt(check['value']):>8} (wanted {check['wanted']}): {verdict}")
@@ -180,7 +192,9 @@ def write_record(record: dict[str, Any]) -> Path:
 def write_results_md(results_dir: Path = RESULTS_DIR, out: Path = RESULTS_MD) -> Path:
     """RESULTS.md from every record in ``results_dir``: one row per run (newest first), the newest run's stages
     and targets in full."""
-    records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(results_dir.glob("*.json"), reverse=True)]
+    loaded = [(p.name, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(results_dir.glob("*.json"))]
+    records = sorted((r for _, r in loaded if r.get("bench") == "enrichment"), key=lambda r: r["stamp"], reverse=True)
+    warehouse = [(name, r) for name, r in loaded if name.startswith("warehouse-")]
     lines = [
         "# `make bench` results",
         "",
@@ -227,5 +241,18 @@ def write_results_md(results_dir: Path = RESULTS_DIR, out: Path = RESULTS_MD) ->
         for check in latest["targets"]:
             verdict = "n/a" if check["met"] is None else "yes" if check["met"] else "**no**"
             lines.append(f"| {check['issue']} | {_fmt(check['value'])} | {check['wanted']} | {verdict} |")
+    if warehouse:
+        lines += [
+            "",
+            "## Warehouse: one new day vs a full refresh (`bench/warehouse.py`, issue #14 point 4)",
+            "",
+            "| file | one day, median s | full refresh, median s | ratio (target 20x) |",
+            "|---|---|---|---|",
+        ]
+        for name, r in reversed(warehouse):
+            lines.append(
+                f"| {name} | {_fmt(r.get('one_day_median_s'))} | {_fmt(r.get('full_refresh_median_s'))} "
+                f"| {_fmt(r.get('ratio'))} |"
+            )
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out

@@ -58,6 +58,7 @@ def _record() -> dict:
     ]
     rerun_runs = [run("2026-11-02|a", 3.0, {"decoded_media": 0.5}), run("2026-11-03|a", 30.0, {})]
     return {
+        "bench": "enrichment",
         "stamp": "20261203T000000Z",
         "command": "python -m bench --quick",
         "config": "quick",
@@ -106,7 +107,10 @@ def test_results_md_lists_every_run_with_its_command(tmp_path: Path) -> None:
     record["figures"] = figures(record)
     record["targets"] = targets(record["figures"])
     (tmp_path / "20261203T000000Z-abc1234.json").write_text(json.dumps(record))
+    warehouse = {"one_day_median_s": 2.0, "full_refresh_median_s": 50.0, "ratio": 25.0}
+    (tmp_path / "warehouse-20261203T000000Z-abc1234.json").write_text(json.dumps(warehouse))
     text = write_results_md(tmp_path, tmp_path / "RESULTS.md").read_text()
     assert "| 20261203T000000Z | abc1234 | quick | 3 (90) | 2 |" in text
     assert "`python -m bench --quick`" in text
     assert "| at least 3 video-seconds per wall-second | 0.5 | >= 3 | **no** |" in text
+    assert "| warehouse-20261203T000000Z-abc1234.json | 2 | 50 | 25 |" in text  # the warehouse bench's records too
