@@ -51,56 +51,20 @@ BRANDS: dict[str, dict[str, Any]] = {
     "scikit-image": {"slug": "scikit-image", "hex": None, "group": "software", "aliases": ["skimage"]},
 }
 # What a brand team writes for names that are ordinary words (catalog keys common_words and context_words):
-# the brand's own vocabulary in the catalog's languages (en, es, de), stems where words inflect.
+# the brand's own vocabulary in the catalog's languages (en, es, de), a '*' stem where words inflect or compound.
 COMMON_WORDS: dict[str, tuple[list[str], list[str]]] = {
     "Apple": (
         ["Apple"],
-        [
-            "iPhone",
-            "iPad",
-            "iPod",
-            "Mac",
-            "MacBook",
-            "iMac",
-            "AirPods",
-            "iOS",
-            "phone",
-            "smartphone",
-            "telefon",
-            "móvil",
-            "Handy",
-            "laptop",
-            "tablet",
-            "comput",
-        ],
+        "iPhone* iPad* iPod Mac MacBook* iMac AirPods iOS phone* smartphone* telefon* móvil Handy laptop* tablet* "
+        "computer* computadora* ordenador*".split(),
     ),
     "Puma": (
         ["Puma"],
-        [
-            "shoe",
-            "sneaker",
-            "trainer",
-            "boot",
-            "zapatilla",
-            "zapato",
-            "tenis",
-            "bota",
-            "Schuh",
-            "Turnschuh",
-            "sportswear",
-            "jersey",
-            "Trikot",
-            "camiseta",
-        ],
+        "shoe* sneaker* trainers boots zapatilla* zapato* tenis botas Schuh* Turnschuh* sportswear jersey* Trikot* "
+        "camiseta*".split(),
     ),
-    "Shell": (
-        ["Shell"],
-        ["station", "gas", "fuel", "petrol", "diesel", "tank", "gasolin", "Benzin", "Tankstelle"],
-    ),
-    "Target": (
-        ["Target"],
-        ["store", "shop", "aisle", "cart", "checkout", "pharmacy", "tienda", "Laden"],
-    ),
+    "Shell": (["Shell"], "station* gas fuel* petrol diesel tank* gasolin* Benzin* Tankstelle*".split()),
+    "Target": (["Target"], "store* shop* aisle* checkout pharmacy tienda* Laden".split()),
 }
 COUNTING_RULE = (
     "Per video, a brand counts once per origin for speech, caption, logo, description and hashtag "

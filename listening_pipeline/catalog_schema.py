@@ -67,14 +67,15 @@ class BrandEntry(BaseModel):
         default=None,
         description="The brand's names (its name or aliases) that are also ordinary words: [Shell] ('a shell on "
         "the beach'). Such a name counts only with brand context: written as #tag or @handle, capitalised "
-        "mid-sentence in written text, one of context_words nearby, or the brand named without doubt elsewhere in "
-        "the same video (docs/bi.md, 'How mentions are counted').",
+        "mid-sentence in written text, one of context_words nearby, or the brand named with evidence (or its "
+        "context words) in the creator's own text of the same video (docs/bi.md, 'How mentions are counted').",
     )
     context_words: list[Name] | None = Field(
         default=None,
-        description="Words that make a common-word name a mention when they stand within a few words of it: the "
-        "brand's products, services and places, in the catalog's languages: [station, fuel, Tankstelle]. Matched "
-        "folded and as word beginnings ('tank' finds 'tanken').",
+        description="Words that make a common-word name a mention when they stand within a few words of it, or "
+        "anywhere in the creator's own text of the video: the brand's products, services and places, in the "
+        "catalog's languages: [station, fuel*, tank*]. Matched folded as whole words; a trailing '*' makes a stem "
+        "('tank*' finds 'tanken', 'Tankstelle').",
     )
     logos: list[Name] | None = Field(
         default=None,

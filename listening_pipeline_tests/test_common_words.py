@@ -25,14 +25,14 @@ languages: [en, es, de, fr]
 brands:
   - name: Shell
     common_words: [Shell]
-    context_words: [station, fuel, petrol, diesel, gas, tank, gasolin, Tankstelle, essence, carburant]
+    context_words: [station*, fuel*, petrol, diesel, gas, tank*, gasolin*, essence, carburant*]
   - name: Target
     aliases: [Target Corporation]
     common_words: [Target]
-    context_words: [store, shop, aisle, checkout, tienda]
+    context_words: [store*, shop*, aisle*, checkout, tienda*]
   - name: Puma
     common_words: [Puma]
-    context_words: [shoe, sneaker, zapatilla, Schuh, chaussure, maillot]
+    context_words: [shoe*, sneaker*, zapatilla*, Schuh*, chaussure*, maillot*]
   - name: Zentrova
 """
 HASHTAG, DAY = "everydaylife", dt.date(2026, 10, 5)
@@ -80,10 +80,11 @@ def test_a_common_word_name_counts_only_where_the_text_means_the_brand(matcher, 
     assert {brand: rule for brand, rule in found.items() if rule is not None} == expected
 
 
-def test_context_words_are_stems_from_four_letters_and_whole_words_below(matcher):
+def test_context_words_are_whole_words_unless_the_catalog_writes_a_stem(matcher):
     assert _rules(matcher, "speech", "Shell gas is cheaper on tuesdays") == {"Shell": "context"}
     assert _rules(matcher, "speech", "a gasp, then a shell fell off the shelf") == {"Shell": None}  # gas != gasp
     assert _rules(matcher, "speech", "die Tankstellen von shell sind voll") == {"Shell": "context"}  # tank*
+    assert _rules(matcher, "speech", "el shell, es gasolinera o playa?") == {"Shell": "context"}  # gasolin*
 
 
 def test_a_common_word_never_matches_tolerantly_but_invented_names_still_do(matcher):
@@ -122,6 +123,9 @@ def test_a_bare_name_in_a_comment_counts_when_the_creator_names_the_brand_elsewh
             _unit("v3", "comment", "c4", "Target always has the best candles"),
             # v4: a logo hit does not confirm a bare spoken "shell" (the detector is not sure enough yet)
             _unit("v4", "speech", "0", "look at this shell I found, so pretty"),
+            # v5: the speech model heard a bare "shell"; the creator's description is about refuelling
+            _unit("v5", "speech", "0", "Always the same shell, never a queue."),
+            _unit("v5", "description", "d", "Kurzer Tankstopp auf dem Weg nach Lyon"),
         ]
     )
     logo = {
@@ -147,6 +151,7 @@ def test_a_bare_name_in_a_comment_counts_when_the_creator_names_the_brand_elsewh
         ("v3", "comment", "Target", "confirmed"),
         ("v3", "description", "Target", "confirmed"),
         ("v3", "hashtag", "Target", "hashtag"),
+        ("v5", "speech", "Shell", "confirmed"),
     ]
     assert rows.filter(pl.col("origin") == "logo")["match_rule"].to_list() == [None]  # the logo itself still counts
 
@@ -162,7 +167,7 @@ def test_the_catalog_refuses_a_common_word_that_is_not_one_of_the_brands_names(t
     )
     path.write_text(CATALOG, encoding="utf-8")
     shell = load_catalog(path).brand("Shell")
-    assert shell.common_words == ("Shell",) and "Tankstelle" in shell.context_words
+    assert shell.common_words == ("Shell",) and "tank*" in shell.context_words
 
 
 def test_marking_a_common_word_re_matches_stored_days(tmp_path: Path):

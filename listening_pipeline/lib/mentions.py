@@ -310,7 +310,7 @@ def _text_mention_rows(
                     "sentiment_polarity": polarity,
                 }
             )
-    return confirm_common_words(rows)
+    return confirm_common_words(rows, unit_rows, matcher.common_words)
 
 
 def _counted(unit: dict, matches: list[Match], tags_seen: set[tuple[str, str, str]]) -> list[tuple[str, Match]]:

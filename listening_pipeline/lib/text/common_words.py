@@ -10,12 +10,14 @@ the row records which evidence (``match_rule``):
 * ``capitalised``: in written text (caption, description, comment), a capital letter mid-sentence in a
   text that is neither title case nor all caps. Never in speech: the speech model's casing is its own;
 * ``context``: one of the brand's context words within :data:`CONTEXT_WINDOW_WORDS` words, in the
-  same text unit ("Shell station", "zapatillas Puma"), matched folded as a word beginning (a stem: "tank"
-  finds "tanken") when it has :data:`MIN_STEM_CHARS` letters or more, else as a whole word;
-* ``confirmed``: none of the above, but the same video names the brand with evidence in the creator's
-  own text (speech, caption, description, hashtag). Comments never confirm (anyone writes them), and
-  logo hits do not either: on the real-media evaluation set the detector's precision is far below the
-  text's (eval/RESULTS.md), and a false logo would turn every "shell" said in the video into a mention.
+  same text unit ("Shell station", "zapatillas Puma"), matched folded as whole words, or as word beginnings
+  where the catalog writes a stem with ``*`` ("tank*" finds "tanken" and "Tankstelle", "gas" never "gasp");
+* ``confirmed``: none of the above, but the creator's own text of the same video (speech, caption,
+  description, hashtag) names the brand with evidence, or speaks the brand's vocabulary (one of its context
+  words anywhere): a bare "shell" said over a description "fuel stop on the way to Hamburg". Comments
+  never confirm (anyone writes them), and logo hits do not either: on the real-media evaluation set the
+  detector's precision is far below the text's (eval/RESULTS.md), and one false logo would turn every
+  "shell" said in the video into a mention.
 
 Names that are not common words keep the matcher's rules: ``exact`` (an alias as written) or
 ``tolerant`` (speech that sounds like an alias). Common-word names never match tolerantly.
@@ -32,7 +34,6 @@ from listening_pipeline.lib.text.folding import fold_with_offsets, word_spans
 
 MATCH_RULES = ("exact", "tolerant", "hashtag", "capitalised", "context", "confirmed")
 CONTEXT_WINDOW_WORDS = 6  # each side of the name, within its text unit
-MIN_STEM_CHARS = 4  # shorter context words ("gas", "Mac") match whole words only: "gasp", "macaroni" are not
 WRITTEN_ORIGINS = frozenset({"caption", "description", "comment"})  # the casing is the writer's
 CONFIRMING_ORIGINS = frozenset({"speech", "caption", "description", "hashtag"})  # the creator's own text
 _SENTENCE_ENDS = frozenset(".!?¡¿:;…\n\r")
@@ -53,7 +54,13 @@ class _Named(Protocol):
 @dataclass(frozen=True)
 class _BrandWords:
     names: frozenset[tuple[str, ...]]  # folded tokens of the names that are ordinary words
-    context: tuple[tuple[str, ...], ...]  # folded tokens of each context word or phrase
+    context: tuple[tuple[str, ...], ...]  # folded tokens of each context word or phrase; a stem ends with '*'
+
+
+def _context_tokens(word: str) -> tuple[str, ...]:
+    """Folded tokens of a context word or phrase, the last marked as a stem ('*') where the catalog wrote one."""
+    tokens = folded_tokens(word)
+    return (*tokens[:-1], tokens[-1] + "*") if tokens and word.rstrip().endswith("*") else tokens
 
 
 class CommonWordRule:
@@ -64,7 +71,7 @@ class CommonWordRule:
         for brand in brands:
             names = frozenset(t for t in map(folded_tokens, getattr(brand, "common_words", ())) if t)
             if names:
-                context = tuple(t for t in map(folded_tokens, getattr(brand, "context_words", ())) if t)
+                context = tuple(t for t in map(_context_tokens, getattr(brand, "context_words", ())) if t)
                 self._brands[brand.name] = _BrandWords(names, context)
 
     def common_names(self, brand: str) -> frozenset[tuple[str, ...]]:
@@ -90,6 +97,19 @@ class CommonWordRule:
             return "capitalised"
         return None
 
+    def topics(self, text: str) -> set[str]:
+        """The brands one of whose context words ``text`` holds, anywhere in it."""
+        if not text or not self._brands:
+            return set()
+        folded, _ = fold_with_offsets(text)
+        spans = word_spans(folded)
+        words = [folded[s:e] for s, e in spans]
+        return {
+            brand
+            for brand, entry in self._brands.items()
+            if any(_phrase_at(words, i, phrase) for phrase in entry.context for i in range(len(words)))
+        }
+
     @staticmethod
     def _has_context(text: str, start: int, end: int, context: Sequence[tuple[str, ...]]) -> bool:
         if not context:
@@ -105,15 +125,20 @@ class CommonWordRule:
         for i in range(first, last):
             for phrase in context:
                 span = range(i, i + len(phrase))
-                if span[-1] < last and not set(span) & set(inside):
-                    if all(_word_matches(words[j], token) for j, token in zip(span, phrase, strict=True)):
-                        return True
+                if span[-1] < last and not set(span) & set(inside) and _phrase_at(words, i, phrase):
+                    return True
         return False
 
 
+def _phrase_at(words: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
+    if i + len(phrase) > len(words):
+        return False
+    return all(_word_matches(words[i + k], token) for k, token in enumerate(phrase))
+
+
 def _word_matches(word: str, context: str) -> bool:
-    """A context word of :data:`MIN_STEM_CHARS` letters or more is a stem ('tank': 'tanken'); shorter, a word."""
-    return word.startswith(context) if len(context) >= MIN_STEM_CHARS else word == context
+    """A stem ('tank*') matches the words it begins ('tanken'); a word, itself."""
+    return word.startswith(context[:-1]) if context.endswith("*") else word == context
 
 
 def capitalised_mid_sentence(text: str, start: int, end: int) -> bool:
@@ -130,13 +155,14 @@ def capitalised_mid_sentence(text: str, start: int, end: int) -> bool:
     return sum(1 for w in others if w[0].isupper()) / len(others) < 0.5
 
 
-def confirm_common_words(rows: list[dict]) -> list[dict]:
+def confirm_common_words(rows: list[dict], units: Iterable[dict], rule: CommonWordRule) -> list[dict]:
     """Rows whose ``match_rule`` is None (a common-word name without evidence in its unit) kept as ``confirmed``
-    where the same video names the brand with evidence in the creator's own text; the others dropped."""
-    confirmed = {
-        (row["video_id"], row["brand"])
-        for row in rows
-        if row["match_rule"] is not None and row["origin"] in CONFIRMING_ORIGINS
+    where the creator's own text of the same video (``units``) names the brand with evidence or holds one of
+    its context words; the others dropped."""
+    creator_units = [u for u in units if u["origin"] in CONFIRMING_ORIGINS]
+    confirmed = {(u["video_id"], brand) for u in creator_units for brand in rule.topics(u["text"])}
+    confirmed |= {
+        (r["video_id"], r["brand"]) for r in rows if r["match_rule"] is not None and r["origin"] in CONFIRMING_ORIGINS
     }
     kept = []
     for row in rows:
