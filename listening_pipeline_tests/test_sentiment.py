@@ -82,6 +82,17 @@ def _labels(scorer, texts):
         (":(", "negative"),
         ("#love", "positive"),
         ("#fail", "negative"),
+        # German, and the words complaints and praise of products use
+        ("Die Lieferung kam kaputt an", "negative"),
+        ("leider total enttäuscht von dem Akku", "negative"),
+        ("Das Ladegerät gefällt mir nicht.", "negative"),  # the negator closes the clause
+        ("Nie wieder!", "negative"),
+        ("der Kundenservice ist super", "positive"),  # "super" with nothing after it is praise
+        ("wirklich bequeme Schuhe, empfehle ich", "positive"),
+        ("Die Jacke ist schon da", "neutral"),  # "schon" (already) is not "schön"
+        ("las botas son muy cómodas", "positive"),
+        ("super comfy hoodie", "positive"),
+        ("super bad service at the counter", "negative"),  # "super" before a word boosts it, praises nothing
     ],
 )
 def test_lexicon_labels(lexicon, text, label):
@@ -360,3 +371,83 @@ def test_pull_refuses_what_it_cannot_download():
 
 def test_best_device():
     assert weights.best_device() in {"cpu", "cuda"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The mention carries its unit's sentiment (issue 12, point 6)
+# ---------------------------------------------------------------------------------------------
+
+FOLLOW_CATALOG = """\
+brands:
+  - name: Shell
+    common_words: [Shell]
+    context_words: [station*, tank*, fuel*]
+  - name: Puma
+    common_words: [Puma]
+    context_words: [shoe*, Schuh*, zapatilla*]
+"""
+COMPLAINTS = {  # spoken complaints naming a common-word brand, as the speech model writes them
+    "de": "Ich tanke nie wieder bei Shell, die Säule war kaputt.",
+    "es": "Las zapatillas Puma se rompieron en una semana, qué decepción.",
+    "en": "The shell station on Main Street overcharged me, terrible.",
+}
+
+
+def _speech_units(texts: dict[str, str]):
+    import datetime as dt
+
+    from listening_pipeline.warehouse.tables import TEXT_UNITS
+
+    return TEXT_UNITS.frame(
+        [
+            {
+                "hashtag": "roadtrip",
+                "day": dt.date(2026, 9, 1),
+                "unit_id": f"v-{lang}:speech:0",
+                "video_id": f"v-{lang}",
+                "origin": "speech",
+                "origin_ref": "0",
+                "text": text,
+                "language": lang,
+                "start_s": 0.5,
+                "end_s": 4.0,
+            }
+            for lang, text in texts.items()
+        ]
+    )
+
+
+def _mentions(tmp_path, scorer):
+    import datetime as dt
+
+    from listening_pipeline.catalog import load_catalog
+    from listening_pipeline.lib.mentions import BrandMatcher, mention_rows
+    from listening_pipeline.lib.text.units import sentiment_rows
+
+    catalog = tmp_path / "brands.yaml"
+    catalog.write_text(FOLLOW_CATALOG, encoding="utf-8")
+    units = _speech_units(COMPLAINTS)
+    sentiment = sentiment_rows(units, scorer)
+    matcher = BrandMatcher(load_catalog(catalog).brands, fuzzy_threshold=0.8)
+    return sentiment, mention_rows(units, sentiment, None, matcher, "roadtrip", dt.date(2026, 9, 1))
+
+
+def test_a_spoken_complaint_about_a_common_word_brand_is_a_negative_mention(tmp_path):
+    _, mentions = _mentions(tmp_path, LexiconScorer())
+    got = {(row["video_id"], row["brand"], row["match_rule"], row["sentiment_label"]) for row in mentions.to_dicts()}
+    assert got == {
+        ("v-de", "Shell", "context", "negative"),
+        ("v-es", "Puma", "context", "negative"),
+        ("v-en", "Shell", "context", "negative"),
+    }
+    assert all(p < 0 for p in mentions["sentiment_polarity"])
+
+
+def test_with_a_transformers_model_the_mention_carries_that_models_label(tmp_path, tiny_scorer):
+    sentiment, mentions = _mentions(tmp_path, tiny_scorer)
+    assert set(sentiment["model"]) == {tiny_scorer.model_name}
+    by_unit = {row["unit_id"]: row for row in sentiment.to_dicts()}
+    assert mentions.height == len(COMPLAINTS)
+    for row in mentions.to_dicts():  # random weights: the labels mean nothing, the wiring is what is tested
+        scored = by_unit[row["unit_id"]]
+        assert (row["sentiment_label"], row["sentiment_polarity"]) == (scored["label"], scored["polarity"])

@@ -1,4 +1,4 @@
-"""The lexicon sentiment scorer: hand-written English and Spanish words, emoji and emoticons, VADER's rules.
+"""The lexicon sentiment scorer: hand-written English, Spanish and German words, emoji and emoticons, VADER's rules.
 
 It is what :func:`listening_pipeline.lib.text.sentiment.load_scorer` falls back to when no
 transformers classifier is on disk, so the pipeline scores sentiment on a fresh laptop with no network.
@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from listening_pipeline.lib.text import lexicon_german as german
 from listening_pipeline.lib.text.folding import fold
 from listening_pipeline.lib.text.scoring import LEXICON_MODEL_NAME, Label, SentimentResult
 
@@ -25,7 +26,7 @@ _ENGLISH = {
     2.0: "good great nice like liked enjoy enjoyed enjoying happy glad cool fun beautiful pretty yummy tasty "
     "recommend recommended refreshing fresh fire lit slaps bussin favorite favourite fav fave win winner "
     "impressive impressed smooth worth underrated legit excited exciting thanks thank lovin wow wonderful "
-    "cute gorgeous dope solid fabulous epic iconic satisfying",
+    "cute gorgeous dope solid fabulous epic iconic satisfying comfortable comfy",
     1.0: "ok okay fine decent better lol haha hahaha lmao yay yes interesting helpful fair pleased",
     -1.0: "meh mid weird expensive pricey boring bland overpriced sad sorry problem issue lacking flavorless refund",
     -2.0: "bad poor worse hate hated dislike disappointed disappointing disappointment annoying annoyed fake "
@@ -40,7 +41,7 @@ _SPANISH = {
     "amo adoro mejor mejores",
     2.0: "bueno buena buenos buenas genial rico rica ricos ricas gusta gustan gustó bonito bonita lindo linda "
     "hermoso hermosa feliz recomiendo recomendado divertido divertida refrescante fresco fresca chido chida "
-    "padrísimo bacán guay top gracias amor favorito favorita",
+    "padrísimo bacán guay top gracias amor favorito favorita cómodo cómoda cómodos cómodas",
     1.0: "bien vale interesante jaja jajaja jajajaja correcto",
     -1.0: "caro aburrido aburrida triste raro rara",
     -2.0: "malo mala malos malas feo fea odio odié decepción decepcionante decepcionado decepcionada "
@@ -63,6 +64,7 @@ _PHRASES = {
     ("que", "asco"): -3.0,
     ("no", "sirve"): -2.5,
     ("no", "recomiendo"): -2.5,
+    **german.PHRASES,
 }
 _EMOJI = {
     "😍": 3.0,
@@ -163,6 +165,7 @@ _AUXILIARIES = "is was are were do does did have has had would should could must
 _NEGATORS = frozenset(
     "not no never nothing nobody none neither nor without hardly cannot "
     "nunca jamás tampoco ni nada nadie ningún ninguno ninguna sin".split()
+    + german.NEGATORS
     + [aux + "nt" for aux in _AUXILIARIES]
 )
 # After these words a negator does not negate ("no doubt the best", "sin duda el mejor").
@@ -174,9 +177,13 @@ _BOOSTERS = {
         0.3,
     ),
     **dict.fromkeys("muy tan re súper demasiado mucho muchísimo bastante totalmente realmente sumamente".split(), 0.3),
+    **dict.fromkeys(german.BOOSTERS, 0.3),
     **dict.fromkeys("kinda kind sorta somewhat slightly barely little bit medio algo poco".split(), -0.3),
+    **dict.fromkeys(german.DAMPENERS, -0.3),
 }
-_CONTRASTS = frozenset("but however pero sino".split())
+# Boosters that are praise where nothing follows them in their clause: "der Service ist super", "it's super!".
+_PREDICATIVE_BOOSTERS = {"super": 2.0}
+_CONTRASTS = frozenset(["but", "however", "pero", "sino", *german.CONTRASTS])
 # "like" is filler as often as a verb: it counts only after a word that makes it a verb.
 _LIKE_CUES = frozenset("i we you they u really totally also do does did dont doesnt didnt would wouldnt".split())
 
@@ -211,7 +218,7 @@ class _Token:
 
 
 class LexiconScorer:
-    """Hand-written lexicon scorer for short social texts in English and Spanish.
+    """Hand-written lexicon scorer for short social texts in English, Spanish and German.
 
     Rules, after VADER (Hutto & Gilbert, 2014), re-implemented here: word, emoji and
     emoticon valences; negation within the three preceding words flips and damps a
@@ -224,7 +231,7 @@ class LexiconScorer:
     model_name = LEXICON_MODEL_NAME
 
     def __init__(self) -> None:
-        self._words = {**_folded_words(_ENGLISH), **_folded_words(_SPANISH)}
+        self._words = {**_folded_words(german.GERMAN), **_folded_words(_ENGLISH), **_folded_words(_SPANISH)}
         self._phrases = {tuple(fold(w) for w in phrase): v for phrase, v in _PHRASES.items()}
         self._longest_phrase = max(len(p) for p in self._phrases)
         self._phrase_starts = frozenset(p[0] for p in self._phrases)
@@ -274,6 +281,8 @@ class LexiconScorer:
         word = token.text.lstrip("#")
         if word == "like" and not (i > 0 and tokens[i - 1].text in _LIKE_CUES):
             return 1, 0.0
+        if word in _PREDICATIVE_BOOSTERS and (i + 1 == len(tokens) or tokens[i + 1].kind not in ("word", "hashtag")):
+            return 1, _PREDICATIVE_BOOSTERS[word]
         return 1, self._word_valence(word)
 
     def _word_valence(self, word: str) -> float:
@@ -322,6 +331,20 @@ class LexiconScorer:
                 continue
             following = tokens[j + 1].text if j + 1 < len(tokens) else ""
             if following not in _NEGATION_BREAKERS:
+                return True
+        return self._negated_after(tokens, i)
+
+    def _negated_after(self, tokens: list[_Token], i: int) -> bool:
+        """A negator closing the clause within two words after: German puts it last ("gefällt mir nicht")."""
+        words = 0
+        for j in range(i + 1, len(tokens)):
+            if tokens[j].text in _CLAUSE_ENDS or words == 2:
+                return False
+            if tokens[j].kind not in ("word", "hashtag"):
+                continue
+            words += 1
+            closes = j + 1 == len(tokens) or tokens[j + 1].text in _CLAUSE_ENDS
+            if closes and tokens[j].text in self._negators:
                 return True
         return False
 

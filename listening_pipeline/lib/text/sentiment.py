@@ -3,7 +3,7 @@
 Why two scorers: no sentiment classifier installs from PyPI, and the pipeline must run on a
 fresh laptop with no network. :func:`load_scorer` picks the classifier that
 :mod:`listening_pipeline.lib.weights` finds, and falls back to :class:`LexiconScorer`
-(English and Spanish words, emoji, emoticons) with the reason logged. Every result names
+(English, Spanish and German words, emoji, emoticons) with the reason logged. Every result names
 the scorer that produced it, so rows from either can be told apart downstream.
 """
 
