@@ -110,6 +110,8 @@ def build_corpus(spec: CorpusSpec, cache_dir: Path, log=print) -> Corpus:
         return _read(folder, spec)
     started = time.perf_counter()
     cache_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in cache_dir.glob(f".{folder.name}-*"):  # a build killed before it could clean up
+        shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=cache_dir))
     try:
         (staging / "media").mkdir()
