@@ -197,6 +197,11 @@ def test_a_misheard_name_is_marked_and_a_bi_tool_can_leave_it_out(warehouse_with
     assert exact_only["n"][0] == 10  # all but the misheard one
     assert warehouse_with_marts.query("select count(*) as n from raw.brand_mentions where origin = 'logo' and "
                                       "match_confidence is not null")["n"][0] == 0  # fmt: skip
+    rules = warehouse_with_marts.query(
+        "select coalesce(match_rule, 'none: ' || origin) as rule, count(*) as n from raw.brand_mentions group by 1"
+    )
+    # why each row counted: the sample's brand names are invented words, so no common-word rule applies
+    assert dict(rules.iter_rows()) == {"exact": 9, "tolerant": 1, "none: logo": 1}
 
 
 def test_a_spoken_complaint_is_negative_once_its_misheard_brand_is_found(warehouse_with_marts):
