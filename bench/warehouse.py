@@ -264,8 +264,9 @@ def write_day(store: DuckDBWarehouse, history: History, index: int) -> dt.date:
 class Dbt:
     """dbt as the ``dbt_models`` asset runs it: the environment's own executable, a subprocess on one warehouse."""
 
-    def __init__(self, warehouse_path: Path, workdir: Path) -> None:
+    def __init__(self, warehouse_path: Path, workdir: Path, project_dir: Path = DBT_PROJECT_DIR) -> None:
         self.workdir = workdir
+        self.project_dir = project_dir
         self.env = {
             **os.environ,
             "LISTENING_PIPELINE_DBT_TARGET": "duckdb",
@@ -279,9 +280,9 @@ class Dbt:
             str(Path(sys.executable).with_name("dbt")),
             *args,
             "--project-dir",
-            str(DBT_PROJECT_DIR),
+            str(self.project_dir),
             "--profiles-dir",
-            str(DBT_PROJECT_DIR),
+            str(self.project_dir),
             "--target-path",
             str(self.workdir / "target"),
             "--log-path",
@@ -346,10 +347,10 @@ def commit() -> str:
     return head + ("-dirty" if git("status", "--porcelain", "--", "dbt", "bench/warehouse.py") else "")
 
 
-def run(volume: Volume, repeats: int, workdir: Path) -> dict[str, Any]:
+def run(volume: Volume, repeats: int, workdir: Path, project_dir: Path = DBT_PROJECT_DIR) -> dict[str, Any]:
     """Load the history, time full refreshes and one-day builds, check they agree; the figures as a dict."""
     store = DuckDBWarehouse(workdir / "warehouse.duckdb")
-    dbt = Dbt(store.path, workdir)
+    dbt = Dbt(store.path, workdir, project_dir)
     history = History(volume)
     started = time.perf_counter()
     rows = load(store, history, range(volume.days))
@@ -373,6 +374,7 @@ def run(volume: Volume, repeats: int, workdir: Path) -> dict[str, Any]:
         "benchmark": "warehouse: one-day incremental dbt build vs full refresh",
         "command": "dbt build --vars {min_date, max_date} (one new day) vs dbt build --full-refresh",
         "commit": commit(),
+        "dbt_project": str(project_dir),
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "warehouse": "duckdb",
@@ -400,15 +402,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--hashtags", type=int, default=Volume.hashtags)
     parser.add_argument("--repeats", type=int, default=3, help="timed builds of each kind (medians reported)")
     parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="folder for the JSON")
+    parser.add_argument(
+        "--dbt-project", type=Path, default=DBT_PROJECT_DIR, help="another copy of dbt/ (e.g. an older commit's)"
+    )
     parser.add_argument("--keep", type=Path, help="work in this new folder and keep it (warehouse, dbt target, logs)")
     args = parser.parse_args(argv)
     volume = Volume(brands=args.brands, hashtags=args.hashtags, days=args.days, videos_per_day=args.videos_per_day)
     if args.keep:
         args.keep.mkdir(parents=True)  # never a warehouse left from another run
-        figures = run(volume, args.repeats, args.keep)
+        figures = run(volume, args.repeats, args.keep, args.dbt_project)
     else:
         with tempfile.TemporaryDirectory(prefix="lp-bench-warehouse-") as work:
-            figures = run(volume, args.repeats, Path(work))
+            figures = run(volume, args.repeats, Path(work), args.dbt_project)
     print(
         f"full refresh of {volume.days} days: {figures['full_refresh_median_s']:.1f} s, one new day: "
         f"{figures['one_day_median_s']:.1f} s (medians of {args.repeats}), ratio {figures['ratio']:.1f}x "
