@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import time
 from pathlib import Path
 
 import polars as pl
@@ -128,8 +129,10 @@ def _run(instance, job_name: str, hashtag: str, day: dt.date, **kwargs) -> dict[
     from listening_pipeline.partitions import partition_key
 
     job = defs().resolve_job_def(job_name)
+    started = time.monotonic()
     result = job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day), **kwargs)
     assert result.success
+    print(f"\nwork once: {job_name} {hashtag} {day}: {time.monotonic() - started:.1f} s")
     return {
         e.asset_key.to_user_string(): {k: getattr(v, "value", v) for k, v in e.materialization.metadata.items()}
         for e in result.get_asset_materialization_events()

@@ -108,7 +108,9 @@ def logo_hits(
         work = logos_work(ml_models, weights_file)
         outcome = ledger(context, warehouse).run_once(work, video_contents(with_frames), detect)
         rows = [row for payload in outcome.payloads.values() for row in payload]
-        metadata |= {**work_metadata(outcome, work.version), "detector": names[0] if names else weights_file.name}
+        # The detector's name as its rows record it, also when every video was reused and none was loaded.
+        recorded = [row["model"] for row in rows[:1]] or [weights_file.name]
+        metadata |= {**work_metadata(outcome, work.version), "detector": (names or recorded)[0]}
     hits = LOGO_HITS.frame(with_partition(rows, hashtag=hashtag, day=day)).sort("video_id", "t_s", "brand")
     context.add_output_metadata(output_name="result", metadata={**metadata, "seconds": seconds_since(started)})
     yield from checked(LOGO_HITS, hits)
