@@ -13,7 +13,7 @@ import math
 import random
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageStat
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageStat
 
 from listening_pipeline.lib.logos.yolo import bundled_font
 
@@ -25,17 +25,10 @@ def visible_part(image: Image.Image) -> Image.Image:
 
 
 def silhouette(logo: Image.Image) -> Image.Image:
-    """A rounded blob of the logo's median colour: what a logo-coloured thing (a sun, a cup) looks like.
-
-    The outline is blurred away on purpose: a one-ink print of the logo (its exact silhouette) is a
-    positive (:func:`transformed_logo`), so the hard negative must not be that exact shape.
-    """
-    shape = logo.getchannel("A")
+    """The logo's outline filled with its median colour: what a logo-coloured blob (a sun, a cup) looks like."""
+    alpha = logo.getchannel("A")
     colour = tuple(
-        round(v) for v in ImageStat.Stat(logo.convert("RGB"), mask=shape.point(lambda a: 255 if a > 128 else 0)).median
-    )
-    alpha = shape.filter(ImageFilter.GaussianBlur(max(2.0, 0.12 * min(logo.size)))).point(
-        lambda a: 255 if a > 100 else 0
+        round(v) for v in ImageStat.Stat(logo.convert("RGB"), mask=alpha.point(lambda a: 255 if a > 128 else 0)).median
     )
     flat = Image.new("RGBA", logo.size, colour + (255,))
     flat.putalpha(alpha)
@@ -147,7 +140,7 @@ def transformed_logo(rng: random.Random, logo: Image.Image, frame_short_side: in
         (max(6, round(logo.width * scale * squeeze)), max(6, round(logo.height * scale / squeeze))),
         Image.Resampling.LANCZOS,
     )
-    rgb, alpha = _styled(rng, sticker.convert("RGB"), sticker.getchannel("A"))
+    rgb, alpha = sticker.convert("RGB"), sticker.getchannel("A")
     rgb = ImageEnhance.Brightness(rgb).enhance(rng.uniform(0.7, 1.3))
     rgb = ImageEnhance.Contrast(rgb).enhance(rng.uniform(0.7, 1.3))
     rgb = ImageEnhance.Color(rgb).enhance(rng.uniform(0.6, 1.3))
@@ -156,39 +149,7 @@ def transformed_logo(rng: random.Random, logo: Image.Image, frame_short_side: in
     sticker = Image.merge("RGBA", (*rgb.split(), alpha))
     if rng.random() < 0.6:
         sticker = sticker.rotate(rng.uniform(-25, 25), resample=Image.Resampling.BICUBIC, expand=True)
-    if rng.random() < 0.3:
-        sticker = _tilted(rng, sticker)
     return visible_part(sticker)
-
-
-# How a logo is printed: as designed, in one ink (its silhouette: black on light, white on dark, any
-# colour, as brands print them on products, signs and merchandise), or with its lightness inverted.
-# Measured on the evaluation set: a detector that only saw the colour file missed every monochrome logo.
-_STYLES = (("as-is", 0.45), ("black", 0.2), ("white", 0.2), ("ink", 0.08), ("inverted", 0.07))
-
-
-def _styled(rng: random.Random, rgb: Image.Image, alpha: Image.Image) -> tuple[Image.Image, Image.Image]:
-    style = rng.choices([name for name, _ in _STYLES], weights=[w for _, w in _STYLES])[0]
-    if style == "as-is":
-        return rgb, alpha
-    if style == "inverted":
-        return Image.eval(rgb, lambda v: 255 - v), alpha
-    ink = {"black": (rng.randint(0, 40),) * 3, "white": (rng.randint(215, 255),) * 3}.get(style) or _random_colour(rng)
-    return Image.new("RGB", rgb.size, ink), alpha
-
-
-def _tilted(rng: random.Random, sticker: Image.Image) -> Image.Image:
-    """The logo seen at a slant (a sign, a shirt, a box turned from the camera): a mild perspective warp."""
-    w, h = sticker.size
-    jitter = [rng.uniform(0, 0.18) for _ in range(8)]
-    # Where each output corner samples from (PIL QUAD order: upper-left, lower-left, lower-right, upper-right).
-    quad = (
-        -jitter[0] * w, -jitter[1] * h,
-        -jitter[2] * w, h * (1 + jitter[3]),
-        w * (1 + jitter[4]), h * (1 + jitter[5]),
-        w * (1 + jitter[6]), -jitter[7] * h,
-    )  # fmt: skip
-    return sticker.transform((w, h), Image.Transform.QUAD, quad, resample=Image.Resampling.BICUBIC)
 
 
 def occlude(rng: random.Random, frame: Image.Image, box: tuple[int, int, int, int]) -> None:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when training changes in a way that makes earlier weights wrong for the same inputs.
-TRAINING_FORMAT = "2"
+TRAINING_FORMAT = "1"
 MODEL_YAML = "yolo11n.yaml"
 MANIFEST = "detector.json"
 NO_LOGOS = "no-logos"

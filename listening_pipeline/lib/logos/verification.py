@@ -35,25 +35,29 @@ from listening_pipeline.lib.boxes import Box, clipped, iou
 
 TEMPLATE_SIDE = 40  # pixels of a box's long side when matched: enough for a logo's outline, cheap to correlate
 ANGLES = (-30.0, -15.0, 0.0, 15.0, 30.0)  # degrees; a logo turned further is rare in footage
-SCALES = (0.8, 0.9, 1.0, 1.12, 1.25)  # the detector's box is rarely the logo's box exactly
-MARGIN = 0.3  # the search window: the box grown by this share of its size on every side
+SCALES = (0.7, 0.85, 1.0, 1.2, 1.45)  # the detector's box is rarely the logo's box exactly
+MARGIN = 0.45  # the search window: the box grown by this share of its size on every side
 # Measured on the real-media evaluation set (eval/score_logos.py): see eval/RESULTS.md.
 DEFAULT_MIN_SCORE = 0.62
 # A logo must fit better than a blob of its own outline: a dark round thing fits the Apple silhouette
 # at 0.6-0.74, but no better than a rounded blob of that size (detail <= 0.05); real logos scored 0.19-0.55 more.
 DEFAULT_MIN_DETAIL = 0.1
+_FLAT_GREY = 4.0  # grey levels (std) under which a logo is one colour: its shape says everything
 _RECTANGULAR = 0.9  # a reference filling this much of its box (an app icon) has no outline to tell apart
+# ...so it is judged on its inner appearance alone, and must match that closely: brick texture fitted the
+# scikit-image icon at 0.62-0.64 on the evaluation set, the icon itself (56 to 170 px) at 0.98-1.0.
+MIN_SCORE_WITHOUT_OUTLINE = 0.8
 _SAME_SPOT_IOU = 0.5  # two kept boxes overlapping this much are one logo: the better match stays
 # Proposals checked per frame, the detector's most confident first: each costs about a millisecond per
 # template, and a frame of star fields or gravel yields dozens of loose proposals that are never logos.
-MAX_PROPOSALS = 16
+MAX_PROPOSALS = 24
 
 
 @dataclass(frozen=True)
 class _Template:
     brand: str
     shape: np.ndarray  # float32, 1 inside the logo, 0 around it, in its (rotated) bounding rectangle
-    grey: np.ndarray  # float32 lightness of the logo's pixels
+    grey: np.ndarray | None  # float32 lightness of the logo's pixels; None for a one-colour logo (no inner detail)
     mask: np.ndarray  # float32 alpha of the logo's pixels: grey is compared only there
     blob: np.ndarray | None  # the shape with its detail blurred away; None for a rectangular reference
     visible: tuple[int, int, int, int]  # the logo's own box inside the template, pixels
@@ -67,6 +71,7 @@ class Match:
     score: float
     box: Box
     detail: float = 0.0  # how much better the logo fits than a blob of its outline: >0 means its detail is there
+    outline: bool = True  # False for a reference that fills its box: no outline, detail is not measured
 
 
 class LogoVerifier:
@@ -117,17 +122,18 @@ class LogoVerifier:
             (max(1, round((wx1 - wx0) * factor)), max(1, round((wy1 - wy0) * factor))),
             interpolation=cv2.INTER_AREA,
         )
-        best: tuple[float, _Template, tuple[int, int], float] | None = None
+        best: tuple[float, _Template, tuple[int, int]] | None = None
         for template in self.templates:
             th, tw = template.shape.shape
             if th > window.shape[0] or tw > window.shape[1]:
                 continue
-            score, spot, blob = _correlate(window, template)
+            score, spot = _correlate(window, template)
             if best is None or score > best[0]:
-                best = (score, template, spot, blob)
+                best = (score, template, spot)
         if best is None:
             return None
-        score, template, (sx, sy), blob = best
+        score, template, (sx, sy) = best
+        blob = _blob_score(window, template, (sx, sy))
         vx0, vy0, vx1, vy1 = template.visible
         found = (
             (wx0 + (sx + vx0) / factor) / width,
@@ -135,7 +141,7 @@ class LogoVerifier:
             (wx0 + (sx + vx1) / factor) / width,
             (wy0 + (sy + vy1) / factor) / height,
         )
-        return Match(template.brand, float(score), clipped(found), float(score - blob))
+        return Match(template.brand, float(score), clipped(found), float(score - blob), template.blob is not None)
 
     def verify(self, frame: np.ndarray | Image.Image, boxes: Sequence[Box]) -> list[Match]:
         """The boxes that match a reference, as matches (brand, score, snapped box), best first; one per spot.
@@ -146,7 +152,7 @@ class LogoVerifier:
         kept: list[Match] = []
         for box in list(boxes)[:MAX_PROPOSALS]:
             match = self.best_match(grey, box)
-            if match is not None and match.score >= self.min_score and match.detail >= self.min_detail:
+            if match is not None and self._holds(match):
                 kept.append(match)
         kept.sort(key=lambda m: -m.score)
         out: list[Match] = []
@@ -154,6 +160,11 @@ class LogoVerifier:
             if all(iou(match.box, other.box) < _SAME_SPOT_IOU for other in out):
                 out.append(match)
         return out
+
+    def _holds(self, match: Match) -> bool:
+        if not match.outline:
+            return match.score >= max(self.min_score, MIN_SCORE_WITHOUT_OUTLINE)
+        return match.score >= self.min_score and match.detail >= self.min_detail
 
 
 def lightness(frame: np.ndarray | Image.Image) -> np.ndarray:
@@ -164,16 +175,28 @@ def lightness(frame: np.ndarray | Image.Image) -> np.ndarray:
     return array.astype(np.float32)
 
 
-def _correlate(window: np.ndarray, template: _Template) -> tuple[float, tuple[int, int], float]:
+def _correlate(window: np.ndarray, template: _Template) -> tuple[float, tuple[int, int]]:
     """The best of shape (either polarity) and grey appearance correlation, and where it was."""
-    shape = np.abs(cv2.matchTemplate(window, template.shape, cv2.TM_CCOEFF_NORMED))
-    grey = cv2.matchTemplate(window, template.grey, cv2.TM_CCOEFF_NORMED, mask=template.mask)
-    grey = np.nan_to_num(grey, nan=0.0, posinf=0.0, neginf=0.0)
-    _, score, _, spot = cv2.minMaxLoc(np.maximum(shape, grey))
+    scores: np.ndarray | None = None
+    if template.blob is not None or template.grey is None:  # a rectangle's outline matches every caption panel
+        scores = np.abs(cv2.matchTemplate(window, template.shape, cv2.TM_CCOEFF_NORMED))
+    if template.grey is not None:
+        grey = cv2.matchTemplate(window, template.grey, cv2.TM_CCOEFF_NORMED, mask=template.mask)
+        grey = np.nan_to_num(grey, nan=0.0, posinf=0.0, neginf=0.0)
+        scores = grey if scores is None else np.maximum(scores, grey)
+    assert scores is not None
+    _, score, _, spot = cv2.minMaxLoc(scores)
+    return float(score), (int(spot[0]), int(spot[1]))
+
+
+def _blob_score(window: np.ndarray, template: _Template, spot: tuple[int, int]) -> float:
+    """How well a blob of the template's outline fits at ``spot`` (either polarity); 0 with no outline to blur."""
     if template.blob is None:
-        return float(score), (int(spot[0]), int(spot[1])), 0.0
-    blob = cv2.matchTemplate(window, template.blob, cv2.TM_CCOEFF_NORMED)
-    return float(score), (int(spot[0]), int(spot[1])), abs(float(blob[spot[1], spot[0]]))
+        return 0.0
+    x, y = spot
+    th, tw = template.blob.shape
+    patch = np.ascontiguousarray(window[y : y + th, x : x + tw])
+    return abs(float(cv2.matchTemplate(patch, template.blob, cv2.TM_CCOEFF_NORMED)[0, 0]))
 
 
 def _rgba(image: Path | Image.Image) -> Image.Image:
@@ -188,6 +211,7 @@ def _template(brand: str, rgba: Image.Image, angle: float, long_side: float) -> 
     with a one-pixel transparent border so the shape has an outside to correlate against."""
     visible = rgba.getchannel("A").point(lambda a: 255 if a > 32 else 0).getbbox()
     logo = rgba.crop(visible) if visible else rgba
+    has_outline = float(np.mean(np.asarray(logo.getchannel("A")) > 128)) < _RECTANGULAR  # before turning it
     scale = long_side / max(logo.size)
     logo = logo.resize(
         (max(3, round(logo.width * scale)), max(3, round(logo.height * scale))), Image.Resampling.LANCZOS
@@ -200,8 +224,8 @@ def _template(brand: str, rgba: Image.Image, angle: float, long_side: float) -> 
     grey = cv2.cvtColor(np.asarray(bordered.convert("RGB")), cv2.COLOR_RGB2GRAY).astype(np.float32)
     box = bordered.getchannel("A").point(lambda a: 255 if a > 32 else 0).getbbox() or (0, 0, *bordered.size)
     mask = (alpha > 0.5).astype(np.float32)
-    x0, y0, x1, y1 = box
+    detailed = float(grey[mask > 0].std()) >= _FLAT_GREY if mask.any() else False
     blob = None
-    if mask[y0:y1, x0:x1].mean() < _RECTANGULAR:
+    if has_outline:
         blob = (cv2.GaussianBlur(alpha, (0, 0), max(1.5, 0.12 * min(alpha.shape))) > 0.4).astype(np.float32)
-    return _Template(brand=brand, shape=alpha, grey=grey, mask=mask, blob=blob, visible=box)
+    return _Template(brand=brand, shape=alpha, grey=grey if detailed else None, mask=mask, blob=blob, visible=box)
