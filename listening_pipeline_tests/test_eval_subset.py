@@ -88,8 +88,9 @@ def test_spoken_and_written_brand_mentions_keep_their_floor(subset_scores):
         "Spotify spoken, as a hashtag and in a comment; Target in a caption, as a hashtag and in a comment"
     )
     assert matched >= 5, f"text mentions found: {matched} of {expected}; missed {subset_scores['missed']}"
-    # 5 when the floors were set: the beach clip's common words ("shell", "target", "apple", "puma").
-    assert false <= 5, f"false text mentions: {subset_scores['false_mentions']}"
+    # 5 when the floors were set: the beach clip's common words ("shell", "target", "apple", "puma"); none
+    # since the catalog marks them as common words (they count only with brand context, docs/bi.md).
+    assert false == 0, f"false text mentions: {subset_scores['false_mentions']}"
     assert origins["speech"]["matched"] == 1, "Spotify, said clearly in English, is a speech mention"
     assert origins["caption"]["matched"] == 1, "the 'Target haul!' caption is a caption mention"
 
