@@ -1,0 +1,124 @@
+"""Scale-out, run rather than configured: a backfill on the Celery executor with a Redis broker,
+the Dagster instance and the warehouse on PostgreSQL and two workers, one per queue.
+
+A team that outgrows one laptop sets LISTENING_PIPELINE_EXECUTOR=celery with
+docker/celery/run_config.yaml, starts workers as docs/scaling.md says, and backfills. What it gets
+must be what the single-process run gives: every partition succeeds, the marts hold the same rows,
+the model steps run on the model queue's worker and everything else on the default queue's.
+
+The partitions are the sample's last two history days of #coffeetime (metadata only, the second
+with the planted complaint wave): every hashtag x day step runs, the model steps included, in
+minutes on two CPU cores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import polars as pl
+import pytest
+
+from listening_pipeline.defs.execution import GPU_MODEL_ASSETS, GPU_POOL, GPU_QUEUE, SOURCE_POOL
+from listening_pipeline.partitions import partition_key
+from listening_pipeline_tests.scale_out.cluster import Cluster, RedisServer, step_placements
+from listening_pipeline_tests.test_dbt_postgres import MARTS, _comparable
+
+pytestmark = pytest.mark.slow
+
+DEFAULT_QUEUE = "dagster"  # docker/celery/run_config.yaml task_default_queue
+BACKFILL_TIMEOUT_S = 600
+# Marts computed from their day alone. brand_alerts and hashtag_trends compare a day with the days
+# before it, which the single-process session holds (collected) and a two-day backfill does not.
+DAY_LOCAL_MARTS = ("hashtag_daily_metrics", "brand_daily_metrics", "share_of_voice", "creator_leaderboard")
+
+
+@pytest.fixture(scope="module")
+def partitions(sample_corpus) -> list[tuple[str, dt.date]]:
+    history = json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))["history"]
+    last = dt.date.fromisoformat(history["start_day"]) + dt.timedelta(days=history["days"] - 1)
+    return [(history["hashtag"], last - dt.timedelta(days=1)), (history["hashtag"], last)]
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(postgres_server, broker, tmp_path_factory, sample_corpus, partitions):
+    with postgres_server.database() as dsn:
+        deployment = Cluster.create(tmp_path_factory.mktemp("celery"), dsn, broker)
+        deployment.prepare("setup", *sorted({h for h, _ in partitions}))
+        deployment.set_pool_limits({SOURCE_POOL: 2, GPU_POOL: 1})  # one model step at a time: one "GPU"
+        try:
+            deployment.start_worker("models", GPU_QUEUE)
+            deployment.start_worker("collect", DEFAULT_QUEUE)
+            yield deployment
+        finally:
+            deployment.stop_workers()
+
+
+@pytest.fixture(scope="module")
+def single_process(instance, collected_sample, partitions, warehouse):
+    """The same partitions materialized in this process (the session's instance and DuckDB warehouse)."""
+    from listening_pipeline.definitions import defs
+    from listening_pipeline.runs import run_dbt_days
+
+    job = defs().resolve_job_def("hashtag_day_job")
+    for hashtag, day in partitions:
+        assert job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day)).success
+    assert run_dbt_days(instance, partitions[0][1], partitions[-1][1]).success
+    return warehouse
+
+
+def _marts(warehouse, days) -> dict[str, pl.DataFrame]:
+    frames = {}
+    for mart in DAY_LOCAL_MARTS:
+        key = MARTS[mart]
+        frame = _comparable(warehouse.query(f"select * from marts.{mart}")).sort(key)
+        frames[mart] = frame.filter(pl.col("day").is_in(sorted(days)))
+    return frames
+
+
+def test_a_celery_backfill_on_two_workers_gives_the_single_process_marts(cluster, partitions, single_process):
+    from dagster import DagsterRunStatus
+
+    from listening_pipeline.warehouse import PostgresWarehouse
+
+    keys = [str(partition_key(h, d)) for h, d in partitions]
+    started = time.monotonic()
+    with cluster.daemon() as daemon:
+        backfill_id = cluster.launch_backfill("hashtag_day_job", keys)
+        runs = cluster.wait_for_runs({"dagster/backfill": backfill_id}, len(keys), BACKFILL_TIMEOUT_S, daemon)
+    backfill_s = time.monotonic() - started
+    print(f"celery backfill of {len(keys)} partitions: {backfill_s:.1f}s")
+
+    # Every partition succeeded, once.
+    assert sorted(r.tags["dagster/partition"] for r in runs) == sorted(keys)
+    assert all(r.status == DagsterRunStatus.SUCCESS for r in runs), [(r.run_id, r.status) for r in runs]
+
+    # Each step went through the broker to a worker; model steps only to the model queue's worker.
+    with cluster.instance() as instance:
+        placements = step_placements(instance, [r.run_id for r in runs])
+    assert {p.step_key for p in placements} >= set(GPU_MODEL_ASSETS) - {"logo_detector"}
+    for placement in placements:
+        on_gpu = placement.step_key in GPU_MODEL_ASSETS
+        assert placement.queue == (GPU_QUEUE if on_gpu else DEFAULT_QUEUE), placement
+        assert placement.worker.startswith("models@" if on_gpu else "collect@"), placement
+    assert {p.worker.split("@")[0] for p in placements} == {"models", "collect"}
+    assert len(placements) == len(keys) * len({p.step_key for p in placements})
+
+    # The marts, built by dbt on the PostgreSQL warehouse, equal the single-process run's row for row.
+    days = sorted({d for _, d in partitions})
+    cluster.prepare("dbt", days[0].isoformat(), days[-1].isoformat())
+    celery = _marts(PostgresWarehouse(cluster.dsn), days)
+    expected = _marts(single_process, days)
+    for mart in DAY_LOCAL_MARTS:
+        assert expected[mart].height > 0, mart
+        assert celery[mart].columns == expected[mart].columns, mart
+        assert celery[mart].equals(expected[mart]), f"{mart}: the Celery backfill differs from the single-process run"
