@@ -32,6 +32,25 @@ def available_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def cpu_has_bf16_matrix_units() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (Intel AMX tiles).
+
+    Why it matters: EasyOCR's text detector (a VGG16 U-Net) in bfloat16 with channels-last
+    tensors took 1.4 CPU-s per 544x960 canvas on a Sapphire Rapids core pair against 4.6 s in
+    float32 (score maps within 0.002). Without AMX, bfloat16 is emulated and slower, so only
+    AMX counts here (AVX512-BF16 alone was not measured).
+    """
+    try:
+        import torch
+    except ImportError:
+        return False
+    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    try:
+        return bool(probe()) if probe is not None else False
+    except RuntimeError:
+        return False
+
+
 def set_torch_threads(threads: int) -> None:
     """Set torch's intra-op threads, for the whole process.
 
