@@ -15,6 +15,7 @@ from PIL import Image
 from listening_pipeline.lib.logos.verification import LogoVerifier
 
 LOGOS = Path(__file__).resolve().parent.parent / "eval" / "logos"
+BADGES = Path(__file__).resolve().parent.parent / "listening_pipeline" / "data" / "logos"  # the sample catalog's
 skimage_data = pytest.importorskip("skimage.data")
 
 
@@ -75,6 +76,21 @@ def test_boxes_on_things_that_are_not_logos_are_dropped(verifier):
 
     assert verifier.verify(coffee, [cup, saucer_spoon]) == []
     assert verifier.verify(stars, [galaxy]) == []
+
+
+def test_a_colour_badge_is_not_taken_for_another_brands_badge_of_the_same_shape():
+    """Red "Fizzly" and brown "Café Brisa" are both round badges with a word inside: alike in grey, not in colour."""
+    photo = _photo("coffee")
+    with Image.open(BADGES / "fizzly.png") as opened:
+        badge = opened.convert("RGBA").resize((120, 120), Image.Resampling.LANCZOS)
+    photo.paste(badge, (200, 420), badge)
+    box = (200 / 360, 420 / 640, 320 / 360, 540 / 640)
+
+    only_the_other_brand = LogoVerifier({"Café Brisa": [BADGES / "cafe_brisa.png"]})
+    both = LogoVerifier({"Café Brisa": [BADGES / "cafe_brisa.png"], "Fizzly": [BADGES / "fizzly.png"]})
+
+    assert only_the_other_brand.verify(photo, [box]) == []
+    assert [m.brand for m in both.verify(photo, [box])] == ["Fizzly"]
 
 
 def _iou(a, b) -> float:

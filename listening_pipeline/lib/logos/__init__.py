@@ -9,6 +9,8 @@ Read it in the order a logo travels:
 - :mod:`.training`: a small YOLO trained from its yaml definition on that dataset (:func:`train_detector`);
 - :mod:`.detection`: :class:`LogoDetector` runs those weights, or any user-supplied YOLO detection
   weights, on video frames; :func:`hit_rows` makes LOGO_HITS rows;
+- :mod:`.verification`: with the catalog's logo files, the trained weights only propose boxes and
+  :class:`LogoVerifier` keeps those that match a reference logo (shape and appearance correlation);
 - :mod:`.appearances`: hits on consecutive frames at the same place merged into one appearance;
 - :mod:`.evaluation`: precision and recall against ground truth;
 - :mod:`.yolo`: ultralytics kept off the network (:func:`offline_ultralytics`), called by training
@@ -23,6 +25,7 @@ from listening_pipeline.lib.logos.detection import DEFAULT_CONF, Detection, Logo
 from listening_pipeline.lib.logos.evaluation import FrameDetector, evaluate_detector
 from listening_pipeline.lib.logos.synthetic import LabeledFrame, build_training_set, synthetic_frames
 from listening_pipeline.lib.logos.training import TrainedDetector, train_detector
+from listening_pipeline.lib.logos.verification import LogoVerifier
 from listening_pipeline.lib.logos.yolo import DEFAULT_CONFIG_DIR, bundled_font, offline_ultralytics
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "FrameDetector",
     "LabeledFrame",
     "LogoDetector",
+    "LogoVerifier",
     "TrainedDetector",
     "build_training_set",
     "bundled_font",
