@@ -177,8 +177,8 @@ class Cluster:
             if result.returncode != 0:
                 raise RuntimeError(f"concurrency set {pool} {limit} failed: {result.stdout}{result.stderr}")
 
-    def start_worker(self, name: str, queue: str, concurrency: int = 1) -> subprocess.Popen:
-        """``dagster-celery worker start`` on ``queue``, as docs/scaling.md tells an operator; waits until ready."""
+    def start_worker(self, name: str, queues: str | Sequence[str], concurrency: int = 1) -> subprocess.Popen:
+        """``dagster-celery worker start`` on ``queues``, as docs/scaling.md tells an operator; waits until ready."""
         log = self.logs / f"worker-{name}.log"
         command = [
             str(BIN / "dagster-celery"),
@@ -188,8 +188,7 @@ class Cluster:
             "dagster_celery.app",
             "-y",
             str(CELERY_RUN_CONFIG),
-            "-q",
-            queue,
+            *(arg for queue in ([queues] if isinstance(queues, str) else queues) for arg in ("-q", queue)),
             "-n",
             name,
             "--",
@@ -216,6 +215,27 @@ class Cluster:
             time.sleep(0.5)
         out = (self.logs / f"worker-{name}.out").read_text(errors="replace")
         raise RuntimeError(f"celery worker {name} did not start: {out[-3000:]}")
+
+    def kill_task_process(self, name: str, tasks_before: int, timeout_s: float = 300) -> None:
+        """SIGKILL the pool process of worker ``name`` as soon as it receives a task after the
+        ``tasks_before`` it had: the step dies in the middle, as on a machine that is lost."""
+        import psutil
+
+        log = self.logs / f"worker-{name}.log"
+        deadline = time.monotonic() + timeout_s
+        while self.tasks_received(name) <= tasks_before:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"worker {name} received no task in {timeout_s:.0f}s: {log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        tree = psutil.Process(self.workers[name].pid).children(recursive=True)
+        pool = [p for p in tree if not p.children()]  # celery's main process has the pool process as child
+        assert pool, f"no pool process under worker {name}"
+        for process in pool:
+            process.kill()
+
+    def tasks_received(self, name: str) -> int:
+        log = self.logs / f"worker-{name}.log"
+        return log.read_text(errors="replace").count("] received") if log.exists() else 0
 
     def stop_workers(self) -> None:
         for process in self.workers.values():
