@@ -60,12 +60,23 @@ def logo_weights(ml_models: MLModelsResource, catalog: Catalog, notify: Callable
     return None if record is None else record.weights
 
 
-def logos_work(ml_models: MLModelsResource, weights_file: Path) -> Work:
+def logos_work(ml_models: MLModelsResource, weights_file: Path, catalog: Catalog) -> Work:
+    """The weights, and (for a catalog's own detector) the logo files its proposals are verified against."""
+    references = (
+        ""
+        if ml_models.logo_weights
+        else ",".join(f"{b.name}:{weights_fingerprint(logo)}" for b in catalog.brands for logo in b.logos)
+    )
     return work(
         "logo_hits",
-        modules=("listening_pipeline.lib.logos.detection", "listening_pipeline.lib.boxes"),
-        libraries=("ultralytics", "torch"),
+        modules=(
+            "listening_pipeline.lib.logos.detection",
+            "listening_pipeline.lib.logos.verification",
+            "listening_pipeline.lib.boxes",
+        ),
+        libraries=("ultralytics", "torch", "opencv-python-headless"),
         weights=f"{weights_file.name}@{weights_fingerprint(weights_file)}",
+        references=references,
         device=_device(ml_models),
     )
 

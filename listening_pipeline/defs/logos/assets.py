@@ -105,7 +105,7 @@ def logo_hits(
     metadata: dict[str, Any] = {"frames": frames.height, "detector": "none"}
     rows: list[dict] = []
     if weights_file is not None:
-        work = logos_work(ml_models, weights_file)
+        work = logos_work(ml_models, weights_file, loaded)
         outcome = ledger(context, warehouse).run_once(work, video_contents(with_frames), detect)
         rows = [row for payload in outcome.payloads.values() for row in payload]
         # The detector's name as its rows record it, also when every video was reused and none was loaded.
