@@ -134,7 +134,9 @@ def _run(instance, job_name: str, hashtag: str, day: dt.date, **kwargs) -> dict[
     assert result.success
     print(f"\nwork once: {job_name} {hashtag} {day}: {time.monotonic() - started:.1f} s")
     return {
-        e.asset_key.to_user_string(): {k: getattr(v, "value", v) for k, v in e.materialization.metadata.items()}
+        str(e.asset_key.to_user_string() if e.asset_key else None): {
+            k: getattr(v, "value", v) for k, v in e.materialization.metadata.items()
+        }
         for e in result.get_asset_materialization_events()
     }
 
