@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             rerun = run_worker("bench.ours", ["--days", *map(str, rerun_days)], env)
             print(f"  {rerun.wall_s:.0f} s", flush=True)
     unchanged_days = {d.isoformat() for d in set(first_days) & set(rerun_days)}
+    git_end = git_state()
+    if git_end["commit"] != git["commit"]:  # a re-run then redoes stages whose code changed (their version did)
+        print(f"warning: HEAD moved from {git['short']} to {git_end['short']} during the run", flush=True)
     record: dict[str, Any] = {
         "bench": "enrichment",
         "stamp": stamp,
@@ -88,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.quick
         else f"{args.videos} videos {args.min_s}-{args.max_s} s, naive {args.naive_videos}",
         "git": git,
+        "git_end": git_end,
         "machine": machine(),
         "versions": versions(),
         "load_start": load_start,
