@@ -27,7 +27,9 @@ def at_upload_size(video: VideoPlan, canvas: Canvas, duration_s: int, extra_spee
     if canvas.width * HEIGHT != canvas.height * WIDTH or canvas.width % WIDTH:
         raise SampleDataError(f"{canvas.width}x{canvas.height}: a whole multiple of the {WIDTH}x{HEIGHT} layout")
     if duration_s < video.duration_s:
-        raise SampleDataError(f"{duration_s} s is shorter than the planned {video.duration_s} s: its speech may not fit")
+        raise SampleDataError(
+            f"{duration_s} s is shorter than the planned {video.duration_s} s: its speech may not fit"
+        )
     scale, stretch = canvas.width // WIDTH, duration_s / video.duration_s
 
     def box(b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
