@@ -59,6 +59,7 @@ def main() -> int:
     broker = RedisServer(work / "redis")
     pg_root = Path(tempfile.mkdtemp(prefix="lp-bench-pg-"))
     broker.start()
+    cluster: Cluster | None = None
     try:
         with PostgresServer.start(pg_root) as server, server.database() as dsn:
             cluster = Cluster.create(work / "cluster", dsn, broker)
@@ -79,6 +80,8 @@ def main() -> int:
                 if workers == 1:  # before the second round rewrites the same partitions (dead rows)
                     raw_bytes = _schema_bytes(dsn, "raw")
     finally:
+        if cluster is not None:
+            cluster.stop_workers()
         broker.stop()
         shutil.rmtree(pg_root, ignore_errors=True)
 

@@ -188,7 +188,9 @@ class Cluster:
             "dagster_celery.app",
             "-y",
             str(CELERY_RUN_CONFIG),
-            *(arg for queue in ([queues] if isinstance(queues, str) else queues) for arg in ("-q", queue)),
+            # One comma-separated -q: dagster-celery turns each -q into a -Q, and celery 5.7 keeps only the last -Q.
+            "-q",
+            queues if isinstance(queues, str) else ",".join(queues),
             "-n",
             name,
             "--",

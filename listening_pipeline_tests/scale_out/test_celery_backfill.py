@@ -25,7 +25,8 @@ from listening_pipeline.partitions import partition_key
 from listening_pipeline_tests.scale_out.cluster import Cluster, RedisServer, step_placements
 from listening_pipeline_tests.test_dbt_postgres import MARTS, _comparable
 
-pytestmark = pytest.mark.slow
+# The first test also sets up the session's single-process run when it is the first to need it.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 DEFAULT_QUEUE = "dagster"  # docker/celery/run_config.yaml task_default_queue
 BACKFILL_TIMEOUT_S = 600
@@ -54,7 +55,9 @@ def cluster(postgres_server, broker, tmp_path_factory, sample_corpus, partitions
     with postgres_server.database() as dsn:
         deployment = Cluster.create(tmp_path_factory.mktemp("celery"), dsn, broker)
         deployment.prepare("setup", *sorted({h for h, _ in partitions}))
-        deployment.set_pool_limits({SOURCE_POOL: 2, GPU_POOL: 1})  # one model step at a time: one "GPU"
+        # Two model steps may hold the "GPU" pool: a step lost with its worker keeps its slot until the
+        # daemon frees it (run_monitoring.free_slots_after_run_end_seconds), and the re-run needs one.
+        deployment.set_pool_limits({SOURCE_POOL: 2, GPU_POOL: 2})
         try:
             deployment.start_worker("models", GPU_QUEUE)
             deployment.start_worker("collect", DEFAULT_QUEUE)
@@ -122,3 +125,41 @@ def test_a_celery_backfill_on_two_workers_gives_the_single_process_marts(cluster
         assert expected[mart].height > 0, mart
         assert celery[mart].columns == expected[mart].columns, mart
         assert celery[mart].equals(expected[mart]), f"{mart}: the Celery backfill differs from the single-process run"
+
+
+# --- faults on the cluster path ---------------------------------------------------------------------
+
+
+def _partition_rows(warehouse, hashtag: str, day: dt.date) -> dict[str, int]:
+    """Rows per raw table for one partition: a re-run that duplicated anything shows here."""
+    from listening_pipeline.warehouse.schema import RAW_SCHEMA
+    from listening_pipeline.warehouse.tables import ALL_TABLES
+
+    counts = {}
+    for table in ALL_TABLES.values():
+        if table.partitioned:
+            where = f"hashtag = '{hashtag}' and day = DATE '{day}'"
+            frame = warehouse.query(f"select count(*) as n from {RAW_SCHEMA}.{table.name} where {where}")
+            counts[table.name] = int(frame["n"][0])
+    return counts
+
+
+def _backfill(cluster, keys: list[str]):
+    with cluster.daemon() as daemon:
+        backfill_id = cluster.launch_backfill("hashtag_day_job", keys)
+        return cluster.wait_for_runs({"dagster/backfill": backfill_id}, len(keys), BACKFILL_TIMEOUT_S, daemon)
+
+
+def test_the_workers_and_runs_carry_on_after_the_broker_restarts(cluster, broker, partitions, single_process):
+    from dagster import DagsterRunStatus
+
+    from listening_pipeline.warehouse import PostgresWarehouse
+
+    broker.stop()  # nothing persisted: queues and results are gone, as after a crash
+    broker.start()  # same port: the workers reconnect on their own
+    hashtag, day = partitions[-1]
+    [run] = _backfill(cluster, [str(partition_key(hashtag, day))])
+    assert run.status == DagsterRunStatus.SUCCESS
+    assert _partition_rows(PostgresWarehouse(cluster.dsn), hashtag, day) == _partition_rows(
+        single_process, hashtag, day
+    )
