@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import CorpusSpec, build_corpus, plan_bench_videos
-from bench.report import figures, targets, write_results_md
+from bench.report import NOTES_MARKER, figures, targets, write_results_md
 from listening_pipeline.lib.media.decode import decode_video
 from listening_pipeline.lib.sample_data.spec import Canvas
 
@@ -114,3 +114,8 @@ def test_results_md_lists_every_run_with_its_command(tmp_path: Path) -> None:
     assert "`python -m bench --quick`" in text
     assert "| at least 3 video-seconds per wall-second | 0.5 | >= 3 | **no** |" in text
     assert "| warehouse-20261203T000000Z-abc1234.json | 2 | 50 | 25 |" in text  # the warehouse bench's records too
+    # What someone wrote under the notes marker survives the next regeneration.
+    out = tmp_path / "RESULTS.md"
+    out.write_text(text + "\n## Notes\nwhy the re-run cost 2.9x\n")
+    again = write_results_md(tmp_path, out).read_text()
+    assert again.endswith("\n## Notes\nwhy the re-run cost 2.9x\n") and again.count(NOTES_MARKER) == 1
