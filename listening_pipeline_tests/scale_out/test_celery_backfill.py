@@ -5,10 +5,13 @@ A team that outgrows one laptop sets LISTENING_PIPELINE_EXECUTOR=celery with
 docker/celery/run_config.yaml, starts workers as docs/scaling.md says, and backfills. What it gets
 must be what the single-process run gives: every partition succeeds, the marts hold the same rows,
 the model steps run on the model queue's worker and everything else on the default queue's.
+Workers on different machines share their media through object storage: here the media store is an
+S3 bucket on a throwaway S3-compatible server, reached by every process over HTTP.
 
 The partitions are the sample's last two history days of #coffeetime (metadata only, the second
 with the planted complaint wave): every hashtag x day step runs, the model steps included, in
-minutes on two CPU cores.
+minutes on two CPU cores. One more partition, a sample day with videos, puts its media in the
+bucket and runs the model steps on the gpu worker from there.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pytest
 from listening_pipeline.defs.execution import GPU_MODEL_ASSETS, GPU_POOL, GPU_QUEUE, SOURCE_POOL
 from listening_pipeline.partitions import partition_key
 from listening_pipeline_tests.scale_out.cluster import Cluster, RedisServer, step_placements
+from listening_pipeline_tests.scale_out.object_store import S3Server
 from listening_pipeline_tests.test_dbt_postgres import MARTS, _comparable
 
 # The first test also sets up the session's single-process run when it is the first to need it.
@@ -51,9 +55,18 @@ def broker(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cluster(postgres_server, broker, tmp_path_factory, sample_corpus, partitions):
+def media_bucket():
+    server = S3Server()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(postgres_server, broker, media_bucket, tmp_path_factory, sample_corpus, partitions):
     with postgres_server.database() as dsn:
-        deployment = Cluster.create(tmp_path_factory.mktemp("celery"), dsn, broker)
+        deployment = Cluster.create(tmp_path_factory.mktemp("celery"), dsn, broker, media_bucket.media_root)
+        deployment.extra_env.update(media_bucket.env())
         deployment.prepare("setup", *sorted({h for h, _ in partitions}))
         # Two model steps may hold the "GPU" pool: a step lost with its worker keeps its slot until the
         # daemon frees it (run_monitoring.free_slots_after_run_end_seconds), and the re-run needs one.
@@ -163,3 +176,52 @@ def test_the_workers_and_runs_carry_on_after_the_broker_restarts(cluster, broker
     assert _partition_rows(PostgresWarehouse(cluster.dsn), hashtag, day) == _partition_rows(
         single_process, hashtag, day
     )
+
+
+# --- shared media on object storage -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def media_partition(sample_corpus) -> tuple[str, dt.date]:
+    """The history hashtag on the sample's last day: three videos with media, no planted edge case."""
+    truth = json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))
+    last = dt.date.fromisoformat(truth["start_day"]) + dt.timedelta(days=truth["days"] - 1)
+    assert not [e for e in truth["edge_cases"] if e.get("day") == last.isoformat()]
+    return truth["history"]["hashtag"], last
+
+
+def test_the_workers_share_media_through_an_s3_bucket(cluster, media_bucket, media_partition):
+    """The videos step copies each video into the bucket and the media step decodes it from there
+    (default queue's worker); the model steps read audio and frames back from it on the gpu queue's
+    worker: no worker touches another's disk."""
+    from dagster import DagsterRunStatus
+
+    from listening_pipeline.warehouse import PostgresWarehouse
+    from listening_pipeline.warehouse.schema import RAW_SCHEMA
+
+    hashtag, day = media_partition
+    started = time.monotonic()
+    [run] = _backfill(cluster, [str(partition_key(hashtag, day))])
+    print(f"celery backfill of 1 media partition with media on S3: {time.monotonic() - started:.1f}s")
+    assert run.status == DagsterRunStatus.SUCCESS
+
+    # Every stored video is an object in the bucket, listed over HTTP; nothing went to a local folder.
+    warehouse = PostgresWarehouse(cluster.dsn)
+    where = f"hashtag = '{hashtag}' and day = DATE '{day}'"
+    uris = warehouse.query(f"select media_uri from {RAW_SCHEMA}.videos where {where} and media_uri is not null")
+    assert uris.height == 3, uris
+    assert all(uri.startswith(f"{media_bucket.media_root}/videos/") for uri in uris["media_uri"]), uris
+    objects = media_bucket.objects()
+    assert {uri.removeprefix(f"s3://{media_bucket.bucket}/") for uri in uris["media_uri"]} <= set(objects), objects
+    assert not [key for key in objects if ".partial-" in key], objects
+    assert not (cluster.home.parent / "media").exists()
+
+    # The gpu worker read the media from the bucket: frames, speech and on-screen text came out of it.
+    rows = _partition_rows(warehouse, hashtag, day)
+    for table in ("media", "frames", "transcripts", "ocr_text"):
+        assert rows[table] > 0, (table, rows)
+    with cluster.instance() as instance:
+        placements = step_placements(instance, [run.run_id])
+    on_worker = {p.step_key: p.worker.split("@")[0] for p in placements}
+    assert {on_worker[step] for step in ("transcripts", "ocr_text", "logo_hits")} == {"models"}, on_worker
+    assert on_worker["videos"] == on_worker["decoded_media"] == "collect", on_worker
