@@ -218,26 +218,32 @@ class Cluster:
         out = (self.logs / f"worker-{name}.out").read_text(errors="replace")
         raise RuntimeError(f"celery worker {name} did not start: {out[-3000:]}")
 
-    def kill_task_process(self, name: str, tasks_before: int, timeout_s: float = 300) -> None:
-        """SIGKILL the pool process of worker ``name`` as soon as it receives a task after the
-        ``tasks_before`` it had: the step dies in the middle, as on a machine that is lost."""
-        import psutil
+    def kill_pool_when_step_starts(self, name: str, tags: dict[str, str], step_key: str, timeout_s: float) -> str:
+        """SIGKILL worker ``name``'s pool process once ``step_key`` has started in the run with ``tags``:
+        the step dies in the middle, as on a machine that is lost. The run's id.
 
-        log = self.logs / f"worker-{name}.log"
+        The pool process is the child of celery's main process (``dagster-celery worker start`` ->
+        ``celery worker`` -> pool), not a leaf: a step may start helpers of its own."""
+        import psutil
+        from dagster import DagsterEventType, RunsFilter
+
         deadline = time.monotonic() + timeout_s
-        while self.tasks_received(name) <= tasks_before:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"worker {name} received no task in {timeout_s:.0f}s: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        tree = psutil.Process(self.workers[name].pid).children(recursive=True)
-        pool = [p for p in tree if not p.children()]  # celery's main process has the pool process as child
+        with self.instance() as instance:
+            while True:
+                runs = instance.get_runs(RunsFilter(tags=tags))
+                if runs:
+                    started = instance.get_records_for_run(runs[0].run_id, of_type=DagsterEventType.STEP_START).records
+                    if any(r.event_log_entry.step_key == step_key for r in started):
+                        break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"step {step_key} of run {tags} did not start in {timeout_s:.0f}s")
+                time.sleep(0.2)
+        [celery_main] = psutil.Process(self.workers[name].pid).children()
+        pool = celery_main.children()
         assert pool, f"no pool process under worker {name}"
         for process in pool:
             process.kill()
-
-    def tasks_received(self, name: str) -> int:
-        log = self.logs / f"worker-{name}.log"
-        return log.read_text(errors="replace").count("] received") if log.exists() else 0
+        return runs[0].run_id
 
     def stop_workers(self) -> None:
         for process in self.workers.values():

@@ -225,3 +225,49 @@ def test_the_workers_share_media_through_an_s3_bucket(cluster, media_bucket, med
     on_worker = {p.step_key: p.worker.split("@")[0] for p in placements}
     assert {on_worker[step] for step in ("transcripts", "ocr_text", "logo_hits")} == {"models"}, on_worker
     assert on_worker["videos"] == on_worker["decoded_media"] == "collect", on_worker
+
+
+def test_a_worker_lost_in_a_model_step_fails_the_run_clearly_and_a_rerun_leaves_no_duplicates(cluster, sample_corpus):
+    """The gpu worker's pool process is killed while transcripts runs (a machine lost mid-step):
+    the run fails and names the step and the lost worker; the same partition backfilled again
+    succeeds, and no raw table holds a key twice."""
+    from dagster import DagsterEventType, DagsterRunStatus
+
+    from listening_pipeline.partitions import hashtag_partitions
+    from listening_pipeline.warehouse import PostgresWarehouse
+    from listening_pipeline.warehouse.schema import RAW_SCHEMA
+    from listening_pipeline.warehouse.tables import ALL_TABLES
+
+    truth = json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))
+    hashtag, day = "hikinglife", dt.date.fromisoformat(truth["start_day"]) + dt.timedelta(days=truth["days"] - 1)
+    assert hashtag in truth["hashtags"]
+    with cluster.instance() as instance:
+        instance.add_dynamic_partitions(hashtag_partitions.name, [hashtag])
+    key = str(partition_key(hashtag, day))
+
+    with cluster.daemon() as daemon:
+        backfill_id = cluster.launch_backfill("hashtag_day_job", [key])
+        tags = {"dagster/backfill": backfill_id}
+        cluster.kill_pool_when_step_starts("models", tags, "transcripts", BACKFILL_TIMEOUT_S)
+        [lost] = cluster.wait_for_runs(tags, 1, BACKFILL_TIMEOUT_S, daemon)
+    assert lost.status == DagsterRunStatus.FAILURE
+    with cluster.instance() as instance:
+        failure = instance.get_records_for_run(lost.run_id, of_type=DagsterEventType.RUN_FAILURE).records
+        messages = " ".join(str(r.event_log_entry.dagster_event.event_specific_data) for r in failure)
+    assert "errors occurred in workers" in messages and "[transcripts]" in messages, messages
+    assert "WorkerLostError" in messages, messages
+
+    [rerun] = _backfill(cluster, [key])
+    assert rerun.status == DagsterRunStatus.SUCCESS
+    warehouse = PostgresWarehouse(cluster.dsn)
+    rows = _partition_rows(warehouse, hashtag, day)
+    assert rows["transcripts"] > 0 and rows["media"] == 3, rows
+    where = f"hashtag = '{hashtag}' and day = DATE '{day}'"
+    for table in ALL_TABLES.values():
+        if table.partitioned:
+            keys = ", ".join(table.key)
+            dupes = warehouse.query(
+                f"select {keys}, count(*) as n from {RAW_SCHEMA}.{table.name} where {where} "
+                f"group by {keys} having count(*) > 1"
+            )
+            assert dupes.height == 0, (table.name, dupes)
