@@ -49,26 +49,15 @@ own_hashtags_collected as (
     group by o.brand
 ),
 
-brand_first_mentioned as (
-    -- The day of each brand's first mention. It reads the whole history, so it reads the cheapest
-    -- model that has the answer: deduplication only drops same-day copies of a mention, so the
-    -- first day in stg_brand_mentions is the first day in int_brand_mentions_daily, without
-    -- ranking every mention of the history on each one-day build.
-    select
-        brand,
-        min(day) as first_day
-    from {{ ref('stg_brand_mentions') }}
-    group by brand
-),
-
 first_mentioned as (
     -- A brand is watched from its first mention (before it, e.g. its aliases were not in the
     -- catalog) and, when it has hashtags of its own, from the day all of them are collected.
     select
         m.brand,
-        greatest(m.first_day, coalesce(o.first_day, m.first_day)) as first_day
-    from brand_first_mentioned as m
+        greatest(min(m.day), coalesce(max(o.first_day), min(m.day))) as first_day
+    from {{ ref('int_brand_mentions_daily') }} as m
     left join own_hashtags_collected as o on m.brand = o.brand
+    group by m.brand
 ),
 
 collected_days as (
