@@ -261,10 +261,11 @@ def test_own_catalog_and_export_give_mentions_from_every_origin_then_a_new_logo_
     assert "training one now" in log and new in log
     manifest = json.loads((data_dir / "models" / "logo_detector" / new / "detector.json").read_text())
     assert manifest["classes"] == ["Sunny Orchard", "Blue Harbor", "Quiet Owl"]
-    # logo_hits looked with the new detector (its name carries the weights' hash).
+    # logo_hits looked with the new detector (its name carries the weights' hash), its boxes verified
+    # against the catalog's logo files (the name then carries their digest too).
     weights = data_dir / "models" / "logo_detector" / new / manifest["weights"]
     new_name = f"{weights.name}@{hashlib.sha1(weights.read_bytes()).hexdigest()[:12]}"
-    assert latest_metadata(data_dir, "logo_hits", PARTITION)["detector"] == new_name
+    assert latest_metadata(data_dir, "logo_hits", PARTITION)["detector"].startswith(f"{new_name}+verified@")
     print(f"\nown brands: first backfill {first_seconds:.0f} s, whole test {time.monotonic() - started:.0f} s")
 
 
