@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from psycopg2.extensions import parse_dsn
+
 
 def _pg_bin(name: str) -> str:
     found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
@@ -24,7 +26,7 @@ def _pg_bin(name: str) -> str:
     return found
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -48,7 +50,7 @@ class PostgresServer:
         if os.geteuid() == 0:
             run_as = ["runuser", "-u", "postgres", "--"]
             shutil.chown(root, "postgres")
-        server = cls(data_dir=root / "data", port=_free_port(), run_as=run_as)
+        server = cls(data_dir=root / "data", port=free_port(), run_as=run_as)
         subprocess.run(
             [*run_as, _pg_bin("initdb"), "-D", str(server.data_dir), "-A", "trust", "-U", "postgres", "-E", "UTF8"],
             check=True,
@@ -108,3 +110,29 @@ class PostgresServer:
                 cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         finally:
             con.close()
+
+
+def instance_env(dsn: str) -> dict[str, str]:
+    """The Dagster instance on the database ``dsn``: what docker/dagster.local.yaml reads (README,
+    "One machine, no Docker")."""
+    pg = parse_dsn(dsn)
+    return {
+        "DAGSTER_PG_HOST": pg["host"],
+        "DAGSTER_PG_PORT": pg["port"],
+        "DAGSTER_PG_USER": pg["user"],
+        "DAGSTER_PG_PASSWORD": "",
+        "DAGSTER_PG_DB": pg["dbname"],
+    }
+
+
+def warehouse_env(dsn: str) -> dict[str, str]:
+    """The warehouse on the database ``dsn`` (settings.py's LISTENING_PIPELINE_PG_* variables)."""
+    pg = parse_dsn(dsn)
+    return {
+        "LISTENING_PIPELINE_WAREHOUSE": "postgres",
+        "LISTENING_PIPELINE_PG_HOST": pg["host"],
+        "LISTENING_PIPELINE_PG_PORT": pg["port"],
+        "LISTENING_PIPELINE_PG_USER": pg["user"],
+        "LISTENING_PIPELINE_PG_DATABASE": pg["dbname"],
+        "LISTENING_PIPELINE_PG_PASSWORD": "",
+    }

@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 import polars as pl
-from psycopg2.extensions import parse_dsn
 
 from listening_pipeline.settings import DBT_PROJECT_DIR
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse
 from listening_pipeline.warehouse.tables import ALL_TABLES
+from listening_pipeline_tests.postgres import warehouse_env
 
 # Every mart with its key (the order rows are compared in).
 MARTS = {
@@ -62,15 +62,7 @@ def _dbt_build(tmp_path: Path, env: dict[str, str]) -> None:
 
 
 def _postgres_env(dsn: str) -> dict[str, str]:
-    params = parse_dsn(dsn)
-    return {
-        "LISTENING_PIPELINE_DBT_TARGET": "postgres",
-        "LISTENING_PIPELINE_PG_HOST": params["host"],
-        "LISTENING_PIPELINE_PG_PORT": params["port"],
-        "LISTENING_PIPELINE_PG_USER": params["user"],
-        "LISTENING_PIPELINE_PG_DATABASE": params["dbname"],
-        "LISTENING_PIPELINE_PG_PASSWORD": "",
-    }
+    return {"LISTENING_PIPELINE_DBT_TARGET": "postgres", **warehouse_env(dsn)}
 
 
 def _assert_same_marts(duck, pg, may_be_empty=frozenset(), days=None) -> None:

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from psycopg2.extensions import parse_dsn
 
 from listening_pipeline.defs.execution import (
     CELERY_QUEUE_TAG,
@@ -42,6 +41,7 @@ from listening_pipeline.defs.execution import (
 )
 from listening_pipeline.partitions import partition_key
 from listening_pipeline.settings import environment_kept
+from listening_pipeline_tests.postgres import instance_env, warehouse_env
 
 REPO = Path(__file__).resolve().parents[1]
 DOCKER = REPO / "docker"
@@ -68,28 +68,15 @@ class Production:
     @property
     def instance_env(self) -> dict[str, str]:
         """What the local variant asks a data engineer to set (README, "One machine, no Docker")."""
-        pg = parse_dsn(self.dsn)
-        return {
-            "DAGSTER_PG_HOST": pg["host"],
-            "DAGSTER_PG_PORT": pg["port"],
-            "DAGSTER_PG_USER": pg["user"],
-            "DAGSTER_PG_PASSWORD": "",
-            "DAGSTER_PG_DB": pg["dbname"],
-        }
+        return instance_env(self.dsn)
 
     def process_env(self, **extra: str) -> dict[str, str]:
         """The environment of the daemon and the CLI: this instance, the warehouse on the same database."""
-        pg = parse_dsn(self.dsn)
         return {
             **os.environ,  # the test session's LISTENING_PIPELINE_* (conftest.py): data dir, sample corpus
             **self.instance_env,
             "DAGSTER_HOME": str(self.home),
-            "LISTENING_PIPELINE_WAREHOUSE": "postgres",
-            "LISTENING_PIPELINE_PG_HOST": pg["host"],
-            "LISTENING_PIPELINE_PG_PORT": pg["port"],
-            "LISTENING_PIPELINE_PG_USER": pg["user"],
-            "LISTENING_PIPELINE_PG_DATABASE": pg["dbname"],
-            "LISTENING_PIPELINE_PG_PASSWORD": "",
+            **warehouse_env(self.dsn),
             "LISTENING_PIPELINE_MEDIA_ROOT": str(self.home.parent / "media"),
             **extra,
         }

@@ -20,19 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from psycopg2.extensions import parse_dsn
+
+from listening_pipeline_tests.postgres import free_port, instance_env, warehouse_env
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CELERY_RUN_CONFIG = REPO / "docker" / "celery" / "run_config.yaml"
 STEP_ON_WORKER = re.compile(r"Executing steps (\S+) in celery worker")
 SUBMITTED = re.compile(r'Submitting celery task for step "([^"]+)" to queue "([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def stop_group(process: subprocess.Popen, grace_s: float = 20) -> None:
@@ -123,22 +118,12 @@ class Cluster:
 
     def env(self, **extra: str) -> dict[str, str]:
         """What every process of the deployment sees: instance, warehouse, executor, broker, media."""
-        pg = parse_dsn(self.dsn)
         return {
             **os.environ,  # the session's LISTENING_PIPELINE_* (data dir and sample corpus), offline switches
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # dagster-celery starts `celery`
             "DAGSTER_HOME": str(self.home),
-            "DAGSTER_PG_HOST": pg["host"],
-            "DAGSTER_PG_PORT": pg["port"],
-            "DAGSTER_PG_USER": pg["user"],
-            "DAGSTER_PG_PASSWORD": "",
-            "DAGSTER_PG_DB": pg["dbname"],
-            "LISTENING_PIPELINE_WAREHOUSE": "postgres",
-            "LISTENING_PIPELINE_PG_HOST": pg["host"],
-            "LISTENING_PIPELINE_PG_PORT": pg["port"],
-            "LISTENING_PIPELINE_PG_USER": pg["user"],
-            "LISTENING_PIPELINE_PG_DATABASE": pg["dbname"],
-            "LISTENING_PIPELINE_PG_PASSWORD": "",
+            **instance_env(self.dsn),
+            **warehouse_env(self.dsn),
             "LISTENING_PIPELINE_EXECUTOR": "celery",
             "LISTENING_PIPELINE_EXECUTOR_CONFIG": str(CELERY_RUN_CONFIG),
             "CELERY_BROKER_URL": self.broker.url,

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from listening_pipeline_tests.scale_out.cluster import free_port
+from listening_pipeline_tests.postgres import free_port
 
 # Throwaway values: moto accepts any credentials, but s3fs (botocore) refuses to sign without some.
 ACCESS_KEY = "listening-pipeline-test"
