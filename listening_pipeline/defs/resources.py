@@ -207,9 +207,14 @@ class MLModelsResource(dg.ConfigurableResource):
         record = self.ensure_logo_detector(catalog, notify)
         if record is None:
             return None
-        # The catalog's own logo files re-check every box the trained detector proposes (lib.logos.verification).
-        references = tuple((b.name, tuple(str(p) for p in b.logos)) for b in catalog.brands if b.logos)
-        return _detector(str(record.weights), self._device(), references)
+        return _detector(str(record.weights), self._device(), self.verification_references(catalog))
+
+    def verification_references(self, catalog: Catalog) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The logo files that re-check every box the detector proposes (lib.logos.verification): the
+        catalog's own, for the detector trained from them; none for weights a user set explicitly."""
+        if self.logo_weights:
+            return ()
+        return tuple((b.name, tuple(str(p) for p in b.logos)) for b in catalog.brands if b.logos)
 
 
 # ---------------------------------------------------------------------------------------------

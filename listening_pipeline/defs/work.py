@@ -62,10 +62,10 @@ def logo_weights(ml_models: MLModelsResource, catalog: Catalog, notify: Callable
 
 def logos_work(ml_models: MLModelsResource, weights_file: Path, catalog: Catalog) -> Work:
     """The weights, and (for a catalog's own detector) the logo files its proposals are verified against."""
-    references = (
-        ""
-        if ml_models.logo_weights
-        else ",".join(f"{b.name}:{weights_fingerprint(logo)}" for b in catalog.brands for logo in b.logos)
+    references = ",".join(
+        f"{brand}:{weights_fingerprint(Path(logo))}"
+        for brand, logos in ml_models.verification_references(catalog)
+        for logo in logos
     )
     return work(
         "logo_hits",
