@@ -39,6 +39,10 @@ system-deps:
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@free_kb=$$(df -Pk . | awk 'NR==2 {print $$4}'); \
+	if [ -n "$$free_kb" ] && [ "$$free_kb" -lt 12000000 ]; then \
+	  echo "warning: the full install (torch, whisperx, models) needs about 10 GB; this disk has $$((free_kb / 1048576)) GB free: pip may stop with 'No space left on device'"; \
+	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	# ultralytics pulls opencv-python, easyocr the headless build; both write cv2/. Keep the headless one.
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps opencv-python-headless==$(OPENCV_VERSION)
