@@ -97,3 +97,46 @@ def _iou(a, b) -> float:
     from listening_pipeline.lib.boxes import iou
 
     return iou(a, b)
+
+
+def test_a_logo_a_third_hidden_is_kept_under_its_brand_with_the_whole_logo_box(verifier):
+    """A hand or a caption panel over part of a logo: a part of the reference fits, the box is the whole logo's."""
+    photo = _photo("coffee")
+    truth = _print(photo, "target", (204, 0, 0), 130, (120, 380))
+    x0, y0, x1, y1 = (truth[0] * 360, truth[1] * 640, truth[2] * 360, truth[3] * 640)
+    cover = _photo("brick").crop((0, 0, round((x1 - x0) / 3), round(y1 - y0)))
+    photo.paste(cover, (round(x1 - cover.width), round(y0)))  # the right third hidden under a brick wall
+
+    kept = verifier.verify(photo, [truth])
+
+    assert [m.brand for m in kept] == ["Target"]
+    assert kept[0].part != "whole", "the whole logo should not fit once a third of it is hidden"
+    assert _iou(kept[0].box, truth) >= 0.5, "the box should be the whole logo's, hidden part included"
+
+
+def test_a_flat_patch_fits_no_logo(verifier):
+    """Correlation means nothing on a flat patch and OpenCV answers 1.0 there: a box inside scikit-image's black
+    horse silhouette "fitted" every brand at 1.0. Flat placements now score 0, and a fit must be one ink."""
+    horse = Image.fromarray((skimage_data.horse() * 255).astype(np.uint8)).convert("RGB").resize((360, 640))
+    inside_its_body = (0.31, 0.3, 0.68, 0.47)  # where the detector proposed a box on it
+
+    assert verifier.verify(horse, [inside_its_body]) == []
+    grey = np.asarray(horse.convert("L"), np.float32)
+    best = verifier.best_match(grey, inside_its_body)
+    assert best is None or best.score < 0.9
+
+
+@pytest.mark.parametrize("name", ["microaneurysms", "text", "coins", "cell"])
+def test_textures_that_fit_a_silhouette_are_not_one_ink_prints(verifier, name):
+    """Real photos with no logo, boxes all over them: a retina scan or a page of text fits the Puma's outline
+    (shape and outline detail passed them before the one-ink check), none of them is a print of it."""
+    photo = _photo(name)
+    boxes = [
+        (x, y, x + side, y + side * 360 / 640)
+        for side in (0.2, 0.3, 0.45)
+        for x in np.arange(0.0, 1.0 - side + 1e-9, side / 2)
+        for y in np.arange(0.0, 1.0 - side * 360 / 640 + 1e-9, side * 360 / 640 / 2)
+    ]
+
+    assert [(m.brand, round(m.score, 2)) for m in verifier.verify(photo, boxes[:40])] == []
+    assert [(m.brand, round(m.score, 2)) for m in verifier.verify(photo, boxes[40:80])] == []

@@ -52,6 +52,15 @@ def share_inside(inner: Sequence[float], outer: Sequence[float]) -> float:
     return shared / size if size > 0 else 0.0
 
 
+def suppressed(boxes: Sequence[Box], scores: Sequence[float], max_iou: float) -> list[int]:
+    """Indices of the boxes kept by greedy non-maximum suppression, best score first."""
+    kept: list[int] = []
+    for index in sorted(range(len(boxes)), key=lambda i: -scores[i]):
+        if all(iou(boxes[index], boxes[other]) <= max_iou for other in kept):
+            kept.append(index)
+    return kept
+
+
 def clipped(values: Sequence[float]) -> Box:
     """The box with each coordinate held to 0..1, the frame's extent in fractions."""
     x0, y0, x1, y1 = (min(1.0, max(0.0, float(v))) for v in values)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from listening_pipeline.lib.boxes import Box, clipped
+from listening_pipeline.lib.boxes import Box, clipped, suppressed
 from listening_pipeline.lib.devices import ultralytics_device
 from listening_pipeline.lib.logos.verification import DEFAULT_MIN_SCORE, LogoVerifier
 from listening_pipeline.lib.logos.yolo import DEFAULT_CONFIG_DIR, offline_ultralytics
@@ -36,10 +36,11 @@ DEFAULT_CONF = 0.5
 # With reference logos to verify against, the detector only proposes: a loose threshold finds the
 # logos a strict one misses, and verification drops the rest (measured: eval/RESULTS.md).
 PROPOSAL_CONF = 0.02
-# ...and it proposes from frames a quarter larger than it was trained at: small logos (60 px in a 640 px
-# frame) got a box near them only so. Measured with the after-stop9 detector (6 brands): video-level recall
-# 54% at its trained 256 px and conf 0.05, 77% at 320 px and conf 0.02, precision 100% both.
-PROPOSAL_UPSCALE = 1.25
+# ...and it proposes from frames larger than it was trained at, at two sizes whose proposals are pooled: small
+# logos (60 px in a 640 px frame) got a box near them only so. Measured with the after-stop9 detector (6 brands):
+# video-level recall 54% at its trained 256 px and conf 0.05, 77% at 320 px and conf 0.02, precision 100% both;
+# at 416 px alone the partly hidden Shell was proposed and the black one on a page was not (eval/RESULTS.md).
+PROPOSAL_UPSCALES = (1.25, 1.6)
 
 
 class LogoDetector:
@@ -82,8 +83,10 @@ class LogoDetector:
         self._model = YOLO(str(self.weights), task="detect")
         trained_size = self._model.overrides.get("imgsz")
         self.imgsz = imgsz or (trained_size if isinstance(trained_size, int) else 320)
-        if references and not imgsz:
-            self.imgsz = 32 * round(self.imgsz * PROPOSAL_UPSCALE / 32)  # YOLO wants multiples of its stride
+        self.proposal_sizes: tuple[int, ...] = (self.imgsz,)
+        if references and not imgsz:  # YOLO wants multiples of its stride
+            self.proposal_sizes = tuple(dict.fromkeys(32 * round(self.imgsz * up / 32) for up in PROPOSAL_UPSCALES))
+            self.imgsz = self.proposal_sizes[0]
         self.classes: tuple[str, ...] = tuple(self._model.names[i] for i in sorted(self._model.names))
         self.verifier: LogoVerifier | None = None
         if references:
@@ -97,17 +100,21 @@ class LogoDetector:
         out: list[list[Detection]] = []
         for start in range(0, len(frames), self.batch_size):
             chunk = [_as_yolo_input(f) for f in frames[start : start + self.batch_size]]
-            results = self._model.predict(
-                chunk,
-                conf=self.conf,
-                imgsz=self.imgsz,
-                device=self.device,
-                verbose=False,
-                # One logo per spot: overlapping boxes, of any brand, are one logo seen twice.
-                iou=_NMS_IOU,
-                agnostic_nms=True,
-            )
-            found = [self._detections(result) for result in results]
+            found: list[list[Detection]] = [[] for _ in chunk]
+            for size in self.proposal_sizes:
+                results = self._model.predict(
+                    chunk,
+                    conf=self.conf,
+                    imgsz=size,
+                    device=self.device,
+                    verbose=False,
+                    # One logo per spot: overlapping boxes, of any brand, are one logo seen twice.
+                    iou=_NMS_IOU,
+                    agnostic_nms=True,
+                )
+                found = [known + self._detections(result) for known, result in zip(found, results)]
+            if len(self.proposal_sizes) > 1:
+                found = [_pooled(hits) for hits in found]
             if self.verifier is not None:
                 found = [self._verified(frame, hits) for frame, hits in zip(chunk, found)]
             out.extend(found)
@@ -130,6 +137,12 @@ class LogoDetector:
             for cls, score, xyxy in zip(boxes.cls.tolist(), boxes.conf.tolist(), boxes.xyxyn.tolist())
         ]
         return sorted(found, key=lambda d: -d.confidence)
+
+
+def _pooled(hits: list[Detection]) -> list[Detection]:
+    """Proposals from several input sizes as one list, best first: a spot proposed twice is checked once."""
+    kept = suppressed([d.box for d in hits], [d.confidence for d in hits], _NMS_IOU)
+    return [hits[i] for i in kept]
 
 
 def _as_yolo_input(frame: np.ndarray | Image.Image) -> np.ndarray | Image.Image:
