@@ -168,7 +168,9 @@ class LogoVerifier:
         with_parts = {t.brand for t in self.parts}
         close = [m.brand for m in wholes if m.score >= PART_FLOOR and m.brand in with_parts][:PART_BRANDS]
         for candidate in self._candidates(grey, box, lab, [t for t in self.parts if t.brand in close]):
-            if candidate.score >= MIN_PART_SCORE and self._holds(candidate):
+            # A part of an icon (no outline) is a patch of its picture: it must fit as closely as a one-ink icon.
+            floor = MIN_PART_SCORE if candidate.outline else MIN_SCORE_WITHOUT_OUTLINE
+            if candidate.score >= floor and self._holds(candidate):
                 return candidate
         return None
 
