@@ -53,6 +53,9 @@ def _rows(runs: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
         ("logo hits on background-only clips", count("stages.logos.hits_on_background_only")),
         ("speech sentiment agreement", ratio("stages.sentiment.agreement")),
         ("double counts", count("double_counts")),
+        ("logo hits on real photos without a catalog logo (66 frames)", count("held_out.photos.false_hits")),
+        ("dense real frames: phrases read of 22, ours", count("held_out.dense_text.total.ours")),
+        ("dense real frames: phrases read of 22, raw EasyOCR", count("held_out.dense_text.total.raw_easyocr")),
         ("logo detector training, s", [f"{float(_get(r, 'detector.training_seconds') or 0):.0f}" for r in runs]),
         ("whole run, s", [f"{r['run_seconds']:.0f}" for r in runs]),
     ]

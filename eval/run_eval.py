@@ -86,6 +86,23 @@ def read_tables() -> dict[str, Any]:
     return {name: warehouse.query(f"select * from {RAW_SCHEMA}.{name}", missing_ok=True) for name in TABLES}
 
 
+def held_out_checks() -> dict[str, Any]:
+    """What the set cannot show: the run's logo detector on real photos without a catalog logo
+    (score_logos.photo_check), and dense real frames read by the captions stage's reader and by raw
+    EasyOCR (score_text.measure)."""
+    sys.path.insert(0, str(EVAL_DIR))
+    from score_logos import photo_check
+    from score_text import measure
+
+    from listening_pipeline.catalog import load_catalog
+    from listening_pipeline.defs.resources import build_resources
+    from listening_pipeline.settings import Settings
+
+    ml_models = build_resources(Settings.from_env())["ml_models"]
+    detector = ml_models.logo_detector(load_catalog(CATALOG))
+    return {"photos": photo_check(detector), "dense_text": measure()}
+
+
 def git_commit() -> str:
     """The checkout's commit, marked when files differ from it: the results say which pipeline scored."""
     import subprocess
@@ -129,6 +146,13 @@ def print_report(results: dict[str, Any]) -> None:
     print(f"  logo detector: trained {det.get('trained')} in {float(det.get('training_seconds') or 0):.0f} s, "
           f"val mAP50 {det.get('val_map50')}")  # fmt: skip
     print(f"  double counts: {results['double_counts']}")
+    photos = results["held_out"]["photos"]
+    print(f"  logo hits on real photos without a catalog logo: {photos['false_hits']} on {photos['frames']} "
+          f"frames {photos['false'] or ''}")  # fmt: skip
+    dense = results["held_out"]["dense_text"]
+    for name, row in dense["frames"].items():
+        print(f"  dense frame {name}: {row['ours']['read']} of {row['phrases']} phrases "
+              f"(raw EasyOCR {row['raw_easyocr']['read']})")  # fmt: skip
     print("\nmissed:", ", ".join(f"{m['slug']}/{m['origin']}/{m['brand']}" for m in results["missed"]) or "none")
     print("false: ", ", ".join(f"{m['slug']}/{m['origin']}/{m['brand']}" for m in results["false_mentions"]) or "none")
     print("\ntargets")
@@ -161,7 +185,7 @@ def main() -> int:
     else:
         ok, seconds, detector = run_pipeline()
     truth = load_ground_truth(SET_DIR / "ground_truth.json")
-    results = score_run(truth, read_tables())
+    results = score_run(truth, read_tables(), held_out_checks())
     slugs = {v["id"]: v["slug"] for v in truth["videos"]}
     for item in results["missed"] + results["false_mentions"]:
         item["slug"] = slugs[item["video_id"]]

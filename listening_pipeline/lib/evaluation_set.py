@@ -36,6 +36,12 @@ TARGETS: tuple[tuple[str, str, str, float], ...] = (
     ("captions: >= 95% of brand captions read", "stages.captions.brand_caption_recall", ">=", 0.95),
     ("no double counts (hashtag in description)", "double_counts", "<=", 0),
     ("no words on music or silence", "stages.speech.words_on_music_or_silence", "<=", 0),
+    (
+        "captions: dense real frames, at least as many phrases as raw EasyOCR",
+        "held_out.dense_text.margin",
+        ">=",
+        0,
+    ),
 )
 
 
@@ -226,8 +232,11 @@ def target_verdicts(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     return verdicts
 
 
-def score_run(ground_truth: Mapping[str, Any], tables: Mapping[str, pl.DataFrame]) -> dict[str, Any]:
-    """Every figure of one run: ``tables`` holds the raw tables read back from the run's warehouse."""
+def score_run(
+    ground_truth: Mapping[str, Any], tables: Mapping[str, pl.DataFrame], held_out: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Every figure of one run: ``tables`` holds the raw tables read back from the run's warehouse;
+    ``held_out``, figures measured beside the set (real photos, dense frames: eval/run_eval.py)."""
     videos = ground_truth["videos"]
     ids = [v["id"] for v in videos]
     expected = expected_counts(videos)
@@ -249,5 +258,7 @@ def score_run(ground_truth: Mapping[str, Any], tables: Mapping[str, pl.DataFrame
             "sentiment": speech_sentiment(videos, tables["text_units"], tables["sentiment"]),
         },
     }
+    if held_out is not None:
+        results["held_out"] = dict(held_out)
     results["targets"] = target_verdicts(results)
     return results
