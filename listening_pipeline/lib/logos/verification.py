@@ -44,7 +44,9 @@ Nothing here imports Dagster or ultralytics.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,11 +236,9 @@ class LogoVerifier:
             np.asarray(frame.convert("RGB") if isinstance(frame, Image.Image) else frame)[..., :3]
         )
         lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
-        kept: list[Match] = []
-        for box in list(boxes)[:MAX_PROPOSALS]:
-            match = self.match(grey, box, lab)
-            if match is not None:
-                kept.append(match)
+        proposals = list(boxes)[:MAX_PROPOSALS]
+        with ThreadPoolExecutor(max_workers=_threads()) as pool:  # OpenCV lets go of the GIL while it correlates
+            kept = [m for m in pool.map(lambda box: self.match(grey, box, lab), proposals) if m is not None]
         kept.sort(key=lambda m: -m.score)
         out: list[Match] = []
         for match in kept:
@@ -252,6 +252,14 @@ class LogoVerifier:
         if not match.outline:
             return match.score >= max(self.min_score, MIN_SCORE_WITHOUT_OUTLINE)
         return match.score >= self.min_score and match.detail >= self.min_detail and match.ink >= MIN_INK_SEPARATION
+
+
+def _threads() -> int:
+    """Threads for checking one frame's proposals: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def lightness(frame: np.ndarray | Image.Image) -> np.ndarray:
