@@ -37,7 +37,7 @@ Held-out check (not used to choose any threshold above but the ink separation): 
 logos against 69 frames cut from scikit-image's bundled photos, none of which shows them
 (``eval/score_logos.py`` prints it).
 
-Both are cheap: the window is scaled so the box's long side is :data:`TEMPLATE_SIDE` pixels, and the
+All of it is cheap: the window is scaled so the box's long side is :data:`TEMPLATE_SIDE` pixels, and the
 reference templates for every rotation and scale are made once, when the verifier is built.
 Nothing here imports Dagster or ultralytics.
 """
@@ -103,7 +103,7 @@ class _Template:
     visible: tuple[int, int, int, int]  # the whole logo's box inside the template, pixels (a part: relative to it)
     lab: np.ndarray  # the reference's mean Lab colour (OpenCV 8-bit Lab scale) over the pixels it compares
     lab_image: np.ndarray  # the reference's Lab pixels: a part's mean colour is taken from its own pixels
-    part: str = "whole"  # or the side that was cut off: "left", "right", "top", "bottom"
+    part: str = "whole"  # or the side cut off: "left", "right", "top", "bottom" (see _parts)
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class Match:
     detail: float = 0.0  # how much better the logo fits than a blob of its outline: >0 means its detail is there
     outline: bool = True  # False for a reference that fills its box: no outline, detail is not measured
     colour_distance: float | None = None  # Lab distance of the region's colour to the reference's; None: one ink
-    part: str = "whole"  # which part of the reference fit: a logo partly hidden fits only a part
+    part: str = "whole"  # or the side cut off the reference that fit ("left", ...): a hidden logo fits a part
     ink: float = 0.0  # how far the logo's pixels stand from those around it, in the spread of its own pixels
 
 
@@ -308,8 +308,8 @@ def _ink_separation(window: np.ndarray, template: _Template, spot: tuple[int, in
 class _Spread:
     """Grey-level spread of a window under each placement of a template of a given size (integral images, once).
 
-    Why: normalised correlation is undefined on a flat patch and OpenCV answers 1.0 there; a black shirt or
-    a night sky "matched" the Puma at 1.0 on scikit-image's horse silhouette before this check.
+    Why: normalised correlation is undefined on a flat patch and OpenCV answers 1.0 there; a box inside
+    scikit-image's black horse silhouette "fitted" every brand at 1.0 before this check.
     """
 
     def __init__(self, window: np.ndarray) -> None:
@@ -347,7 +347,7 @@ def _colour_distance(lab_window: np.ndarray, factor: float, template: _Template,
     ref_chroma = float(np.hypot(template.lab[1] - 128, template.lab[2] - 128))
     if chroma < _ONE_INK_CHROMA and ref_chroma >= _ONE_INK_CHROMA:
         if template.blob is None:  # an icon has no outline to judge a one-ink print by: grey texture fitted
-            return float("inf")  # the scikit-image icon's picture at 0.82 (eval/RESULTS.md)
+            return float("inf")  # the scikit-image icon's picture at 0.82 on the set's target_store clip
         return None  # a colour logo printed in one ink: its shape is the evidence
     if chroma < _ONE_INK_CHROMA and ref_chroma < _ONE_INK_CHROMA:
         return None  # a one-ink logo as designed: shape and detail judge it
