@@ -140,3 +140,64 @@ def test_textures_that_fit_a_silhouette_are_not_one_ink_prints(verifier, name):
 
     assert [(m.brand, round(m.score, 2)) for m in verifier.verify(photo, boxes[:40])] == []
     assert [(m.brand, round(m.score, 2)) for m in verifier.verify(photo, boxes[40:80])] == []
+
+
+EVAL_SET = LOGOS.parent / "set"
+EVAL_BRANDS = ("Apple", "Puma", "Shell", "Spotify", "Target", "scikit-image")
+
+
+@pytest.fixture(scope="module")
+def eval_frames():
+    """The evaluation set's clips as the logo stage reads them: kept frames, stored as JPEGs."""
+    import io
+    import json
+
+    from listening_pipeline.lib.media.decode import decode_video
+    from listening_pipeline.lib.media.worker import JPEG_QUALITY
+
+    truth = json.loads((EVAL_SET / "ground_truth.json").read_text(encoding="utf-8"))
+
+    def stored(image: Image.Image) -> Image.Image:
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
+        return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+    return truth, {
+        v["slug"]: [(f.t_s, stored(f.image)) for f in decode_video(EVAL_SET / v["media"]).frames]
+        for v in truth["videos"]
+    }
+
+
+def test_the_evaluation_sets_real_logos_are_kept_from_a_detectors_loose_boxes(eval_frames):
+    """The verifier alone on the set's 13 drawn real logos (black, white, colour, rotated, small, partly hidden),
+    each given its drawn box loosened as a detector's is. Measured: 10 of 13 kept under their brand on the
+    logo (lost: a black Apple a caption panel half covers, and two Pumas the verifier holds only from the
+    detector's own, differently placed boxes: `make eval` finds 11). A floor, so CI sees a regression."""
+    truth, frames = eval_frames
+    verifier = LogoVerifier({b: [LOGOS / f"{b.lower()}.png"] for b in EVAL_BRANDS})
+    width, height = truth["frame"]["width"], truth["frame"]["height"]
+    kept, lost = 0, []
+    for video in truth["videos"]:
+        for logo in video["logos"]:
+            x0, y0, x1, y1 = logo["box"]
+            pad_x, pad_y = 0.1 * (x1 - x0), 0.1 * (y1 - y0)
+            loose = ((x0 - pad_x) / width, (y0 - pad_y) / height, (x1 + pad_x) / width, (y1 + pad_y) / height)
+            exact = (x0 / width, y0 / height, x1 / width, y1 / height)
+            on_screen = [image for t, image in frames[video["slug"]] if logo["start_s"] <= t <= logo["end_s"]]
+            found = [m for m in verifier.verify(on_screen[-1], [loose]) if m.brand == logo["brand"]]
+            if found and _iou(found[0].box, exact) >= 0.5:
+                kept += 1
+            else:
+                lost.append(f"{video['slug']}/{logo['brand']}")
+
+    assert kept >= 10, f"kept {kept} of 13; lost {lost}"
+
+
+def test_no_logo_is_found_on_the_evaluation_sets_clips_without_one(eval_frames):
+    truth, frames = eval_frames
+    boxes = [(x, y, x + 0.3, y + 0.3 * 360 / 640) for x in (0.0, 0.2, 0.4, 0.6) for y in np.arange(0.0, 0.84, 0.12)]
+    six = LogoVerifier({b: [LOGOS / f"{b.lower()}.png"] for b in EVAL_BRANDS})
+    for video in truth["videos"]:
+        if not video["logos"]:
+            for _, image in frames[video["slug"]]:
+                assert six.verify(image, boxes) == [], video["slug"]
