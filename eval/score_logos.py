@@ -36,23 +36,11 @@ CATALOG = EVAL_DIR / "brands.yaml"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "lp-score-logos-frames"
 
 
-def as_stored(image: Image.Image) -> Image.Image:
-    """The frame as the logo stage reads it: the media stage stores kept frames as JPEGs."""
-    import io
-
-    from listening_pipeline.lib.media.worker import JPEG_QUALITY
-
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
-    buffer.seek(0)
-    with Image.open(buffer) as stored:
-        return stored.convert("RGB")
-
-
 def cached_frames(cache: Path, videos: list[dict[str, Any]]) -> dict[str, list[Any]]:
     """Each clip's kept frames (decoded once by the media stage's own decoder, then read from ``cache``)."""
     from listening_pipeline.lib.media.decode import decode_video
     from listening_pipeline.lib.media.frames import KeptFrame
+    from listening_pipeline.lib.media.worker import as_stored
 
     cache.mkdir(parents=True, exist_ok=True)
     out: dict[str, list[Any]] = {}

@@ -149,21 +149,14 @@ EVAL_BRANDS = ("Apple", "Puma", "Shell", "Spotify", "Target", "scikit-image")
 @pytest.fixture(scope="module")
 def eval_frames():
     """The evaluation set's clips as the logo stage reads them: kept frames, stored as JPEGs."""
-    import io
     import json
 
     from listening_pipeline.lib.media.decode import decode_video
-    from listening_pipeline.lib.media.worker import JPEG_QUALITY
+    from listening_pipeline.lib.media.worker import as_stored
 
     truth = json.loads((EVAL_SET / "ground_truth.json").read_text(encoding="utf-8"))
-
-    def stored(image: Image.Image) -> Image.Image:
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
-        return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-
     return truth, {
-        v["slug"]: [(f.t_s, stored(f.image)) for f in decode_video(EVAL_SET / v["media"]).frames]
+        v["slug"]: [(f.t_s, as_stored(f.image)) for f in decode_video(EVAL_SET / v["media"]).frames]
         for v in truth["videos"]
     }
 
@@ -201,3 +194,44 @@ def test_no_logo_is_found_on_the_evaluation_sets_clips_without_one(eval_frames):
         if not video["logos"]:
             for _, image in frames[video["slug"]]:
                 assert six.verify(image, boxes) == [], video["slug"]
+
+
+def test_the_logo_files_alone_find_most_of_the_evaluation_sets_logos_and_none_where_there_is_none(eval_frames):
+    """No trained detector at all: the whole-frame search proposes places from the six logo files and the verifier
+    judges them, on every kept frame of the set. Measured: 10 of 13 logos found (the search misses a white Puma
+    on a dark photo that the detector proposes; a Puma and an Apple a quarter and a half hidden are lost),
+    nothing on the clips without a logo and no second brand anywhere. What the detector adds is on top
+    (`make eval`). Floors, so CI sees a regression; the search does not depend on any training."""
+    from listening_pipeline.lib.logos.search import LogoSearch
+
+    truth, frames = eval_frames
+    references = {b: [LOGOS / f"{b.lower()}.png"] for b in EVAL_BRANDS}
+    search, verifier = LogoSearch(references), LogoVerifier(references)
+    width, height = truth["frame"]["width"], truth["frame"]["height"]
+    found, false = set(), []
+    for video in truth["videos"]:
+        for t, image in frames[video["slug"]]:
+            for match in verifier.verify(image, [p.box for p in search.propose(image)]):
+                drawn = [
+                    logo
+                    for logo in video["logos"]
+                    if logo["brand"] == match.brand and logo["start_s"] - 1 <= t <= logo["end_s"] + 1
+                ]
+                if not drawn:
+                    false.append(f"{video['slug']}/{match.brand}@{t}")
+                for logo in drawn:
+                    x0, y0, x1, y1 = logo["box"]
+                    if _iou(match.box, (x0 / width, y0 / height, x1 / width, y1 / height)) >= 0.5:
+                        found.add((video["slug"], logo["brand"]))
+    assert false == []
+    missed = [f"{v['slug']}/{logo['brand']}" for v in truth["videos"] for logo in v["logos"]]
+    assert len(found) >= 10, [m for m in missed if tuple(m.split("/")) not in found]
+
+
+def test_a_one_ink_logo_printed_in_a_colour_is_judged_by_its_shape(verifier):
+    """The Apple file is black; on merchandise it is printed red or white. Its colour is no evidence either way:
+    before, a red print was measured against the file's black and dropped (Lab distance 132, limit 30)."""
+    photo = _photo("text")
+    box = _print(photo, "apple", (200, 30, 40), 140, (110, 200))
+    kept = verifier.verify(photo, [box])
+    assert [m.brand for m in kept] == ["Apple"]

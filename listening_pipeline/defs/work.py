@@ -72,6 +72,8 @@ def logos_work(ml_models: MLModelsResource, weights_file: Path, catalog: Catalog
         modules=(
             "listening_pipeline.lib.logos.detection",
             "listening_pipeline.lib.logos.verification",
+            "listening_pipeline.lib.logos.search",
+            "listening_pipeline.lib.logos.templates",
             "listening_pipeline.lib.boxes",
         ),
         libraries=("ultralytics", "torch", "opencv-python-headless"),

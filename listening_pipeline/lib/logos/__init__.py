@@ -9,8 +9,10 @@ Read it in the order a logo travels:
 - :mod:`.training`: a small YOLO trained from its yaml definition on that dataset (:func:`train_detector`);
 - :mod:`.detection`: :class:`LogoDetector` runs those weights, or any user-supplied YOLO detection
   weights, on video frames; :func:`hit_rows` makes LOGO_HITS rows;
-- :mod:`.verification`: with the catalog's logo files, the trained weights only propose boxes and
+- :mod:`.verification`: with the catalog's logo files, the trained weights only propose boxes,
+  :mod:`.search` proposes more from the files themselves (correlated with the whole frame), and
   :class:`LogoVerifier` keeps those that match a reference logo (shape and appearance correlation);
+  :mod:`.templates` makes the reference arrays both correlate with;
 - :mod:`.appearances`: hits on consecutive frames at the same place merged into one appearance;
 - :mod:`.evaluation`: precision and recall against ground truth;
 - :mod:`.yolo`: ultralytics kept off the network (:func:`offline_ultralytics`), called by training

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from listening_pipeline.lib.boxes import Box, clipped, suppressed
+from listening_pipeline.lib.boxes import Box, clipped, iou, suppressed
 from listening_pipeline.lib.devices import ultralytics_device
+from listening_pipeline.lib.logos.search import LogoSearch
 from listening_pipeline.lib.logos.verification import DEFAULT_MIN_SCORE, LogoVerifier
 from listening_pipeline.lib.logos.yolo import DEFAULT_CONFIG_DIR, offline_ultralytics
 
@@ -41,6 +42,13 @@ PROPOSAL_CONF = 0.02
 # video-level recall 54% at its trained 256 px and conf 0.05, 77% at 320 px and conf 0.02, precision 100% both;
 # at 416 px alone the partly hidden Shell was proposed and the black one on a page was not (eval/RESULTS.md).
 PROPOSAL_UPSCALES = (1.25, 1.6)
+# Proposals checked per frame, the detector's most confident first: each costs 10-20 ms of verification, and a
+# frame of star fields or gravel yields dozens of loose proposals that are never logos. 24 before the whole-frame
+# search; with it, 12, 8 and 24 found the same logos on the evaluation set (12: 593 ms/frame, 24: 847).
+MAX_PROPOSALS = 12
+# A searched place is checked unless the detector proposed nearly the same box: the verifier's window is the
+# box grown by 45%, and a detector's box overlapping a logo at IoU 0.5 can leave part of it outside that window.
+_SAME_BOX_IOU = 0.8
 
 
 class LogoDetector:
@@ -52,7 +60,8 @@ class LogoDetector:
     best at the scale it learned them), 320 when the weights do not say.
 
     ``references`` (brand -> its logo files, the catalog's): the weights only propose boxes (a loose
-    ``proposal_conf``, a larger input) and :class:`.verification.LogoVerifier` keeps those that match a
+    ``proposal_conf``, a larger input), :class:`.search.LogoSearch` proposes the places where the files
+    themselves correlate, and :class:`.verification.LogoVerifier` keeps those that match a
     reference, under the brand that matched, with the match score as confidence. Why: a detector
     trained in minutes on synthetic frames misses real logos at a strict threshold and finds dark round
     things at a loose one; the logo files know what the logos look like.
@@ -89,8 +98,10 @@ class LogoDetector:
             self.imgsz = self.proposal_sizes[0]
         self.classes: tuple[str, ...] = tuple(self._model.names[i] for i in sorted(self._model.names))
         self.verifier: LogoVerifier | None = None
+        self.search: LogoSearch | None = None
         if references:
             self.verifier = LogoVerifier(references, min_score=min_score)
+            self.search = LogoSearch(references)
             self.conf = min(conf, proposal_conf)
             self.model_name += f"+verified@{_references_digest(references)}"
 
@@ -121,11 +132,14 @@ class LogoDetector:
         return out
 
     def _verified(self, frame: np.ndarray | Image.Image, proposed: list[Detection]) -> list[Detection]:
-        """The proposals that match a reference logo, under the brand that matched, scored by the match."""
-        assert self.verifier is not None
+        """The proposals, and the places the references' own search proposes, that match a reference logo,
+        under the brand that matched, scored by the match."""
+        assert self.verifier is not None and self.search is not None
         if isinstance(frame, np.ndarray):
             frame = frame[..., 2::-1]  # back from the BGR handed to ultralytics
-        matches = self.verifier.verify(frame, [d.box for d in proposed])
+        boxes = [d.box for d in proposed[:MAX_PROPOSALS]]
+        boxes += [p.box for p in self.search.propose(frame) if all(iou(p.box, box) < _SAME_BOX_IOU for box in boxes)]
+        matches = self.verifier.verify(frame, boxes)
         return [Detection(brand=m.brand, confidence=m.score, box=m.box) for m in matches]
 
     def _detections(self, result: Any) -> list[Detection]:

@@ -29,7 +29,7 @@ whole references well. When no whole reference holds, the brands that came close
 *parts* of their references (the logo less a third on one side): a part must fit better than a whole
 logo must (:data:`MIN_PART_SCORE`), pass the same outline and colour checks, and the kept box is the
 whole logo's, placed from where the part fit. Only logos with detail inside their outline get parts
-(:data:`MIN_PART_DETAIL`: the Shell's ridges, the Target's rings, an icon's picture): two thirds of a
+(:data:`.templates.MIN_PART_DETAIL`: the Shell's ridges, the Target's rings, an icon's picture): two thirds of a
 plain silhouette (the Apple, the Puma) is a rounded blob, and on the evaluation set such parts fitted
 textures at 0.7-0.85, better than the hidden logos they were meant to find.
 
@@ -54,7 +54,17 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from listening_pipeline.lib.boxes import Box, clipped, iou
+from listening_pipeline.lib.boxes import Box, area, clipped, iou, overlap_of_smaller
+from listening_pipeline.lib.logos.templates import (
+    FLAT_GREY,
+    Spread,
+    Template,
+    as_rgba,
+    has_detail,
+    lightness,
+    parts_of,
+    reference_template,
+)
 
 TEMPLATE_SIDE = 40  # pixels of a box's long side when matched: enough for a logo's outline, cheap to correlate
 ANGLES = (-30.0, -15.0, 0.0, 15.0, 30.0)  # degrees; a logo turned further is rare in footage
@@ -64,46 +74,29 @@ MARGIN = 0.45  # the search window: the box grown by this share of its size on e
 DEFAULT_MIN_SCORE = 0.62
 # A logo must fit better than a blob of its own outline: a dark round thing fits the Apple silhouette
 # at 0.6-0.74, but no better than a rounded blob of that size (detail <= 0.05); real logos scored 0.19-0.55 more.
-DEFAULT_MIN_DETAIL = 0.1
+# Since the whole-frame search (.search) proposes more places, parts of other things came closer: the Apple
+# silhouette on a Puma's body 0.10, the Spotify circle on a brick wall 0.13 (eval/RESULTS.md).
+DEFAULT_MIN_DETAIL = 0.15
 # A one-ink print is one ink: the median of its pixels stands this many of their own spreads (quartile range)
 # from the pixels around it. Measured: one-ink logos on the evaluation set 21-195, printed ones on real photos
 # in test_logo_verification 105-150; Puma and Apple fits on scikit-image's photos with no logo (a retina scan,
 # a page of text, coins, an astronaut) 1.7-7.3, where shape and outline detail had passed them.
 MIN_INK_SEPARATION = 12.0
-_FLAT_GREY = 4.0  # grey levels (std) under which a logo is one colour: its shape says everything
-_RECTANGULAR = 0.9  # a reference filling this much of its box (an app icon) has no outline to tell apart
+
+
 # ...so it is judged on its inner appearance alone, and must match that closely: brick texture fitted the
 # scikit-image icon at 0.62-0.64 on the evaluation set, the icon itself (56 to 170 px) at 0.98-1.0.
 MIN_SCORE_WITHOUT_OUTLINE = 0.8
 _SAME_SPOT_IOU = 0.5  # two kept boxes overlapping this much are one logo: the better match stays
-# Proposals checked per frame, the detector's most confident first: each costs about a millisecond per
-# template, and a frame of star fields or gravel yields dozens of loose proposals that are never logos.
-MAX_PROPOSALS = 24
+_NESTED = 0.6  # a kept box with this share of its area inside another kept box is a part of that logo
 # Partly hidden logos (eval/RESULTS.md): when no whole reference holds, the brands whose whole references fit
 # the box at least PART_FLOOR (the best PART_BRANDS of them: parts cost about as much again as whole logos)
 # are tried with parts of their references; a part must fit at least MIN_PART_SCORE and pass the same checks.
 PART_FLOOR = 0.3
 PART_BRANDS = 4
 MIN_PART_SCORE = 0.6
-# A reference gets parts when its outline is this unlike a blob of it (1 - correlation of the two): the Shell
-# 0.75, the Target 0.5, the Spotify 0.42; the Apple 0.25 and the Puma 0.24 do not. Icons with inner detail do.
-MIN_PART_DETAIL = 0.4
-PART_KEPT = 2 / 3  # share of the logo a part keeps: a third hidden on one side
 PART_ANGLES = (-15.0, 0.0, 15.0)  # parts are tried at fewer turns and sizes than whole logos: they cost 4x
-PART_SCALES = (0.85, 1.0, 1.2)
-
-
-@dataclass(frozen=True)
-class _Template:
-    brand: str
-    shape: np.ndarray  # float32, 1 inside the logo, 0 around it, in its (rotated) bounding rectangle
-    grey: np.ndarray | None  # float32 lightness of the logo's pixels; None for a one-colour logo (no inner detail)
-    mask: np.ndarray  # float32 alpha of the logo's pixels: grey is compared only there
-    blob: np.ndarray | None  # the shape with its detail blurred away; None for a rectangular reference
-    visible: tuple[int, int, int, int]  # the whole logo's box inside the template, pixels (a part: relative to it)
-    lab: np.ndarray  # the reference's mean Lab colour (OpenCV 8-bit Lab scale) over the pixels it compares
-    lab_image: np.ndarray  # the reference's Lab pixels: a part's mean colour is taken from its own pixels
-    part: str = "whole"  # or the side cut off: "left", "right", "top", "bottom" (see _parts)
+PART_SCALES = (0.85, 0.92, 1.0, 1.08, 1.17)
 
 
 @dataclass(frozen=True)
@@ -141,18 +134,18 @@ class LogoVerifier:
     ) -> None:
         self.min_score = min_score
         self.min_detail = min_detail
-        self.templates: list[_Template] = []
-        self.parts: list[_Template] = []
+        self.templates: list[Template] = []
+        self.parts: list[Template] = []
         for brand, images in references.items():
             for image in images:
-                rgba = _rgba(image)
-                with_parts = _detailed(_template(brand, rgba, 0.0, TEMPLATE_SIDE))  # judged upright, as drawn
+                rgba = as_rgba(image)
+                with_parts = has_detail(reference_template(brand, rgba, 0.0, TEMPLATE_SIDE))  # judged upright, as drawn
                 for angle in angles:
                     for scale in scales:
-                        template = _template(brand, rgba, angle, TEMPLATE_SIDE * scale)
-                        self.templates.append(template)
-                        if with_parts and angle in PART_ANGLES and scale in PART_SCALES:
-                            self.parts.extend(_parts(template))
+                        self.templates.append(reference_template(brand, rgba, angle, TEMPLATE_SIDE * scale))
+                for angle in PART_ANGLES if with_parts else ():
+                    for scale in PART_SCALES:
+                        self.parts.extend(parts_of(reference_template(brand, rgba, angle, TEMPLATE_SIDE * scale)))
         if not self.templates:
             raise ValueError("no reference logo image to verify against")
         self.brands = tuple(dict.fromkeys(references))
@@ -182,7 +175,7 @@ class LogoVerifier:
         return wholes[0] if wholes else None
 
     def _candidates(
-        self, grey: np.ndarray, box: Box, lab: np.ndarray | None, templates: Sequence[_Template]
+        self, grey: np.ndarray, box: Box, lab: np.ndarray | None, templates: Sequence[Template]
     ) -> list[Match]:
         """Each brand's best fit among ``templates`` in a window around ``box``, best first."""
         height, width = grey.shape
@@ -199,8 +192,8 @@ class LogoVerifier:
             (max(1, round((wx1 - wx0) * factor)), max(1, round((wy1 - wy0) * factor))),
             interpolation=cv2.INTER_AREA,
         )
-        best: dict[str, tuple[float, _Template, tuple[int, int]]] = {}
-        spread = _Spread(window)
+        best: dict[str, tuple[float, Template, tuple[int, int]]] = {}
+        spread = Spread(window)
         for template in templates:
             th, tw = template.shape.shape
             if th > window.shape[0] or tw > window.shape[1]:
@@ -227,24 +220,31 @@ class LogoVerifier:
         return out
 
     def verify(self, frame: np.ndarray | Image.Image, boxes: Sequence[Box]) -> list[Match]:
-        """The boxes that match a reference, as matches (brand, score, snapped box), best first; one per spot.
+        """The boxes that match a reference, as matches (brand, score, snapped box), best first; one per logo.
 
-        ``boxes`` come best first (the detector's order): only the first :data:`MAX_PROPOSALS` are checked.
+        Two matches overlapping at IoU :data:`_SAME_SPOT_IOU` are one logo, and the better match stays. A match
+        lying inside another (:data:`_NESTED`) is a part of that logo fitted by some other reference (the Apple
+        silhouette fits a Puma's body, at times better than the partly hidden Puma fits): the enclosing one stays.
         """
         grey = lightness(frame)
         rgb = np.ascontiguousarray(
             np.asarray(frame.convert("RGB") if isinstance(frame, Image.Image) else frame)[..., :3]
         )
         lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
-        proposals = list(boxes)[:MAX_PROPOSALS]
         with ThreadPoolExecutor(max_workers=_threads()) as pool:  # OpenCV lets go of the GIL while it correlates
-            kept = [m for m in pool.map(lambda box: self.match(grey, box, lab), proposals) if m is not None]
+            kept = [m for m in pool.map(lambda box: self.match(grey, box, lab), boxes) if m is not None]
         kept.sort(key=lambda m: -m.score)
         out: list[Match] = []
         for match in kept:
-            if all(iou(match.box, other.box) < _SAME_SPOT_IOU for other in out):
+            same = [i for i, other in enumerate(out) if iou(match.box, other.box) >= _SAME_SPOT_IOU]
+            nested = [i for i, other in enumerate(out) if overlap_of_smaller(match.box, other.box) >= _NESTED]
+            if same:
+                continue
+            if not nested:
                 out.append(match)
-        return out
+            elif all(area(match.box) > area(out[i].box) for i in nested):
+                out = [other for i, other in enumerate(out) if i not in nested] + [match]
+        return sorted(out, key=lambda m: -m.score)
 
     def _holds(self, match: Match) -> bool:
         if match.colour_distance is not None:  # printed in colour: its colours must be the logo's
@@ -262,15 +262,7 @@ def _threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def lightness(frame: np.ndarray | Image.Image) -> np.ndarray:
-    """A frame's lightness as float32 (0-255), from an RGB array or any PIL image."""
-    array = np.asarray(frame.convert("RGB") if isinstance(frame, Image.Image) else frame)
-    if array.ndim == 3:
-        array = cv2.cvtColor(np.ascontiguousarray(array[..., :3]), cv2.COLOR_RGB2GRAY)
-    return array.astype(np.float32)
-
-
-def _correlate(window: np.ndarray, template: _Template, spread: _Spread) -> tuple[float, tuple[int, int]]:
+def _correlate(window: np.ndarray, template: Template, spread: Spread) -> tuple[float, tuple[int, int]]:
     """The best of shape (either polarity) and grey appearance correlation, and where it was."""
     scores: np.ndarray | None = None
     if template.blob is not None or template.grey is None:  # a rectangle's outline matches every caption panel
@@ -280,12 +272,12 @@ def _correlate(window: np.ndarray, template: _Template, spread: _Spread) -> tupl
         grey = np.nan_to_num(grey, nan=0.0, posinf=0.0, neginf=0.0)
         scores = grey if scores is None else np.maximum(scores, grey)
     assert scores is not None
-    scores[spread.under(*template.shape.shape) < _FLAT_GREY] = 0.0
+    scores[spread.under(*template.shape.shape) < FLAT_GREY] = 0.0
     _, score, _, spot = cv2.minMaxLoc(scores)
     return float(score), (int(spot[0]), int(spot[1]))
 
 
-def _ink_separation(window: np.ndarray, template: _Template, spot: tuple[int, int]) -> float:
+def _ink_separation(window: np.ndarray, template: Template, spot: tuple[int, int]) -> float:
     """How far the logo's pixels stand from those around it, in the spread of its own pixels.
 
     High for a logo printed in one ink (its pixels are one grey), low for texture that happens to fit its
@@ -305,25 +297,6 @@ def _ink_separation(window: np.ndarray, template: _Template, spot: tuple[int, in
     return float(abs(np.median(logo) - np.median(surround)) / ((q3 - q1) / 1.35 + 1.0))
 
 
-class _Spread:
-    """Grey-level spread of a window under each placement of a template of a given size (integral images, once).
-
-    Why: normalised correlation is undefined on a flat patch and OpenCV answers 1.0 there; a box inside
-    scikit-image's black horse silhouette "fitted" every brand at 1.0 before this check.
-    """
-
-    def __init__(self, window: np.ndarray) -> None:
-        self.sums, self.squares = cv2.integral2(window.astype(np.float64))
-
-    def under(self, height: int, width: int) -> np.ndarray:
-        def box(table: np.ndarray) -> np.ndarray:
-            return table[height:, width:] - table[:-height, width:] - table[height:, :-width] + table[:-height, :-width]
-
-        area = float(height * width)
-        mean = box(self.sums) / area
-        return np.sqrt(np.maximum(box(self.squares) / area - mean * mean, 0.0)).astype(np.float32)
-
-
 # Lab distance (OpenCV's 8-bit scale) between a colour print's mean colour and the reference's. Measured on
 # the sample corpus' badge logos with the bundled detector: grey matching alone kept precision 0.54 / recall
 # 0.81 (badges of one shape taken for each other), with this colour check 0.80 / 0.97; the evaluation set
@@ -332,7 +305,7 @@ MAX_COLOUR_DISTANCE = 30.0
 _ONE_INK_CHROMA = 12.0  # mean Lab chroma under which the region is a one-ink (black, white, grey) print
 
 
-def _colour_distance(lab_window: np.ndarray, factor: float, template: _Template, spot: tuple[int, int]) -> float | None:
+def _colour_distance(lab_window: np.ndarray, factor: float, template: Template, spot: tuple[int, int]) -> float | None:
     """Lab distance from the frame's pixels under the logo to the reference's mean colour; None: a one-ink print."""
     th, tw = template.mask.shape
     h, w = max(1, round(lab_window.shape[0] * factor)), max(1, round(lab_window.shape[1] * factor))
@@ -349,12 +322,12 @@ def _colour_distance(lab_window: np.ndarray, factor: float, template: _Template,
         if template.blob is None:  # an icon has no outline to judge a one-ink print by: grey texture fitted
             return float("inf")  # the scikit-image icon's picture at 0.82 on the set's target_store clip
         return None  # a colour logo printed in one ink: its shape is the evidence
-    if chroma < _ONE_INK_CHROMA and ref_chroma < _ONE_INK_CHROMA:
-        return None  # a one-ink logo as designed: shape and detail judge it
+    if ref_chroma < _ONE_INK_CHROMA:  # a one-ink logo, in whatever ink it is printed: shape, detail and ink judge it
+        return None
     return float(np.linalg.norm(region - template.lab))
 
 
-def _blob_score(window: np.ndarray, template: _Template, spot: tuple[int, int]) -> float:
+def _blob_score(window: np.ndarray, template: Template, spot: tuple[int, int]) -> float:
     """How well a blob of the template's outline fits at ``spot`` (either polarity); 0 with no outline to blur."""
     if template.blob is None:
         return 0.0
@@ -362,91 +335,3 @@ def _blob_score(window: np.ndarray, template: _Template, spot: tuple[int, int]) 
     th, tw = template.blob.shape
     patch = np.ascontiguousarray(window[y : y + th, x : x + tw])
     return abs(float(cv2.matchTemplate(patch, template.blob, cv2.TM_CCOEFF_NORMED)[0, 0]))
-
-
-def _detailed(template: _Template) -> bool:
-    """Whether the logo can be told from a part of it: detail inside (an icon's picture) or an outline unlike a blob."""
-    if template.blob is None:
-        return template.grey is not None
-    blob_likeness = abs(float(cv2.matchTemplate(template.shape, template.blob, cv2.TM_CCOEFF_NORMED)[0, 0]))
-    return 1.0 - blob_likeness >= MIN_PART_DETAIL
-
-
-def _parts(template: _Template) -> list[_Template]:
-    """The template less a third on each side in turn; ``visible`` stays the whole logo's box (from the part)."""
-    height, width = template.shape.shape
-    keep_w, keep_h = max(3, round(width * PART_KEPT)), max(3, round(height * PART_KEPT))
-    cuts = {
-        "right": (0, 0, keep_w, height),
-        "left": (width - keep_w, 0, width, height),
-        "bottom": (0, 0, width, keep_h),
-        "top": (0, height - keep_h, width, height),
-    }
-    out = []
-    vx0, vy0, vx1, vy1 = template.visible
-    for cut, (x0, y0, x1, y1) in cuts.items():
-        mask = np.ascontiguousarray(template.mask[y0:y1, x0:x1])
-        if not mask.any():
-            continue
-        grey = None if template.grey is None else np.ascontiguousarray(template.grey[y0:y1, x0:x1])
-        if grey is not None and float(grey[mask > 0].std()) < _FLAT_GREY:
-            grey = None
-        blob = None if template.blob is None else np.ascontiguousarray(template.blob[y0:y1, x0:x1])
-        out.append(
-            _Template(
-                brand=template.brand,
-                shape=np.ascontiguousarray(template.shape[y0:y1, x0:x1]),
-                grey=grey,
-                mask=mask,
-                blob=blob,
-                visible=(vx0 - x0, vy0 - y0, vx1 - x0, vy1 - y0),
-                lab=template.lab_image[y0:y1, x0:x1][mask > 0].mean(axis=0),
-                lab_image=template.lab_image[y0:y1, x0:x1],
-                part=cut,
-            )
-        )
-    return out
-
-
-def _rgba(image: Path | Image.Image) -> Image.Image:
-    if isinstance(image, Image.Image):
-        return image.convert("RGBA")
-    with Image.open(image) as opened:
-        return opened.convert("RGBA")
-
-
-def _template(brand: str, rgba: Image.Image, angle: float, long_side: float) -> _Template:
-    """The reference turned by ``angle`` and scaled so its visible part's long side is ``long_side`` pixels,
-    with a one-pixel transparent border so the shape has an outside to correlate against."""
-    visible = rgba.getchannel("A").point(lambda a: 255 if a > 32 else 0).getbbox()
-    logo = rgba.crop(visible) if visible else rgba
-    has_outline = float(np.mean(np.asarray(logo.getchannel("A")) > 128)) < _RECTANGULAR  # before turning it
-    scale = long_side / max(logo.size)
-    logo = logo.resize(
-        (max(3, round(logo.width * scale)), max(3, round(logo.height * scale))), Image.Resampling.LANCZOS
-    )
-    if angle:
-        logo = logo.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
-    bordered = Image.new("RGBA", (logo.width + 4, logo.height + 4), (0, 0, 0, 0))
-    bordered.paste(logo, (2, 2))
-    alpha = np.asarray(bordered.getchannel("A"), np.float32) / 255.0
-    grey = cv2.cvtColor(np.asarray(bordered.convert("RGB")), cv2.COLOR_RGB2GRAY).astype(np.float32)
-    box = bordered.getchannel("A").point(lambda a: 255 if a > 32 else 0).getbbox() or (0, 0, *bordered.size)
-    mask = (alpha > 0.5).astype(np.float32)
-    detailed = float(grey[mask > 0].std()) >= _FLAT_GREY if mask.any() else False
-    blob = None
-    if has_outline:
-        blob = (cv2.GaussianBlur(alpha, (0, 0), max(1.5, 0.12 * min(alpha.shape))) > 0.4).astype(np.float32)
-    rgb = np.asarray(bordered.convert("RGB"))
-    lab_image = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    lab = lab_image[mask > 0].mean(axis=0)
-    return _Template(
-        brand=brand,
-        shape=alpha,
-        grey=grey if detailed else None,
-        mask=mask,
-        blob=blob,
-        visible=box,
-        lab=lab,
-        lab_image=lab_image,
-    )

@@ -29,6 +29,7 @@ the cost or to debug.
 from __future__ import annotations
 
 import atexit
+import io
 import logging
 import math
 import os
@@ -45,10 +46,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from listening_pipeline.lib.media.decode import DecodedVideo, DecodeLimits, MediaError, decode_video
 
-__all__ = ["JPEG_QUALITY", "DecodeFn", "DecodeWorker", "DecodedFiles", "FrameFile", "write_decoded"]
+__all__ = ["JPEG_QUALITY", "as_stored", "DecodeFn", "DecodeWorker", "DecodedFiles", "FrameFile", "write_decoded"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,16 @@ _GRACE_S = 5
 
 JPEG_QUALITY = 92
 """Kept frames are stored as JPEGs of this quality."""
+
+
+def as_stored(image: Image.Image) -> Image.Image:
+    """The frame as the stages after decoding read it: through a JPEG of :data:`JPEG_QUALITY` (for evaluations
+    and tests that must see what the OCR and logo stages see)."""
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY)
+    buffer.seek(0)
+    with Image.open(buffer) as stored:
+        return stored.convert("RGB")
 
 
 @dataclass(frozen=True)
