@@ -101,14 +101,14 @@ def test_kept_frames_of_a_1080p_upload_keep_their_full_size(tmp_path):
 
 
 def test_bfloat16_detection_reads_the_same_words_for_less_cpu(text_reader):
-    """On a CPU with bfloat16 matrix units the text detector runs in bfloat16: the same words, far less CPU.
+    """On a CPU that computes bfloat16 in hardware the text detector runs in it: the same words, far less CPU.
 
     CPU time (all threads) is compared, not wall time: it stays comparable on a busy machine. It is
     measured on a caption frame, where detection is most of the cost (on the infographic, recognising
     its ~50 lines, which bfloat16 does not touch, is as costly as finding them).
     """
     if text_reader.precision != "bf16":
-        pytest.skip("this CPU has no bfloat16 matrix units (AMX): the detector stays in float32")
+        pytest.skip("this CPU has no bfloat16 hardware (AMX, AVX512-BF16): the detector stays in float32")
     from listening_pipeline.lib.captions import TextReader
     from listening_pipeline.lib.sample_data.drawing import load_font
 

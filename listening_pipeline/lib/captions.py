@@ -31,7 +31,7 @@ at the same place (EasyOCR split "Try the new Fizzly" into "Try" + "the new Fizz
 frame of a panning test clip) join that span; its text is the fullest reading.
 
 On CPU the detector runs with channels-last tensors, and in bfloat16 where the CPU multiplies
-bfloat16 matrices in hardware (Intel AMX; :func:`.devices.cpu_has_bf16_matrix_units`): on 2 cores
+bfloat16 in hardware (Intel AMX, AVX512-BF16; :func:`.devices.cpu_computes_bfloat16`): on 2 cores
 of a Sapphire Rapids machine OCR of 37 kept frames of 720x1280 and 1080x1920 clips took 36 CPU-s
 instead of 136, with as many spans (24) and the same 0.93 of the infographic's words
 (``bench/profile_partition.py stages``). Rows name the precision in the model column (``:bf16``).
@@ -108,7 +108,7 @@ class TextReader:
     ``threads``, when given, sets torch's intra-op threads (process-wide): processes that
     share a machine should split its cores, as OpenMP threads waiting on a core taken by
     another process slowed recognition from 0.3 s to 4 s a frame here. ``precision``: the
-    detector's number format on CPU (``auto``: bfloat16 where the CPU has AMX, else float32).
+    detector's number format on CPU (``auto``: bfloat16 where the CPU computes it in hardware, else float32).
     """
 
     def __init__(
@@ -229,12 +229,12 @@ class TextReader:
 
 
 def _detector_precision(precision: Precision, gpu: bool) -> Precision:
-    """``auto``: bfloat16 where the CPU has matrix units for it (:func:`.devices.cpu_has_bf16_matrix_units`)."""
+    """``auto``: bfloat16 where the CPU computes it in hardware (:func:`.devices.cpu_computes_bfloat16`)."""
     if gpu or precision != "auto":
         return "fp32" if gpu else precision
-    from listening_pipeline.lib.devices import cpu_has_bf16_matrix_units
+    from listening_pipeline.lib.devices import cpu_computes_bfloat16
 
-    return "bf16" if cpu_has_bf16_matrix_units() else "fp32"
+    return "bf16" if cpu_computes_bfloat16() else "fp32"
 
 
 class _CpuDetector:

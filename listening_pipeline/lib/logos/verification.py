@@ -44,7 +44,6 @@ Nothing here imports Dagster or ultralytics.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -55,6 +54,7 @@ import numpy as np
 from PIL import Image
 
 from listening_pipeline.lib.boxes import Box, area, clipped, iou, overlap_of_smaller
+from listening_pipeline.lib.devices import available_threads
 from listening_pipeline.lib.logos.templates import (
     FLAT_GREY,
     Spread,
@@ -148,6 +148,7 @@ class LogoVerifier:
                         self.parts.extend(parts_of(reference_template(brand, rgba, angle, TEMPLATE_SIDE * scale)))
         if not self.templates:
             raise ValueError("no reference logo image to verify against")
+        self._pool = ThreadPoolExecutor(max_workers=available_threads(), thread_name_prefix="logo-verify")
         self.brands = tuple(dict.fromkeys(references))
 
     def match(self, grey: np.ndarray, box: Box, lab: np.ndarray | None = None) -> Match | None:
@@ -231,8 +232,8 @@ class LogoVerifier:
             np.asarray(frame.convert("RGB") if isinstance(frame, Image.Image) else frame)[..., :3]
         )
         lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
-        with ThreadPoolExecutor(max_workers=_threads()) as pool:  # OpenCV lets go of the GIL while it correlates
-            kept = [m for m in pool.map(lambda box: self.match(grey, box, lab), boxes) if m is not None]
+        # Boxes are checked side by side: OpenCV lets go of the GIL while it correlates.
+        kept = [m for m in self._pool.map(lambda box: self.match(grey, box, lab), boxes) if m is not None]
         kept.sort(key=lambda m: -m.score)
         out: list[Match] = []
         for match in kept:
@@ -252,14 +253,6 @@ class LogoVerifier:
         if not match.outline:
             return match.score >= max(self.min_score, MIN_SCORE_WITHOUT_OUTLINE)
         return match.score >= self.min_score and match.detail >= self.min_detail and match.ink >= MIN_INK_SEPARATION
-
-
-def _threads() -> int:
-    """Threads for checking one frame's proposals: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def _correlate(window: np.ndarray, template: Template, spread: Spread) -> tuple[float, tuple[int, int]]:
