@@ -7,7 +7,9 @@ otherwise; the callers then choose their CPU-friendly settings (int8, smaller ba
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 
 def best_device() -> str:
@@ -75,3 +77,22 @@ def set_torch_threads(threads: int) -> None:
     import torch
 
     torch.set_num_threads(threads)
+
+
+@contextlib.contextmanager
+def torch_threads_kept() -> Iterator[None]:
+    """Run a block that may change torch's intra-op threads, and put them back after it.
+
+    Why: ultralytics sets ``torch.set_num_threads(min(8, cores - 1))`` whenever it picks a device (each
+    model's first prediction, each training): 1 thread on a 2-core machine, for the whole process. In a
+    process that read text after detecting logos, OCR then ran on one core (clips 2-4 of
+    ``bench/profile_partition.py stages``: 1.0 CPU-s per wall-s, against 1.8 on clip 1).
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from listening_pipeline.lib.boxes import Box, clipped, iou, suppressed
-from listening_pipeline.lib.devices import ultralytics_device
+from listening_pipeline.lib.devices import torch_threads_kept, ultralytics_device
 from listening_pipeline.lib.logos.search import LogoSearch
 from listening_pipeline.lib.logos.verification import DEFAULT_MIN_SCORE, LogoVerifier
 from listening_pipeline.lib.logos.yolo import DEFAULT_CONFIG_DIR, offline_ultralytics
@@ -113,16 +113,17 @@ class LogoDetector:
             chunk = [_as_yolo_input(f) for f in frames[start : start + self.batch_size]]
             found: list[list[Detection]] = [[] for _ in chunk]
             for size in self.proposal_sizes:
-                results = self._model.predict(
-                    chunk,
-                    conf=self.conf,
-                    imgsz=size,
-                    device=self.device,
-                    verbose=False,
-                    # One logo per spot: overlapping boxes, of any brand, are one logo seen twice.
-                    iou=_NMS_IOU,
-                    agnostic_nms=True,
-                )
+                with torch_threads_kept():  # ultralytics sets them to cores - 1 for the process
+                    results = self._model.predict(
+                        chunk,
+                        conf=self.conf,
+                        imgsz=size,
+                        device=self.device,
+                        verbose=False,
+                        # One logo per spot: overlapping boxes, of any brand, are one logo seen twice.
+                        iou=_NMS_IOU,
+                        agnostic_nms=True,
+                    )
                 found = [known + self._detections(result) for known, result in zip(found, results)]
             if len(self.proposal_sizes) > 1:
                 found = [_pooled(hits) for hits in found]

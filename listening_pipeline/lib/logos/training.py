@@ -114,7 +114,7 @@ def train_detector(
 
 @contextlib.contextmanager
 def _process_state_kept() -> Iterator[None]:
-    """Undo what training does to the whole process: reseeded global RNGs, deterministic torch.
+    """Undo what training does to the whole process: reseeded global RNGs, deterministic torch, its threads.
 
     Why: training runs inside long-lived processes (a code server, a test session) whose
     other work should not become deterministic-only or replay the same random numbers.
@@ -125,6 +125,7 @@ def _process_state_kept() -> Iterator[None]:
     deterministic = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
     cudnn_deterministic = torch.backends.cudnn.deterministic
+    threads = torch.get_num_threads()  # ultralytics sets them to cores - 1 (devices.torch_threads_kept)
     try:
         with environment_kept(("CUBLAS_WORKSPACE_CONFIG", "PYTHONHASHSEED")):
             yield
@@ -134,3 +135,4 @@ def _process_state_kept() -> Iterator[None]:
         torch.set_rng_state(torch_state)
         torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
         torch.backends.cudnn.deterministic = cudnn_deterministic
+        torch.set_num_threads(threads)

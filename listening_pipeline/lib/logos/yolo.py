@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from listening_pipeline.lib.devices import available_threads
 from listening_pipeline.lib.offline import use_offline_environment
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ def offline_ultralytics(config_dir: Path = DEFAULT_CONFIG_DIR) -> Path:
     already_imported = "ultralytics" in sys.modules
     if not already_imported:
         os.environ["YOLO_CONFIG_DIR"] = str(Path(config_dir).resolve())
+        # Importing ultralytics sets OMP_NUM_THREADS=1 when it is unset, for every model the process loads after
+        # it (and every child process): OpenMP's own default, all the cores, is kept unless the user chose.
+        os.environ.setdefault("OMP_NUM_THREADS", str(available_threads()))
     import ultralytics.utils as yolo_utils
     import ultralytics.utils.checks as yolo_checks
 
