@@ -192,12 +192,20 @@ def test_training_writes_weights_and_metrics(brands, trained):
 
 
 def test_detector_returns_well_formed_detections(brands, trained, workdir):
+    import torch
+
     frames = logos.synthetic_frames(brands, 3, size=TINY["size"], seed=5)
     inputs: list[np.ndarray | Image.Image] = [frames[0].image, np.asarray(frames[1].image), frames[2].image]
-    with network_forbidden() as attempts:
-        # A two-epoch model is unsure of everything: a near-zero threshold still yields boxes to check.
-        detector = logos.LogoDetector(trained.weights, device="cpu", conf=1e-4, config_dir=workdir / "yolo")
-        found = detector.detect(inputs)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # ultralytics would leave 1 (cores - 1 on CI's 2 cores) to the OCR read after it
+    try:
+        with network_forbidden() as attempts:
+            # A two-epoch model is unsure of everything: a near-zero threshold still yields boxes to check.
+            detector = logos.LogoDetector(trained.weights, device="cpu", conf=1e-4, config_dir=workdir / "yolo")
+            found = detector.detect(inputs)
+        assert torch.get_num_threads() == 2, "detecting logos changed the process' torch threads"
+    finally:
+        torch.set_num_threads(threads)
     assert attempts == []
     assert detector.classes == trained.classes
     assert detector.imgsz == TINY["size"], "the detector should run at the size the weights were trained at"
