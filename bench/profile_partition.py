@@ -375,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     clips.add_argument("--sizes", default="720", help="comma-separated: 720, 1080")
     stages = sub.add_parser("stages", help="library-level stage seconds on the clips")
     stages.add_argument("clips", type=Path)
-    stages.add_argument("--detect-side", type=int, default=960)
+    stages.add_argument("--detect-side", type=int, default=640)
     stages.add_argument("--skip", default="", help="comma-separated stages to leave out: speech, ocr, logos")
     stages.add_argument("--json", type=Path, help="also write the summary here")
     stages.add_argument("--whisper", help="a faster-whisper model folder (default: as the pipeline resolves it)")

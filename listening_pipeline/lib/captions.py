@@ -12,7 +12,7 @@ from the frame at the size the decoder kept (up to 1920 px), which costs millise
 Measured on a real infographic in a 1080x1920 upload (``listening_pipeline_tests/test_small_text.py``,
 share of its 56 words read): everything at 640 px, as before, 0.1 ("risk ol coronavirus
 infettion"); regions at 640 px read at full size 0.87 (short words like "or" and "no" are not
-found at that scale); regions at 960 px 0.93, the default; raw EasyOCR on the full frame 1.0 at
+found at that scale); regions at 960 px 0.93; raw EasyOCR on the full frame 1.0 at
 about four times the detection cost of 960. Frames no larger than ``detect_side`` (the sample's
 360x640) are read exactly as before.
 
@@ -22,6 +22,12 @@ look's there. Measured with ``eval/score_text.py`` (three real pictures in 1080x
 phrases): raw EasyOCR on the whole frame at its default canvas read 20 in about 7 s a frame (20 s cold);
 regions at 960 px alone 17 (the infographic's short words "or" were not found); with the second look
 21, the infographic in 1.2 s instead of 0.8, frames without small print at no extra cost.
+
+Since the second look, the first look runs at 640 px (it was 960): the second look reads the small print
+960 px was for. Measured the same day on the three pictures: 21 phrases at 960 and at 640; on the 135
+kept frames of four 720x1280 clips of 29-36 s (``bench/profile_partition.py stages``) OCR took 34.6 s at
+640 against 85.5 s at 960, with the same caption texts (84 spans against 89: a caption read whole at 640
+was read in two pieces at 960), two small logo wordmarks ("RAILFOX", "BBRISA") lost at 640.
 
 A caption on screen for several seconds usually appears on several kept frames (the
 video moves under it); readings of the same text at an overlapping place on consecutive
@@ -117,7 +123,7 @@ class TextReader:
         model_dir: str | Path | None = None,
         *,
         gpu: bool | None = None,
-        detect_side: int = 960,
+        detect_side: int = 640,
         fine_side: int = 1600,
         region_margin: float = 0.2,
         min_text_px: int = 10,
