@@ -174,3 +174,16 @@ def test_the_speech_model_is_told_the_catalog_names_in_the_clip_language():
     assert both.initial_prompt("en") is None and both.hotword_text() == ", ".join(hints.names)
     many = SpeechHints.from_brands(_brand(f"Brand number {n}") for n in range(200))
     assert 0 < len(", ".join(many.names)) <= MAX_PROMPT_CHARS
+
+
+def test_the_prompt_said_back_is_told_from_speech_that_names_the_brands():
+    """Whisper sometimes writes its prompt instead of the audio ("Fizzly, Fizzly Soda, Bubblo Cola," for a Spanish
+    complaint about Café Brisa): such a segment is heard again without the names. Speech naming brands is not."""
+    hints = SpeechHints(("Café Brisa", "Mokka Mia", "Fizzly", "Fizzly Soda", "Bubblo", "Bubblo Cola"))
+    assert hints.echoed("Fizzly, Fizzly Soda, Bubblo Cola,")
+    assert hints.echoed("Marcas: Café Brisa, Mokka Mia.")
+    assert not hints.echoed("Probé Café Brisa hoy y fue horrible.")
+    assert not hints.echoed("I love Fizzly soda")
+    assert not hints.echoed("Fizzly")  # one word: a name said alone, kept
+    assert SpeechHints(("Fizzly", "Bubblo"), prompt=False, hotwords=True).echoed("Fizzly, Bubblo")  # hotwords too
+    assert not SpeechHints(("Fizzly", "Bubblo"), prompt=False).echoed("Fizzly, Bubblo")  # told nothing: said

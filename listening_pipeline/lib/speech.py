@@ -180,15 +180,12 @@ class SpeechModel:
         with self._lock:
             self._whisper.no_speech_probs.clear()
             language = self._language_for(audio, languages)
-            plain = self._pipeline.options
-            if hints is not None:
-                self._pipeline.options = replace(
-                    plain, initial_prompt=hints.initial_prompt(language), hotwords=hints.hotword_text()
-                )
-            try:
-                result = self._pipeline.transcribe(audio, batch_size=self.batch_size, language=language)
-            finally:
-                self._pipeline.options = plain
+            result = self._transcribe(audio, language, hints)
+            if hints is not None and any(hints.echoed(str(s.get("text", ""))) for s in result.get("segments", [])):
+                # The prompt said back instead of the audio (speech_hints.SpeechHints.echoed): heard again untold.
+                log.warning("speech model wrote its prompt back; transcribing again without the brand names")
+                self._whisper.no_speech_probs.clear()
+                result = self._transcribe(audio, language, None)
             no_speech = list(self._whisper.no_speech_probs)
         raw = result.get("segments", [])
         if len(no_speech) != len(raw):
@@ -201,6 +198,18 @@ class SpeechModel:
             kept = self._aligner.align(kept, audio)
         language = result.get("language") if kept else None
         return Transcript(language, kept, self.name, time.perf_counter() - started, dropped)
+
+    def _transcribe(self, audio: np.ndarray, language: str | None, hints: SpeechHints | None) -> dict[str, Any]:
+        """whisperx's transcription, told the catalog's names when ``hints`` are given (caller holds the lock)."""
+        plain = self._pipeline.options
+        if hints is not None:
+            self._pipeline.options = replace(
+                plain, initial_prompt=hints.initial_prompt(language), hotwords=hints.hotword_text()
+            )
+        try:
+            return dict(self._pipeline.transcribe(audio, batch_size=self.batch_size, language=language))
+        finally:
+            self._pipeline.options = plain
 
     def _language_for(self, audio: np.ndarray, languages: Sequence[str]) -> str | None:
         """'en' for an English-only model; the likeliest allowed language; None to let Whisper choose."""

@@ -80,3 +80,18 @@ class SpeechHints:
 
     def hotword_text(self) -> str | None:
         return ", ".join(self.names) if self.hotwords and self.names else None
+
+    def echoed(self, text: str) -> bool:
+        """Whether a transcribed segment is the prompt said back: nothing but the listed names (and the prompt's
+        lead word), at least two words of them.
+
+        Why: Whisper sometimes writes its prompt instead of the audio. On an AMD EPYC, a Spanish clip saying
+        "Probé Café Brisa hoy y fue horrible" came out as "Fizzly, Fizzly Soda, Bubblo Cola," (the sample
+        catalog's names): two false mentions and the complaint lost, where another CPU transcribed it.
+        """
+        if not (self.prompt or self.hotwords) or not self.names:
+            return False
+        words = re.findall(r"\w+", fold(text))
+        listed = {w for name in self.names for w in re.findall(r"\w+", fold(name))}
+        listed |= {w for lead in PROMPT_LEADS.values() for w in re.findall(r"\w+", fold(lead))}
+        return len(words) >= 2 and all(w in listed for w in words)
