@@ -18,7 +18,8 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from listening_pipeline.lib.captions import TextReader, caption_rows
+from listening_pipeline.lib.caption_spans import caption_rows
+from listening_pipeline.lib.captions import TextReader
 from listening_pipeline.lib.evaluation import caption_recall
 from listening_pipeline.lib.media.decode import DecodeLimits, decode_video
 from listening_pipeline.lib.weights import resolve_easyocr_models

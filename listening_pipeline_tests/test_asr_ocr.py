@@ -244,7 +244,7 @@ def test_the_same_caption_on_consecutive_frames_is_one_span_and_repeats_are_not_
 
 
 def test_a_caption_split_on_one_frame_keeps_its_full_text(text_reader, monkeypatch):
-    from listening_pipeline.lib.captions import Reading
+    from listening_pipeline.lib.caption_spans import Reading
 
     line = (0.07, 0.70, 0.78, 0.77)
     per_frame = iter(

