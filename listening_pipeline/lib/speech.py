@@ -178,13 +178,10 @@ class SpeechModel:
             return Transcript(language=None, segments=[], model=self.name)
         audio = np.ascontiguousarray(audio, dtype=np.float32)
         with self._lock:
-            self._whisper.no_speech_probs.clear()
             language = self._language_for(audio, languages)
             result = self._transcribe(audio, language, hints)
-            if hints is not None and any(hints.echoed(str(s.get("text", ""))) for s in result.get("segments", [])):
-                # The prompt said back instead of the audio (speech_hints.SpeechHints.echoed): heard again untold.
+            if hints is not None and hints.echoed_in(result.get("segments", [])):
                 log.warning("speech model wrote its prompt back; transcribing again without the brand names")
-                self._whisper.no_speech_probs.clear()
                 result = self._transcribe(audio, language, None)
             no_speech = list(self._whisper.no_speech_probs)
         raw = result.get("segments", [])
@@ -201,6 +198,7 @@ class SpeechModel:
 
     def _transcribe(self, audio: np.ndarray, language: str | None, hints: SpeechHints | None) -> dict[str, Any]:
         """whisperx's transcription, told the catalog's names when ``hints`` are given (caller holds the lock)."""
+        self._whisper.no_speech_probs.clear()  # filled anew by each transcription, one per segment
         plain = self._pipeline.options
         if hints is not None:
             self._pipeline.options = replace(

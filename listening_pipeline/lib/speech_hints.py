@@ -18,7 +18,7 @@ different (``Café Brisa`` stands for ``Cafe Brisa`` and ``CafeBrisa``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -95,3 +95,7 @@ class SpeechHints:
         listed = {w for name in self.names for w in re.findall(r"\w+", fold(name))}
         listed |= {w for lead in PROMPT_LEADS.values() for w in re.findall(r"\w+", fold(lead))}
         return len(words) >= 2 and all(w in listed for w in words)
+
+    def echoed_in(self, segments: Iterable[Mapping[str, object]]) -> bool:
+        """Whether any of whisperx's segments is the prompt said back (:meth:`echoed`): hear the clip again untold."""
+        return any(self.echoed(str(segment.get("text", ""))) for segment in segments)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from listening_pipeline.lib.devices import ultralytics_device
+from listening_pipeline.lib.devices import torch_threads_kept, ultralytics_device
 from listening_pipeline.lib.logos.yolo import DEFAULT_CONFIG_DIR, offline_ultralytics
 from listening_pipeline.lib.weights import LOGO_IMAGE_SIZE, LOGO_TRAINING_BATCH, LOGO_TRAINING_EPOCHS
 from listening_pipeline.settings import environment_kept
@@ -125,9 +125,8 @@ def _process_state_kept() -> Iterator[None]:
     deterministic = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
     cudnn_deterministic = torch.backends.cudnn.deterministic
-    threads = torch.get_num_threads()  # ultralytics sets them to cores - 1 (devices.torch_threads_kept)
     try:
-        with environment_kept(("CUBLAS_WORKSPACE_CONFIG", "PYTHONHASHSEED")):
+        with environment_kept(("CUBLAS_WORKSPACE_CONFIG", "PYTHONHASHSEED")), torch_threads_kept():
             yield
     finally:
         random.setstate(python_state)
@@ -135,4 +134,3 @@ def _process_state_kept() -> Iterator[None]:
         torch.set_rng_state(torch_state)
         torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
         torch.backends.cudnn.deterministic = cudnn_deterministic
-        torch.set_num_threads(threads)

@@ -237,14 +237,11 @@ class LogoVerifier:
         kept.sort(key=lambda m: -m.score)
         out: list[Match] = []
         for match in kept:
-            same = [i for i, other in enumerate(out) if iou(match.box, other.box) >= _SAME_SPOT_IOU]
-            nested = [i for i, other in enumerate(out) if overlap_of_smaller(match.box, other.box) >= _NESTED]
-            if same:
+            if any(iou(match.box, other.box) >= _SAME_SPOT_IOU for other in out):
                 continue
-            if not nested:
-                out.append(match)
-            elif all(area(match.box) > area(out[i].box) for i in nested):
-                out = [other for i, other in enumerate(out) if i not in nested] + [match]
+            nested = [other for other in out if overlap_of_smaller(match.box, other.box) >= _NESTED]
+            if all(area(match.box) > area(other.box) for other in nested):  # also when nothing is nested
+                out = [other for other in out if other not in nested] + [match]
         return sorted(out, key=lambda m: -m.score)
 
     def _holds(self, match: Match) -> bool:
