@@ -134,6 +134,14 @@ def collected_sample(instance, sample_partitions):
 
 
 @pytest.fixture(scope="session")
+def history_template(tmp_path_factory, sample_corpus) -> Path:
+    """The sample's history days run and built once, in a folder of their own; tests use copies of it."""
+    from listening_pipeline_tests.history import build_history
+
+    return build_history(tmp_path_factory.mktemp("history") / "template", sample_corpus)
+
+
+@pytest.fixture(scope="session")
 def postgres_server():
     """A throwaway PostgreSQL server on 127.0.0.1, run as the postgres user when we are root."""
     # Its own folder outside the session folder: the server may run as another user.

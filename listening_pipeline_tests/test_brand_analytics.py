@@ -2,14 +2,13 @@
 about Mokka Mia. The pipeline raises exactly one alert for it, and the team's webhook gets it
 exactly once, also after the days are run again."""
 
-import datetime as dt
 import json
 
 import polars as pl
 import pytest
 from dagster import build_sensor_context
 
-from listening_pipeline.partitions import hashtag_partitions, partition_key
+from listening_pipeline_tests.history import copied_history
 from listening_pipeline_tests.test_alerts import Webhook
 
 pytestmark = pytest.mark.slow
@@ -20,31 +19,28 @@ def truth(sample_corpus):
     return json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))
 
 
-def _history_partitions(truth) -> list[tuple[str, dt.date]]:
-    history = truth["history"]
-    first = dt.date.fromisoformat(history["start_day"])
-    return [(history["hashtag"], first + dt.timedelta(days=n)) for n in range(history["days"])]
-
-
-def _run_history(instance, partitions) -> None:
-    from listening_pipeline.definitions import defs
-    from listening_pipeline.runs import run_dbt_days
-
-    job = defs().resolve_job_def("hashtag_day_job")
-    for hashtag, day in partitions:
-        assert job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day)).success
-    assert run_dbt_days(instance, partitions[0][1], partitions[-1][1]).success
+@pytest.fixture(scope="module")
+def history(tmp_path_factory, history_template, sample_corpus):
+    """A copy of the session's built history days, for this module: the rerun test runs days again."""
+    root = tmp_path_factory.mktemp("brand-analytics") / "history"
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        copied_history(history_template, root, sample_corpus, monkeypatch) as copy,
+    ):
+        yield copy
 
 
 @pytest.fixture(scope="module")
-def history(instance, truth):
-    from listening_pipeline.definitions import defs
+def warehouse(history):
+    return history.warehouse
 
-    partitions = _history_partitions(truth)
-    instance.add_dynamic_partitions(hashtag_partitions.name, sorted({h for h, _ in partitions}))
-    assert defs().resolve_job_def("catalog_job").execute_in_process(instance=instance).success
-    _run_history(instance, partitions)
-    return partitions
+
+@pytest.fixture(scope="module")
+def warehouse_resource(history):
+    from listening_pipeline.defs.resources import warehouse_resource as build
+    from listening_pipeline.settings import Settings
+
+    return build(Settings.from_env())
 
 
 def _alerts(warehouse) -> pl.DataFrame:
@@ -76,14 +72,12 @@ def test_shares_of_voice_sum_to_one_and_sentiment_stays_in_range(history, wareho
         "select day, competitor_group, sum(share_of_voice) as total "
         "from marts.share_of_voice group by day, competitor_group"
     )
-    assert sums.height >= len(history) and ((sums["total"] - 1.0).abs() < 1e-9).all()
+    assert sums.height >= len(history.days) and ((sums["total"] - 1.0).abs() < 1e-9).all()
     net = warehouse.query("select min(net_sentiment) as low, max(net_sentiment) as high from marts.brand_daily_metrics")
     assert -1.0 <= net["low"][0] <= net["high"][0] <= 1.0
 
 
-def test_the_alert_reaches_the_webhook_exactly_once_also_after_a_rerun(
-    instance, history, warehouse, warehouse_resource
-):
+def test_the_alert_reaches_the_webhook_exactly_once_also_after_a_rerun(history, warehouse, warehouse_resource):
     webhook = Webhook()
     try:
         _sensor_tick(webhook, warehouse_resource)
@@ -91,7 +85,9 @@ def test_the_alert_reaches_the_webhook_exactly_once_also_after_a_rerun(
         assert len(webhook.posts) == 1
         assert "Mokka Mia" in webhook.posts[0]["json"]["text"]
         # The same days collected and built again: same alert id, nothing new to send.
-        _run_history(instance, history[-2:])
+        for day in history.days[-2:]:
+            assert history.run("hashtag_day_job", day)
+        history.dbt(history.days[-2], history.days[-1])
         assert _alerts(warehouse).height == 1
         _sensor_tick(webhook, warehouse_resource)
         assert len(webhook.posts) == 1
@@ -105,18 +101,18 @@ def test_history_brand_metrics_equal_the_ground_truth(history, truth, warehouse)
     """Text-only days: every count per brand, day and origin is exactly what the generator wrote."""
     from listening_pipeline.lib.evaluation import expected_origin_counts, measured_origin_counts
 
-    wanted = {(h, d.isoformat()) for h, d in history}
+    wanted = {(history.hashtag, d.isoformat()) for d in history.days}
     expected = expected_origin_counts(truth["mention_counts"], wanted)
     actual = measured_origin_counts(warehouse.query("select * from marts.brand_daily_metrics"), wanted)
     assert len(expected) >= len(wanted) and actual == expected
 
 
-def test_the_ui_and_the_report_show_the_story(instance, history, tmp_path, warehouse):
+def test_the_ui_and_the_report_show_the_story(history, tmp_path, warehouse):
     from dagster import AssetKey
 
     from listening_pipeline.lib.reports import write_report
 
-    event = instance.get_latest_materialization_event(AssetKey(["marts", "brand_daily_metrics"]))
+    event = history.instance.get_latest_materialization_event(AssetKey(["marts", "brand_daily_metrics"]))
     metadata = event.asset_materialization.metadata
     rows_in_window, rows_total = metadata["dagster/partition_row_count"].value, metadata["dagster/row_count"].value
     assert rows_in_window > 0 and rows_total >= rows_in_window

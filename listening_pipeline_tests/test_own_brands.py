@@ -9,9 +9,10 @@ adds a logo, the next run of ``logo_hits`` (here from ``dagster asset materializ
 does; the daily schedule's job likewise runs no ``models_job``) retrains it before looking. A catalog with no
 logos at all runs the rest of the pipeline.
 
-Everything runs for real, in subprocesses (as the user's shell would), with a small training
-budget (``LISTENING_PIPELINE_LOGO_TRAINING_IMAGES`` / ``_EPOCHS``): fine-tuned from the bundled
-detector, it learns these two logos well enough to find them in the clip.
+Everything runs for real, in subprocesses (as the user's shell would), with the test session's tiny
+training budget (``LISTENING_PIPELINE_LOGO_TRAINING_IMAGES`` / ``_EPOCHS``): the logos are found in the clip
+by the whole-frame search with the catalog's logo files (``lib/logos/search.py``) whatever the detector learnt,
+so the training here only has to happen, not to be good.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from listening_pipeline.lib.sample_data.spec import AUDIO_RATE, WIDTH
 from listening_pipeline.lib.sample_data.video import render_video
 from listening_pipeline.lib.sample_data.video_plan import CaptionPlan, LogoPlan, VideoPlan
 
-# Slow: measured 10 min (no logos) and over 15 min (own brands, two trainings) wall on 2 shared cores at load 12.
+# Slow: 67 s (own brands, two tiny trainings) and 45 s (no logos) on a quiet 2-core machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 SITE = Path(np.__file__).resolve().parent.parent  # site-packages: real logos ship with installed packages
@@ -50,8 +51,9 @@ DAY = dt.date(2025, 3, 10)
 HASHTAG = "gadgetweek"
 PARTITION = f"{DAY.isoformat()}|{HASHTAG}"
 ORIGINS = {"speech", "caption", "logo", "description", "hashtag", "comment"}
-# 96 frames x 10 epochs left Sunny Orchard at 0.49 confidence in the clip, under the 0.5 the pipeline keeps.
-TRAINING = {"LISTENING_PIPELINE_LOGO_TRAINING_IMAGES": "160", "LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS": "12"}
+# Before the whole-frame search, 160 frames x 12 epochs (two trainings: 197 s of the test's 200 s) were
+# needed for the detector alone to find Sunny Orchard; with it, 48 x 2 (conftest's budget) finds both logos.
+TRAINING = {"LISTENING_PIPELINE_LOGO_TRAINING_IMAGES": "48", "LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS": "2"}
 
 
 def catalog_yaml(*, logos: bool = True, owl_logo: bool = False) -> str:

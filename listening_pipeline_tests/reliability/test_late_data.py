@@ -3,125 +3,26 @@ that suddenly returns far less is refused, and removed videos take their mention
 
 Each test works on its own copy of the sample corpus's metadata-only history (two quiet coffee weeks,
 then the planted Mokka Mia complaint wave on 2026-10-31), its own warehouse and its own Dagster
-instance, so rewriting the export does not touch the session's corpus.
+instance, so rewriting the export does not touch the session's corpus: the history is run once per
+session and copied (export, warehouse file, instance folder) for each test (listening_pipeline_tests/history.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shutil
-from pathlib import Path
 
-import polars as pl
 import pytest
-from dagster import DagsterInstance, evaluate_automation_conditions
+from dagster import evaluate_automation_conditions
 
-from listening_pipeline.partitions import HASHTAG_DIMENSION, partition_key
+from listening_pipeline_tests.history import MARTS, copied_history, record_day
 
 pytestmark = pytest.mark.slow
 
-MARTS = (
-    "brand_daily_metrics",
-    "share_of_voice",
-    "brand_alerts",
-    "hashtag_trends",
-    "creator_leaderboard",
-    "hashtag_daily_metrics",
-)
-
-
-class History:
-    """A private copy of the history days: export folder, warehouse, instance and definitions."""
-
-    def __init__(
-        self, root: Path, sample_corpus: Path, monkeypatch: pytest.MonkeyPatch, instance: DagsterInstance
-    ) -> None:
-        truth = json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))
-        history = truth["history"]
-        self.hashtag = history["hashtag"]
-        first = dt.date.fromisoformat(history["start_day"])
-        self.days = [first + dt.timedelta(days=n) for n in range(history["days"])]
-        self.export = root / "export"
-        self.export.mkdir()
-        for name in ("videos.jsonl", "comments.jsonl"):
-            shutil.copyfile(sample_corpus / name, self.export / name)
-        monkeypatch.setenv("LISTENING_PIPELINE_DATA_DIR", str(root / "var"))
-        monkeypatch.setenv("LISTENING_PIPELINE_SOURCE_FOLDER", str(self.export))
-        from listening_pipeline.definitions import defs
-        from listening_pipeline.settings import Settings
-        from listening_pipeline.warehouse import DuckDBWarehouse
-
-        self.defs = defs()
-        self.warehouse = DuckDBWarehouse(Settings.from_env().duckdb_path)
-        self.instance = instance
-        self.instance.add_dynamic_partitions(HASHTAG_DIMENSION, [self.hashtag])
-        assert self.defs.resolve_job_def("catalog_job").execute_in_process(instance=self.instance).success
-
-    def run(self, job: str, day: dt.date, run_config: dict | None = None) -> bool:
-        result = self.defs.resolve_job_def(job).execute_in_process(
-            instance=self.instance,
-            partition_key=partition_key(self.hashtag, day),
-            run_config=run_config or {},
-            raise_on_error=False,
-        )
-        return result.success
-
-    def dbt(self, first: dt.date, last: dt.date) -> None:
-        tags = {
-            "dagster/asset_partition_range_start": first.isoformat(),
-            "dagster/asset_partition_range_end": last.isoformat(),
-        }
-        result = self.defs.resolve_job_def("dbt_day_job").execute_in_process(instance=self.instance, tags=tags)
-        assert result.success
-
-    def marts(self) -> dict[str, pl.DataFrame]:
-        # Floats rounded to 9 places: DuckDB sums in parallel, so the last bits of an average may
-        # differ between two builds of the same rows.
-        marts = {mart: self.warehouse.query(f"select * from marts.{mart}") for mart in MARTS}
-        rounded = {mart: frame.with_columns(pl.col(pl.Float32, pl.Float64).round(9)) for mart, frame in marts.items()}
-        return {mart: frame.sort(frame.columns) for mart, frame in rounded.items()}
-
-    def records(self, day: dt.date) -> list[dict]:
-        return [r for r in self._all() if _day(r) == day and self.hashtag in r.get("hashtag_names", [])]
-
-    def rewrite(self, keep) -> None:
-        """Rewrite the export's videos.jsonl through ``keep(record) -> record | None``."""
-        lines = []
-        for line in (self.export / "videos.jsonl").read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                lines.append(line)  # the planted malformed line stays malformed
-                continue
-            kept = keep(record)
-            if kept is not None:
-                lines.append(json.dumps(kept, ensure_ascii=False))
-        (self.export / "videos.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    def _all(self) -> list[dict]:
-        out = []
-        for line in (self.export / "videos.jsonl").read_text(encoding="utf-8").splitlines():
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-        return out
-
-
-def _day(record: dict) -> dt.date:
-    return dt.datetime.fromtimestamp(int(record["create_time"]), dt.UTC).date()
-
 
 @pytest.fixture
-def history(tmp_path, sample_corpus, monkeypatch):
-    # Entered, so the instance's definitions state is the current one only while the test runs.
-    with DagsterInstance.ephemeral() as instance:
-        built = History(tmp_path, sample_corpus, monkeypatch, instance)
-        for day in built.days:
-            assert built.run("hashtag_day_job", day)
-        built.dbt(built.days[0], built.days[-1])
-        yield built
+def history(tmp_path, history_template, sample_corpus, monkeypatch):
+    with copied_history(history_template, tmp_path / "history", sample_corpus, monkeypatch) as copy:
+        yield copy
 
 
 def _requested_days(result, key: tuple[str, ...]) -> set[dt.date]:
@@ -181,7 +82,7 @@ def test_a_recollection_returning_far_fewer_videos_is_refused_unless_forced(hist
     day = history.days[5]
     stored = history.warehouse.query(f"select count(*) as n from raw.videos where day = '{day}'")["n"][0]
     keep = {history.records(day)[0]["id"]}
-    history.rewrite(lambda r: r if _day(r) != day or r["id"] in keep else None)
+    history.rewrite(lambda r: r if record_day(r) != day or r["id"] in keep else None)
 
     assert not history.run("collect_job", day)  # refused: the stored day stays
     after = history.warehouse.query(f"select count(*) as n from raw.videos where day = '{day}'")["n"][0]

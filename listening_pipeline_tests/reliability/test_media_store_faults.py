@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from dagster import RetryPolicy
 
 from listening_pipeline.lib.media.store import MediaStore, MediaStoreError
 from listening_pipeline.lib.sources.base import MediaUnavailable
@@ -44,6 +45,8 @@ def disk_full(monkeypatch):
 
     monkeypatch.setattr(LocalFileSystem, "put_file", put_file)
     monkeypatch.setattr(MediaStore, "RETRY_DELAYS_S", (0.01, 0.01))
+    # The steps' RetryPolicy still retries each failed step 3 times, only without its 5-35 s waits.
+    monkeypatch.setattr(RetryPolicy, "calculate_delay", lambda self, attempt_num: 0.01)
     return state
 
 
