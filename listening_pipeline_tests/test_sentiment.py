@@ -369,8 +369,23 @@ def test_pull_refuses_what_it_cannot_download():
         weights.pull("llm")
 
 
-def test_best_device():
-    assert weights.best_device() in {"cpu", "cuda"}
+def test_best_device_agrees_with_torch_and_needs_no_torch_without_a_gpu_driver():
+    import subprocess
+    import sys
+
+    import torch
+
+    from listening_pipeline.lib.devices import NVIDIA_DRIVER
+
+    assert weights.best_device() == ("cuda" if torch.cuda.is_available() else "cpu")
+    # A step that only keys its work (every video already done) asks for the device: no 1 s torch import for it.
+    probe = (
+        "import sys; from listening_pipeline.lib.devices import best_device; best_device(); "
+        "print('torch' in sys.modules)"
+    )
+    imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    if sys.platform.startswith("linux") and not NVIDIA_DRIVER.exists():
+        assert imported == "False"
 
 
 # ---------------------------------------------------------------------------------------------
