@@ -72,12 +72,9 @@ class History:
         return result.success
 
     def dbt(self, first: dt.date, last: dt.date) -> None:
-        tags = {
-            "dagster/asset_partition_range_start": first.isoformat(),
-            "dagster/asset_partition_range_end": last.isoformat(),
-        }
-        result = self.defs.resolve_job_def("dbt_day_job").execute_in_process(instance=self.instance, tags=tags)
-        assert result.success
+        from listening_pipeline.runs import run_dbt_days
+
+        assert run_dbt_days(self.instance, first, last).success
 
     def marts(self) -> dict[str, pl.DataFrame]:
         # Floats rounded to 9 places: DuckDB sums in parallel, so the last bits of an average may

@@ -37,6 +37,7 @@ def warehouse(history):
 
 @pytest.fixture(scope="module")
 def warehouse_resource(history):
+    """The resource the code location builds for the copy (``history`` points the settings at it)."""
     from listening_pipeline.defs.resources import warehouse_resource as build
     from listening_pipeline.settings import Settings
 

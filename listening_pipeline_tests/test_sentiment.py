@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -370,9 +371,6 @@ def test_pull_refuses_what_it_cannot_download():
 
 
 def test_best_device_agrees_with_torch_and_needs_no_torch_without_a_gpu_driver():
-    import subprocess
-    import sys
-
     import torch
 
     from listening_pipeline.lib.devices import NVIDIA_DRIVER

@@ -288,8 +288,3 @@ def _reading(points: Any, text: str, confidence: float, width: int, height: int)
     ys = [float(p[1]) for p in points]
     box = clipped((min(xs) / width, min(ys) / height, max(xs) / width, max(ys) / height))
     return Reading(text.strip(), float(confidence), box)
-
-
-# ---------------------------------------------------------------------------------------------
-# Merging readings across frames
-# ---------------------------------------------------------------------------------------------
