@@ -1,7 +1,10 @@
-{#- A date var as a SQL date literal. Vars come from Dagster's partition window or a person's
-    `--vars`: only an ISO date (YYYY-MM-DD) reaches the SQL, anything else stops the run. -#}
+{#- A date var as a SQL date literal. The window comes from a person's `--vars`, else from the
+    environment Dagster sets (LISTENING_PIPELINE_DBT_MIN_DATE / _MAX_DATE: unlike new vars, a new value
+    there does not make dbt re-parse the whole project), else every day. Only an ISO date
+    (YYYY-MM-DD) reaches the SQL, anything else stops the run. -#}
 {% macro date_var(name) -%}
-  {%- set text = var(name) | string -%}
+  {%- set every_day = {'min_date': '1900-01-01', 'max_date': '2999-12-31'} -%}
+  {%- set text = var(name, env_var('LISTENING_PIPELINE_DBT_' ~ name | upper, every_day[name])) | string -%}
   {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
     {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a date YYYY-MM-DD, not " ~ text) }}
   {%- endif -%}

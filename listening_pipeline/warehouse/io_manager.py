@@ -1,7 +1,7 @@
 """The warehouse as Dagster sees it: a resource and the IO manager every Python asset uses."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import polars as pl
@@ -78,9 +78,10 @@ class WarehouseResource(ConfigurableResource):
         return env
 
     @contextmanager
-    def dbt_environment(self) -> Iterator[None]:
-        """For the length of a dbt invocation (which copies the process environment when it starts)."""
-        wanted = self.dbt_profile_env()
+    def dbt_environment(self, extra: Mapping[str, str] | None = None) -> Iterator[None]:
+        """For the length of a dbt invocation (which copies the process environment when it starts): this
+        warehouse, and ``extra`` (the build's window)."""
+        wanted = {**self.dbt_profile_env(), **(extra or {})}
         with environment_kept(wanted):
             os.environ.update(wanted)
             yield

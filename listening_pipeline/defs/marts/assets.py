@@ -1,7 +1,8 @@
 """The dbt project as Dagster assets, partitioned by day: brand metrics aggregate across hashtags.
 
-Each run passes its partition window to dbt as ``min_date``/``max_date`` vars, which the
-incremental models use to delete and rebuild exactly that window.
+Each run passes its partition window to dbt (``min_date``/``max_date``, see
+:mod:`listening_pipeline.warehouse.dbt_build`), which the incremental models use to delete and rebuild
+exactly that window.
 """
 
 import datetime as dt
@@ -32,6 +33,7 @@ from listening_pipeline.defs.stage import MART_FRESHNESS, WAREHOUSE_RETRY
 from listening_pipeline.lib.reports import MART_VIEWS, mart_metadata
 from listening_pipeline.partitions import day_partitions
 from listening_pipeline.settings import DBT_PROJECT_DIR
+from listening_pipeline.warehouse.dbt_build import DbtBuild, window_build
 from listening_pipeline.warehouse.io_manager import WarehouseResource
 from listening_pipeline.warehouse.store import DuckDBWarehouse
 from listening_pipeline.warehouse.tables import ALL_TABLES
@@ -133,14 +135,10 @@ class DbtBuildConfig(Config):
     )
 
 
-def dbt_vars(context: AssetExecutionContext, full_tests: bool = False) -> dict[str, Any]:
+def partition_build(context: AssetExecutionContext, full_tests: bool = False) -> DbtBuild:
     window = context.partition_time_window
     full = full_tests or context.run.tags.get(FULL_TESTS_TAG, "").lower() == "true"
-    return {
-        "min_date": window.start.date().isoformat(),
-        "max_date": window.end.date().isoformat(),
-        **({"full_tests": True} if full else {}),
-    }
+    return window_build(window.start.date(), window.end.date(), full_tests=full)
 
 
 @dbt_assets(
@@ -159,20 +157,15 @@ def dbt_models(
     store = warehouse.get(log=context.log.warning)
     window = context.partition_time_window
     first, last = window.start.date(), window.end.date() - dt.timedelta(days=1)
-    build_vars = dbt_vars(context, config.full_tests)
-    args = ["build", "--vars", json.dumps(build_vars)]
-    if not build_vars.get("full_tests"):
-        # dbt's unit tests check the SQL on fixtures, not the day's data: CI runs them (every `dbt build` of
-        # the tests) and so does a full-tests run; a daily build skipping them is ~25% faster (bench/RESULTS.md).
-        args += ["--exclude-resource-type", "unit_test"]
+    command = partition_build(context, config.full_tests)
 
     def build() -> tuple[list[Any], BaseException | None]:
         store.ensure_tables(ALL_TABLES.values())  # waits for the DuckDB lock like every writer
         # The events are collected before the marts are read for metadata: DuckDB has one writer and
         # dbt holds the file until it exits, while dbt blocks once its stdout pipe is full; reading
         # between events would wait on the lock forever (a deadlock once dbt prints over 64 KiB).
-        with warehouse.dbt_environment():
-            invocation = dbt.cli(args, context=context, raise_on_error=False)
+        with warehouse.dbt_environment(command.env):
+            invocation = dbt.cli(command.args, context=context, raise_on_error=False)
             # Column types and column lineage, read through dbt's adapter once dbt has exited (DuckDB's
             # lock); a failure to read them is logged and leaves the materialization without them.
             stream = invocation.stream()
