@@ -6,7 +6,7 @@
   {%- set every_day = {'min_date': '1900-01-01', 'max_date': '2999-12-31'} -%}
   {%- set text = var(name, env_var('LISTENING_PIPELINE_DBT_' ~ name | upper, every_day[name])) | string -%}
   {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
-    {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a date YYYY-MM-DD, not " ~ text) }}
+    {{ exceptions.raise_compiler_error(name ~ " (--vars, or LISTENING_PIPELINE_DBT_" ~ name | upper ~ ") must be a date YYYY-MM-DD, not " ~ text) }}
   {%- endif -%}
   cast('{{ modules.datetime.date.fromisoformat(text).isoformat() }}' as date)
 {%- endmacro %}

@@ -52,10 +52,13 @@ own_hashtags_collected as (
 first_mentioned as (
     -- A brand is watched from its first mention (before it, e.g. its aliases were not in the
     -- catalog) and, when it has hashtags of its own, from the day all of them are collected.
+    -- The first mention is the brand's first day in brand_daily_metrics (built before this model,
+    -- the earlier days by earlier builds): a table of brand-days, where every mention of the
+    -- history took a one-day build 9 s on a year of 15 million mentions (bench/warehouse.py).
     select
         m.brand,
         greatest(min(m.day), coalesce(max(o.first_day), min(m.day))) as first_day
-    from {{ ref('int_brand_mentions_daily') }} as m
+    from {{ ref('brand_daily_metrics') }} as m
     left join own_hashtags_collected as o on m.brand = o.brand
     group by m.brand
 ),
