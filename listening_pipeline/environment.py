@@ -74,6 +74,17 @@ VARIABLES: tuple[Variable, ...] = (
         default="the warehouse",
     ),
     Variable(
+        "LISTENING_PIPELINE_DBT_MIN_DATE",
+        "first day (inclusive, YYYY-MM-DD) a dbt build rebuilds; the `dbt_models` asset sets it for its partition "
+        "window, a person running dbt by hand leaves it unset (or passes `--vars '{min_date: ...}'`)",
+        default="every day",
+    ),
+    Variable(
+        "LISTENING_PIPELINE_DBT_MAX_DATE",
+        "day after the last (exclusive) a dbt build rebuilds; set like `LISTENING_PIPELINE_DBT_MIN_DATE`",
+        default="every day",
+    ),
+    Variable(
         "LISTENING_PIPELINE_DUCKDB_LOCK_TIMEOUT_S",
         "how long a writer (Python or dbt) waits for the DuckDB file another process holds",
         "duckdb_lock_timeout_s",

@@ -209,7 +209,7 @@ def test_a_run_tag_asks_the_dagster_dbt_build_for_the_full_tests(instance, colle
     (run_results,) = (DBT_PROJECT_DIR / "target").glob(f"dbt_models-{result.run_id[:7]}-*/run_results.json")
     assert json.loads(run_results.read_text(encoding="utf-8"))["args"]["vars"] == {"full_tests": True}
     # The window itself comes in the environment, so a new day's build re-parses only the marts.
-    (mart,) = run_results.parent.rglob("compiled/**/brand_daily_metrics.sql")
+    mart = run_results.parent / "compiled" / "listening_pipeline" / "models" / "marts" / "brand_daily_metrics.sql"
     end = (collected_sample[0][1] + dt.timedelta(days=1)).isoformat()
     assert f"day >= cast('{day}' as date) and day < cast('{end}' as date)" in mart.read_text(encoding="utf-8")
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-# The variables dbt/macros/partition_window.sql reads when the vars are not given: 'LISTENING_PIPELINE_DBT_'
-# and the var's name in capitals.
+# The variables dbt/macros/partition_window.sql reads when the vars are not given (the var's name in
+# capitals after the project's prefix).
 WINDOW_ENV = {"min_date": "LISTENING_PIPELINE_DBT_MIN_DATE", "max_date": "LISTENING_PIPELINE_DBT_MAX_DATE"}
 
 
