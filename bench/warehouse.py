@@ -305,7 +305,7 @@ class Dbt:
         return self.timed(*command.args, env=command.env)
 
     def full_refresh(self) -> Timing:
-        """Every day rebuilt from the raw tables: the daily build's command without a window, fully refreshed."""
+        """Every day rebuilt from the raw tables: the daily build's command over all days, fully refreshed."""
         return self.timed(*window_build(dt.date.min, dt.date.max).args, "--full-refresh")
 
 
