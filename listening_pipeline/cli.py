@@ -203,8 +203,14 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
             path = weights.pull(kind, args.repo)
             print(f"{kind}: {path}")
         return 0
+    if args.action == "prepare":
+        from listening_pipeline.lib.captions import TextReader
+
+        reader = TextReader(gpu=False, precision="int8")
+        print(f"text detector  {reader.name}  {reader.detector_file}")
+        return 0
     for name, resolve in [
-        ("whisper", lambda: weights.resolve_whisper_model()),
+        ("whisper", lambda: weights.resolve_whisper_model(settings.whisper_model)),
         ("easyocr", lambda: weights.resolve_easyocr_models()),
         ("sentiment", lambda: weights.resolve_sentiment_model()),
         (
@@ -220,7 +226,13 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
             )
         except weights.ModelNotFound as exc:
             print(f"{name:14} not found: {exc}")
-    print(f"device         {weights.best_device()}")
+    device = weights.best_device()
+    print(f"device         {device}")
+    if device == "cpu":
+        from listening_pipeline.lib.captions import detector_precision
+
+        precision = detector_precision("auto", gpu=False)
+        print(f"text detector  {precision} on this CPU (`models prepare` builds the int8 one ahead)")
     return 0
 
 
@@ -332,6 +344,11 @@ def build_parser() -> argparse.ArgumentParser:
         "kind", nargs="?", choices=["whisper", "sentiment", "yolo"], help="which model (default: whisper and sentiment)"
     )
     pull.add_argument("--repo", help="Hugging Face repository id (default: the production model of that kind)")
+    _command(
+        model_sub,
+        "prepare",
+        "build the networks derived from installed weights (the int8 text detector) into the model cache; no download",
+    )
     model_cmd.set_defaults(func=cmd_models)
 
     dbt_sources = _command(sub, "dbt-sources", "regenerate dbt/models/sources.yml from the table declarations")

@@ -117,6 +117,18 @@ VARIABLES: tuple[Variable, ...] = (
         "fuzzy_match_threshold",
     ),
     Variable(
+        "LISTENING_PIPELINE_WHISPER_MODEL",
+        "the speech model: a faster-whisper folder, or a repository id in the Hugging Face cache "
+        "(`models pull whisper`); e.g. the bundled tiny English model for speed",
+        "whisper_model",
+        "the largest model found, multilingual first",
+    ),
+    Variable(
+        "LISTENING_PIPELINE_MODEL_CACHE",
+        "where networks derived from installed weights are kept (the int8 text detector, built once)",
+        default="`~/.cache/listening_pipeline/models`",
+    ),
+    Variable(
         "LISTENING_PIPELINE_LOGO_WEIGHTS",
         "a YOLO weights file for the logo detector, instead of the one `models_job` trains",
         "logo_weights",

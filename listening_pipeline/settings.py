@@ -120,6 +120,9 @@ class Settings:
     logo_training_images: int
     logo_training_epochs: int
     logo_weights: str | None  # a YOLO weights file; the bundled catalog comes with its own detector
+    # A faster-whisper model folder or a Hugging Face repository id in the cache; None: weights.resolve_whisper_model's
+    # choice (the largest model found, multilingual first).
+    whisper_model: str | None = None
     # How a run executes its steps: "multiprocess" (default) | "k8s" | "celery" (listening_pipeline/defs/execution.py).
     executor: str = "multiprocess"
     executor_config: str | None = None  # a run-config YAML whose `execution: config:` every run uses
@@ -177,6 +180,7 @@ class Settings:
             logo_training_epochs=int(env.get("LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS", weights.LOGO_TRAINING_EPOCHS)),
             logo_weights=env.get("LISTENING_PIPELINE_LOGO_WEIGHTS")
             or (str(BUNDLED_LOGO_WEIGHTS) if not catalog and BUNDLED_LOGO_WEIGHTS.is_file() else None),
+            whisper_model=env.get("LISTENING_PIPELINE_WHISPER_MODEL", "").strip() or None,
             executor=executor,
             executor_config=env.get("LISTENING_PIPELINE_EXECUTOR_CONFIG") or None,
             alert_webhook_configured=bool(env.get(ALERT_WEBHOOK_ENV, "").strip()),

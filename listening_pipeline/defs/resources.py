@@ -323,6 +323,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             logo_weights=settings.logo_weights or "",
             logo_training_images=settings.logo_training_images,
             logo_training_epochs=settings.logo_training_epochs,
+            whisper_model=settings.whisper_model or "",
         ),
         # dbt's profile reads the same warehouse as the Python side: see Settings.dbt_env.
         "dbt": DbtCliResource(

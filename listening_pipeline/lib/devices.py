@@ -65,6 +65,16 @@ def cpu_computes_bfloat16() -> bool:
     return "avx512_bf16" in _cpu_flags()
 
 
+def cpu_computes_int8() -> bool:
+    """Whether this CPU has 8-bit integer dot-product instructions (AVX-512 VNNI, AVX-VNNI or AMX).
+
+    Why it matters: EasyOCR's text detector quantized to int8 ran twice as fast as in bfloat16 on 2 cores of an
+    AMD EPYC with VNNI (:mod:`.text_detector`). Without them, x86 computes u8 x s8 products with an
+    intermediate that can saturate (ONNX Runtime's quantization notes), so int8 is not chosen there.
+    """
+    return bool({"avx512_vnni", "avx_vnni", "amx_int8"} & _cpu_flags())
+
+
 def _cpu_flags() -> set[str]:
     """The CPU's feature flags as Linux lists them; empty elsewhere."""
     try:
