@@ -49,7 +49,7 @@ def weights_used() -> dict[str, str]:
     settings = Settings.from_env()
     logo = settings.logo_weights or str(weights.resolve_yolo_weights(search_dirs=(settings.logo_dir,)).path)
     return {
-        "whisper": str(weights.resolve_whisper_model().path),
+        "whisper": str(weights.resolve_whisper_model(settings.whisper_model).path),
         "easyocr": str(weights.resolve_easyocr_models().path),
         "yolo": logo,
         "sentiment": str(getattr(weights.resolve_sentiment_model(), "path", "lexicon")),

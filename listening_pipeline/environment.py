@@ -124,11 +124,6 @@ VARIABLES: tuple[Variable, ...] = (
         "the largest model found, multilingual first",
     ),
     Variable(
-        "LISTENING_PIPELINE_MODEL_CACHE",
-        "where networks derived from installed weights are kept (the int8 text detector, built once)",
-        default="`~/.cache/listening_pipeline/models`",
-    ),
-    Variable(
         "LISTENING_PIPELINE_LOGO_WEIGHTS",
         "a YOLO weights file for the logo detector, instead of the one `models_job` trains",
         "logo_weights",
@@ -142,7 +137,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("LISTENING_PIPELINE_LOGO_TRAINING_EPOCHS", "how long the logo detector trains", "logo_training_epochs"),
     Variable(
         "LISTENING_PIPELINE_MODEL_CACHE",
-        "where the speech model is assembled (once per machine)",
+        "where models derived from installed packages are kept, each made once per machine: the multilingual "
+        "speech model (joined from two wheels) and the int8 text detector",
         default="`~/.cache/listening_pipeline`",
     ),
     Variable(

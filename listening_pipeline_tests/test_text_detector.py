@@ -70,7 +70,7 @@ def test_int8_score_maps_agree_with_float32_on_a_real_picture(float32_reader):
 
 
 def _cache_dir() -> Path:
-    from listening_pipeline.lib.text_detector import model_cache_dir
+    from listening_pipeline.lib.weights import model_cache_dir
 
     return model_cache_dir()
 

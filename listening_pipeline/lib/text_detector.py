@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 # Bump when the calibration frames or the quantization settings change: the cached network is rebuilt.
 CALIBRATION_VERSION = 1
-CACHE_DIR_ENV = "LISTENING_PIPELINE_MODEL_CACHE"
 # The detection canvas of the calibration frames (the reader's detect_side): their long side.
 CALIBRATION_SIDE = 640
 
@@ -74,15 +73,6 @@ _WORDS = (
 )
 
 
-def model_cache_dir() -> Path:
-    """Where derived networks are kept: ``$LISTENING_PIPELINE_MODEL_CACHE``, else the user's cache folder."""
-    explicit = os.environ.get(CACHE_DIR_ENV)
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "listening_pipeline" / "models"
-
-
 class Int8TextDetector:
     """Called as EasyOCR calls its detector, ``net(x) -> (scores, features)``; only the scores are used by it.
 
@@ -114,6 +104,8 @@ def int8_detector_file(net: Any, weights: str, cache_dir: Path | None = None) ->
 
     ``weights`` names the float weights ``net`` was loaded from (their checksum: EasyOCR verifies it at load).
     """
+    from listening_pipeline.lib.weights import model_cache_dir
+
     folder = cache_dir or model_cache_dir()
     target = folder / f"craft-int8-{_build_key(weights)}.onnx"
     if target.is_file():

