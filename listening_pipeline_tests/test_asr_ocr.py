@@ -104,7 +104,7 @@ def test_speech_is_transcribed_below_the_word_error_floor(speech_model, spoken_a
     )
     assert wer < WER_FLOOR
     assert transcript.language == "en"
-    assert transcript.model == "whisperx/faster-whisper:tiny.en:int8:silero-vad"
+    assert transcript.model == "whisperx/faster-whisper:tiny.en:int8"
     for segment in transcript.segments:
         assert 0 <= segment.start_s < segment.end_s <= seconds + 0.5
         assert segment.words is None  # no alignment model configured

@@ -41,7 +41,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -51,10 +51,6 @@ from listening_pipeline.lib.offline import use_offline_environment
 from listening_pipeline.lib.speech_hints import SpeechHints
 
 log = logging.getLogger(__name__)
-
-
-VadMethod = Literal["pyannote", "silero"]
-"""Which voice activity detector cuts the audio: pyannote (whisperx's default) or Silero (faster-whisper's ONNX)."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +141,6 @@ class SpeechModel:
         speech_filter: SpeechFilter = SpeechFilter(),
         vad_onset: float = 0.5,
         vad_offset: float = 0.363,
-        vad: VadMethod = "silero",
         align_model_dir: str | Path | None = None,
         align_language: str = "en",
     ) -> None:
@@ -156,17 +151,13 @@ class SpeechModel:
         self.batch_size = batch_size or (16 if self.device == "cuda" else 4)
         self.speech_filter = speech_filter
         short = (name or resolved_name).removeprefix("faster-whisper-")
-        # Rows name the VAD too: it decides which audio is transcribed at all (the ledger re-does speech on a change).
-        self.name = f"whisperx/faster-whisper:{short}:{self.compute_type}" + (
-            "" if vad == "pyannote" else f":{vad}-vad"
-        )
+        self.name = f"whisperx/faster-whisper:{short}:{self.compute_type}"
         self._lock = threading.Lock()
         if threads:
             set_torch_threads(threads)
         started = time.perf_counter()
-        self.vad = vad
         self._pipeline, self._whisper = _load_pipeline(
-            folder, self.device, self.compute_type, threads or available_threads(), vad_onset, vad_offset, vad
+            folder, self.device, self.compute_type, threads or available_threads(), vad_onset, vad_offset
         )
         self.multilingual = bool(self._whisper.model.is_multilingual)
         self._aligner = _Aligner.load(align_model_dir, align_language, self.device) if align_model_dir else None
@@ -254,7 +245,7 @@ def _model_folder(model_dir: str | Path | None) -> tuple[Path, str]:
 
 
 def _load_pipeline(
-    folder: Path, device: str, compute_type: str, threads: int, vad_onset: float, vad_offset: float, vad: VadMethod
+    folder: Path, device: str, compute_type: str, threads: int, vad_onset: float, vad_offset: float
 ) -> tuple[Any, Any]:
     """whisperx's pipeline around our evidence-recording model (both Any: whisperx is imported lazily)."""
     import whisperx
@@ -267,8 +258,7 @@ def _load_pipeline(
         device,
         compute_type=compute_type,
         language=None,
-        vad_method="pyannote",  # whisperx's Silero option loads through torch.hub: not offline
-        vad_model=_offline_silero(vad_onset) if vad == "silero" else None,
+        vad_method="pyannote",  # the Silero option loads through torch.hub: not offline
         vad_options={"vad_onset": vad_onset, "vad_offset": vad_offset},
         model=whisper,
         threads=threads,
@@ -277,35 +267,6 @@ def _load_pipeline(
         asr_options={"suppress_blank": True, "condition_on_previous_text": False},
     )
     return pipeline, whisper
-
-
-def _offline_silero(onset: float, chunk_s: float = 30.0) -> Any:
-    """whisperx's Silero VAD, run with the ONNX model faster-whisper ships (whisperx's own loads via torch.hub)."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-    from whisperx.diarize import Segment as VadSegment
-    from whisperx.vads.vad import Vad
-
-    class OfflineSilero(Vad):
-        def __init__(self) -> None:
-            super().__init__(onset)
-            # Chunks no longer than whisper's window, cut at a pause where there is one (as whisperx's Silero does).
-            self.options = VadOptions(threshold=onset, max_speech_duration_s=chunk_s)
-
-        def __call__(self, audio: dict[str, Any], **kwargs: Any) -> list[Any]:
-            stamps = get_speech_timestamps(np.asarray(audio["waveform"], dtype=np.float32), self.options)
-            return [VadSegment(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE, "UNKNOWN") for s in stamps]
-
-        @staticmethod
-        def preprocess_audio(audio: np.ndarray) -> np.ndarray:
-            return audio
-
-        @staticmethod
-        def merge_chunks(
-            segments: list[Any], chunk_size: float, onset: float = 0.5, offset: float | None = None
-        ) -> list:
-            return Vad.merge_chunks(segments, chunk_size, onset, offset) if segments else []
-
-    return OfflineSilero()
 
 
 _EVIDENCE_CLASS: type | None = None
