@@ -4,6 +4,12 @@ Why it exists: spoken brand mentions are half of what a short video says. whispe
 the audio into voiced regions (pyannote VAD) and transcribes them in batches with a
 faster-whisper (CTranslate2) model loaded once from a local directory.
 
+pyannote is the VAD because it keeps the transcripts best. Tried (2026-12-04, then reverted): Silero, from
+the ONNX file faster-whisper ships (whisperx's own Silero loads through torch.hub), cut VAD time from
+2.9 s to 0.21 s for six bench clips (speech 5.9 -> 4.8 s), but on the real-media evaluation set WER rose
+from 19% to 21% (German 35 -> 40%, Spanish 56 -> 60%) and one complaint's sentiment flipped
+(``eval/RESULTS.md``, column int8-ocr-silero-vad): a 3% gain in throughput is not worth that.
+
 Whisper invents text when there is none: on a synthetic chord loop tiny.en wrote
 "Thank you." (avg log-prob -0.996, just above Whisper's own -1.0 cut-off), on silence
 "you", on noise "I'm going to do that.". Two defences, in order:
