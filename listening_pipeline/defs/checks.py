@@ -73,7 +73,9 @@ def validate(table: Table, rows: pl.DataFrame) -> Validation:
     # List columns (hashtags, aliases) have no expectations; hand pandas plain scalars.
     frame = rows.with_columns([pl.col(c).list.join(",") for c, t in rows.schema.items() if isinstance(t, pl.List)])
     batch = _batch_definition(table.name).get_batch(batch_parameters={"dataframe": frame.to_pandas()})
-    result = batch.validate(suite, result_format="SUMMARY")
+    # BASIC still counts the values that broke each rule (all the failures report) at 0.06 s a table where
+    # SUMMARY, which adds value counts nobody reads, took 0.14 s: ten validations a partition.
+    result = batch.validate(suite, result_format="BASIC")
     failures = []
     for item in result.results:
         if not item.success:
