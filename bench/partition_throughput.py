@@ -38,7 +38,7 @@ def main() -> int:
     from listening_pipeline.definitions import defs
     from listening_pipeline.lib.sample_data import generate_sample_corpus
     from listening_pipeline.lib.sources.folder import partitions_in_folder
-    from listening_pipeline.partitions import hashtag_partitions, partition_key
+    from listening_pipeline.partitions import HASHTAG_DIMENSION, partition_key
     from listening_pipeline.settings import Settings
 
     settings = Settings.from_env()
@@ -46,7 +46,7 @@ def main() -> int:
     partitions = partitions_in_folder(settings.source_folder, load_catalog().tracked_hashtags)[: args.partitions]
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     with DagsterInstance.get() as instance:
-        instance.add_dynamic_partitions(hashtag_partitions.name, sorted({h for h, _ in partitions}))
+        instance.add_dynamic_partitions(HASHTAG_DIMENSION, sorted({h for h, _ in partitions}))
         for job in ("catalog_job", "models_job"):
             defs().resolve_job_def(job).execute_in_process(instance=instance, run_config=quiet)
 
