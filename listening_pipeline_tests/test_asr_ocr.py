@@ -111,6 +111,14 @@ def test_speech_is_transcribed_below_the_word_error_floor(speech_model, spoken_a
         assert segment.no_speech_prob is not None and segment.no_speech_prob < 0.6
 
 
+def test_the_vad_window_slides_by_half_its_length(speech_model):
+    """whisperx leaves pyannote's window sliding by a tenth of its length: each second scored 10 times."""
+    from listening_pipeline.lib.speech import VAD_STEP_S
+
+    inference = speech_model._pipeline.vad_model.vad_pipeline._segmentation
+    assert inference.step == VAD_STEP_S == inference.duration / 2
+
+
 def test_music_alone_yields_no_text(speech_model):
     music = synthetic_music(15.0)
 

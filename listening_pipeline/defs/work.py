@@ -49,8 +49,9 @@ def captions_work(ml_models: MLModelsResource) -> Work:
             "listening_pipeline.lib.captions",
             "listening_pipeline.lib.caption_spans",
             "listening_pipeline.lib.boxes",
+            "listening_pipeline.lib.text_detector",
         ),
-        libraries=("easyocr", "torch", "opencv-python-headless"),
+        libraries=("easyocr", "torch", "opencv-python-headless", "onnxruntime"),
         weights=f"{resolved.name}@{weights_fingerprint(resolved.path)}",
         device=_device(ml_models),
     )
