@@ -86,3 +86,24 @@ def test_calibration_frames_are_the_same_on_every_call_and_machine():
     # Deterministic: a fixed seed and pictures shipped inside scikit-image, so the same weights quantize the same.
     drawn_again = calibration_frames.__wrapped__()
     assert all(np.array_equal(a, b) for a, b in zip(frames, drawn_again, strict=True))
+
+
+def test_a_failed_int8_build_falls_back_to_the_float_detector_and_says_so(monkeypatch, caplog):
+    """One broken build (a disk full, an exporter bug) must not stop OCR; asking for int8 explicitly still fails."""
+    from listening_pipeline.lib import captions, devices
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("exporter failed")
+
+    monkeypatch.setattr(devices, "cpu_computes_int8", lambda: True)  # as on a CPU with VNNI
+    monkeypatch.setattr(captions, "int8_detector_file", broken)
+
+    reader = captions.TextReader()
+
+    assert reader.precision in {"bf16", "fp32"} and ":int8" not in reader.name
+    assert reader.detector_file is None
+    assert "int8 text detector could not be built" in caplog.text
+    texts = [r.text for r in reader.read_image(Image.open(INFOGRAPHIC).convert("RGB"))]
+    assert any("hands" in t.lower() for t in texts)  # it reads
+    with pytest.raises(RuntimeError, match="exporter failed"):
+        captions.TextReader(precision="int8")

@@ -58,6 +58,7 @@ from PIL import Image
 
 from listening_pipeline.lib.boxes import clipped
 from listening_pipeline.lib.caption_spans import CaptionSpan, MergeRules, Reading, alnum_chars, merged_spans
+from listening_pipeline.lib.devices import cpu_computes_bfloat16
 from listening_pipeline.lib.media.decode import DecodeLimits
 from listening_pipeline.lib.media.frames import KeptFrame, dhash, image_thumbnail, near_duplicate
 from listening_pipeline.lib.text_detector import CALIBRATION_VERSION, Int8TextDetector, int8_detector_file
@@ -115,9 +116,6 @@ class TextReader:
         self.rules = rules
         self.duplicate_limits = duplicate_limits
         self.precision = detector_precision(precision, self.gpu)
-        # bfloat16 and int8 may move a box edge by a pixel: rows say so (and the ledger re-reads on a change).
-        suffix = {"bf16": ":bf16", "int8": f":int8c{CALIBRATION_VERSION}"}.get(self.precision, "")
-        self.name = f"easyocr-{easyocr.__version__}:{weights_name}:detect{detect_side}+fine{fine_side}{suffix}"
         started = time.perf_counter()
         self._reader = easyocr.Reader(
             list(languages),
@@ -128,10 +126,19 @@ class TextReader:
         )
         self.detector_file: Path | None = None  # the int8 network, when the detector runs in int8
         if self.precision == "int8":
-            int8 = _int8_detector(self._reader, torch.get_num_threads())
-            self._reader.detector, self.detector_file = int8, int8.file
-        elif not self.gpu:
+            try:
+                int8 = _int8_detector(self._reader, torch.get_num_threads())
+                self._reader.detector, self.detector_file = int8, int8.file
+            except Exception as exc:  # a failed build must not stop OCR: the float detector reads as well
+                if precision == "int8":
+                    raise
+                log.warning("the int8 text detector could not be built or loaded (%s): reading in float", exc)
+                self.precision = "bf16" if cpu_computes_bfloat16() else "fp32"
+        if self.precision != "int8" and not self.gpu:
             self._reader.detector = _CpuDetector(self._reader.detector, bf16=self.precision == "bf16")
+        # bfloat16 and int8 may move a box edge by a pixel: rows say so (and the ledger re-reads on a change).
+        suffix = {"bf16": ":bf16", "int8": f":int8c{CALIBRATION_VERSION}"}.get(self.precision, "")
+        self.name = f"easyocr-{easyocr.__version__}:{weights_name}:detect{detect_side}+fine{fine_side}{suffix}"
         self.load_s = time.perf_counter() - started
         self._lock = threading.Lock()
         self.frames_read = 0  # frames that went through the detector, over this reader's life
