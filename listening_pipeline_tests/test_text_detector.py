@@ -6,6 +6,7 @@ bfloat16 and 0.53 s in float32; the speed is bench/RESULTS.md's subject, not thi
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -24,20 +25,31 @@ def float32_reader():
     return TextReader(precision="fp32")
 
 
-def test_the_int8_detector_is_built_once_and_kept_under_a_name_of_what_it_was_made_from(float32_reader, tmp_path):
+def test_the_int8_detector_is_built_once_and_kept_under_a_name_of_what_it_was_made_from(
+    float32_reader, tmp_path, monkeypatch
+):
+    from listening_pipeline.lib import text_detector
     from listening_pipeline.lib.text_detector import int8_detector_file
 
+    exports = []
+    real_export = text_detector._export
+    monkeypatch.setattr(text_detector, "_export", lambda net, path: exports.append(path) or real_export(net, path))
     net = float32_reader._reader.detector.net
-    built = int8_detector_file(net, "craft:some-checksum", tmp_path)
+    # Two OCR steps starting together on a fresh machine: one builds, the other waits and reads the same file.
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(lambda _: int8_detector_file(net, "craft:some-checksum", tmp_path), range(2))
+    built = first
     stamp = built.stat().st_mtime_ns
+    assert second == first and len(exports) == 1
 
     again = int8_detector_file(net, "craft:some-checksum", tmp_path)
-    other = tmp_path / "other"
-    other_weights = int8_detector_file(net, "craft:another-checksum", other)
 
-    assert again == built and built.stat().st_mtime_ns == stamp  # kept, not rebuilt
-    assert other_weights.name != built.name  # other weights, another network
-    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == [built.name]  # no half-built leftovers
+    assert again == built and built.stat().st_mtime_ns == stamp and len(exports) == 1  # kept, not rebuilt
+    # Other weights (or calibration, or library versions) name another network.
+    assert text_detector._build_key("craft:another-checksum") != text_detector._build_key("craft:some-checksum")
+    assert built.name == f"craft-int8-{text_detector._build_key('craft:some-checksum')}.onnx"
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != built.name and not p.name.endswith(".lock")]
+    assert leftovers == []  # nothing half-built stays behind
     assert built.stat().st_size < 30e6  # int8: a quarter of the 83 MB float weights
 
 

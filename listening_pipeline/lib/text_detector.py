@@ -16,12 +16,16 @@ changed input builds a new one and a half-written file is never read.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.metadata
 import logging
 import os
 import random
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +37,9 @@ log = logging.getLogger(__name__)
 
 # Bump when the calibration frames or the quantization settings change: the cached network is rebuilt.
 CALIBRATION_VERSION = 1
+# flock locks belong to open files: two threads of one process opening the lock file each get their own, so
+# threads also take this lock first.
+_THREAD_LOCK = threading.Lock()
 # The detection canvas of the calibration frames (the reader's detect_side): their long side.
 CALIBRATION_SIDE = 640
 
@@ -111,14 +118,29 @@ def int8_detector_file(net: Any, weights: str, cache_dir: Path | None = None) ->
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    log.info("building the int8 text detector into %s (once per machine, about 15 s)", target)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".building-") as work:
-        exported = Path(work) / "craft-fp32.onnx"
-        _export(net, exported)
-        quantized = Path(work) / target.name
-        _quantize(exported, quantized)
-        os.replace(quantized, target)  # atomic: another process building the same file gets a whole one too
+    # The first backfill on a machine starts several OCR steps at once: one builds, the others wait for it.
+    with _exclusive(folder / f".{target.name}.lock"):
+        if target.is_file():
+            return target
+        log.info("building the int8 text detector into %s (once per machine, about 15 s)", target)
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".building-") as work:
+            exported = Path(work) / "craft-fp32.onnx"
+            _export(net, exported)
+            quantized = Path(work) / target.name
+            _quantize(exported, quantized)
+            os.replace(quantized, target)  # atomic: a reader without the lock never sees half a file
     return target
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """An exclusive lock across processes (and threads) of this machine, held while the block runs."""
+    with _THREAD_LOCK, lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _build_key(weights: str) -> str:
