@@ -4,11 +4,8 @@ Why it exists: spoken brand mentions are half of what a short video says. whispe
 the audio into voiced regions (pyannote VAD) and transcribes them in batches with a
 faster-whisper (CTranslate2) model loaded once from a local directory.
 
-pyannote is the VAD because it keeps the transcripts best. Tried (2026-12-04, then reverted): Silero, from
-the ONNX file faster-whisper ships (whisperx's own Silero loads through torch.hub), cut VAD time from
-2.9 s to 0.21 s for six bench clips (speech 5.9 -> 4.8 s), but on the real-media evaluation set WER rose
-from 19% to 21% (German 35 -> 40%, Spanish 56 -> 60%) and one complaint's sentiment flipped
-(``eval/RESULTS.md``, column int8-ocr-silero-vad): a 3% gain in throughput is not worth that.
+pyannote stays the VAD: Silero (faster-whisper's ONNX file) was 14x cheaper but raised the evaluation
+set's WER from 19% to 21% (``eval/RESULTS.md``, column int8-ocr-silero-vad).
 
 Whisper invents text when there is none: on a synthetic chord loop tiny.en wrote
 "Thank you." (avg log-prob -0.996, just above Whisper's own -1.0 cut-off), on silence
@@ -58,9 +55,8 @@ from listening_pipeline.lib.speech_hints import SpeechHints
 
 log = logging.getLogger(__name__)
 
-# The pyannote VAD scores 5-s windows; whisperx slides them by 0.5 s, so each second of audio goes through the
-# model 10 times. By half a window (each second twice) it took 0.52 s instead of 2.64 s for six bench clips
-# (3 minutes of audio), and the voiced chunks whisper transcribes moved by at most 0.03 s.
+# The pyannote VAD scores 5-s windows, slid by 0.5 s in whisperx (each second scored 10 times). By half a window:
+# 0.52 s instead of 2.64 s for six bench clips, voiced chunks moved by at most 0.03 s (eval figures unchanged).
 VAD_STEP_S = 2.5
 
 
@@ -152,7 +148,6 @@ class SpeechModel:
         speech_filter: SpeechFilter = SpeechFilter(),
         vad_onset: float = 0.5,
         vad_offset: float = 0.363,
-        vad_step_s: float = VAD_STEP_S,
         align_model_dir: str | Path | None = None,
         align_language: str = "en",
     ) -> None:
@@ -171,7 +166,7 @@ class SpeechModel:
         self._pipeline, self._whisper = _load_pipeline(
             folder, self.device, self.compute_type, threads or available_threads(), vad_onset, vad_offset
         )
-        _set_vad_step(self._pipeline, vad_step_s)
+        _set_vad_step(self._pipeline, VAD_STEP_S)
         self.multilingual = bool(self._whisper.model.is_multilingual)
         self._aligner = _Aligner.load(align_model_dir, align_language, self.device) if align_model_dir else None
         self.load_s = time.perf_counter() - started
