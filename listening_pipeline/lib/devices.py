@@ -87,6 +87,26 @@ def _cpu_flags() -> set[str]:
     return set()
 
 
+def keep_openmp_runtimes_apart() -> bool:
+    """Load CTranslate2 (and its own OpenMP runtime) before torch; False when torch came first.
+
+    Why: both ship a copy of libgomp, and torch loads its copy into the process's global symbol scope. A
+    CTranslate2 loaded after it runs its parallel regions in torch's copy, whose thread count then exceeds
+    the cores, and libgomp stops spinning between parallel regions for good: every torch op after the first
+    transcription slept and woke its threads (125,000 context switches where 3,000 did before), and
+    EasyOCR's recogniser took 58 ms a crop instead of 15, VAD and YOLO slowed too. Loaded first,
+    CTranslate2 binds to its own copy and the two thread pools never meet.
+    """
+    if "torch" in sys.modules:
+        loaded = list(sys.modules)  # in import order
+        return "ctranslate2" in sys.modules and loaded.index("ctranslate2") < loaded.index("torch")
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError:
+        return True
+    return True
+
+
 def set_torch_threads(threads: int) -> None:
     """Set torch's intra-op threads, for the whole process.
 
