@@ -44,3 +44,20 @@ def test_a_duplicate_key_and_an_out_of_range_confidence_are_named_with_their_cou
     assert not outcome.passed
     assert "expect_column_values_to_be_between(confidence): 2" in outcome.failures
     assert any(f.startswith("expect_compound_columns_to_be_unique") and f.endswith(": 2") for f in outcome.failures)
+
+
+def test_rows_that_passed_pass_again_without_running_the_suite_and_failures_are_never_remembered(tmp_path, monkeypatch):
+    monkeypatch.setenv("LISTENING_PIPELINE_DATA_DIR", str(tmp_path))  # no mark from another test
+    good = _ocr_rows([0.9, 0.8], [0, 1])
+    first, again = validate(OCR_TEXT, good), validate(OCR_TEXT, good)
+    assert first.passed and not first.reused
+    assert again.passed and again.reused and again.evaluated == first.evaluated
+
+    changed = validate(OCR_TEXT, good.with_columns(pl.Series("text", ["caption 0", "another caption"])))
+    assert changed.passed and not changed.reused  # one value differs: the suite runs
+
+    broken = _ocr_rows([0.9, 1.5], [0, 1])
+    for _ in range(2):
+        outcome = validate(OCR_TEXT, broken)
+        assert not outcome.passed and not outcome.reused
+        assert "expect_column_values_to_be_between(confidence): 1" in outcome.failures
