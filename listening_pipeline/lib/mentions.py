@@ -277,7 +277,7 @@ def _text_mention_rows(
     if sentiment is not None and not sentiment.is_empty():
         for unit_id, label, polarity in sentiment.select("unit_id", "label", "polarity").iter_rows():
             labels[unit_id] = (label, polarity)
-    unit_rows = list(units.select("unit_id", "video_id", "origin", "text", "start_s").iter_rows(named=True))
+    unit_rows = list(units.select("unit_id", "video_id", "origin", "text", "start_s", "end_s").iter_rows(named=True))
     # The video's hashtags, per brand: a '#tag' in the description that is also in the list is that same hashtag.
     tags_seen = {
         (unit["video_id"], match.brand, _tag_key(unit["text"], match.start))
@@ -303,6 +303,7 @@ def _text_mention_rows(
                     "unit_id": unit["unit_id"],
                     "matched_text": match.matched_text,
                     "t_s": _mention_time(unit, match, word_starts),
+                    "end_s": unit["end_s"],
                     "confidence": match.confidence,
                     "match_confidence": match.confidence,
                     "match_rule": match.rule,
@@ -381,6 +382,7 @@ def _logo_mention_rows(logo_hits: pl.DataFrame, hashtag: str, day: date) -> list
             "unit_id": None,
             "matched_text": None,
             "t_s": seen["t_s"],
+            "end_s": seen["t_until_s"],
             "confidence": seen["confidence"],
             "match_confidence": None,
             "match_rule": None,

@@ -282,6 +282,11 @@ BRAND_MENTIONS = Table(
             "unit_id": (pl.String(), "Text unit matched (null for logo hits)."),
             "matched_text": (pl.String(), "Alias as it appears in the text (null for logo hits)."),
             "t_s": (pl.Float64(), "Time in the video, seconds, where known."),
+            "end_s": (
+                pl.Float64(),
+                "Where the evidence ends in the video, seconds: the speech segment's or caption's end, the logo "
+                "appearance's last frame's; null for descriptions, hashtags and comments.",
+            ),
             "confidence": (pl.Float64(), "Text: match_confidence; logos: the detector confidence."),
             "match_confidence": (
                 pl.Float64(),
@@ -301,7 +306,13 @@ BRAND_MENTIONS = Table(
     ),
     key=("hashtag", "day", "mention_id"),
     not_null=("hashtag", "day", "mention_id", "video_id", "brand", "origin", "confidence"),
-    ranges={"confidence": (0, 1), "match_confidence": (0, 1), "sentiment_polarity": (-1, 1), "t_s": (0, None)},
+    ranges={
+        "confidence": (0, 1),
+        "match_confidence": (0, 1),
+        "sentiment_polarity": (-1, 1),
+        "t_s": (0, None),
+        "end_s": (0, None),
+    },
     allowed={
         "origin": ("speech", "caption", "description", "hashtag", "comment", "logo"),
         "match_rule": ("exact", "tolerant", "hashtag", "capitalised", "context", "confirmed"),

@@ -10,7 +10,9 @@ select
     mentions.unit_id,
     mentions.matched_text,
     mentions.t_s,
+    mentions.end_s,
     mentions.confidence,
+    mentions.match_rule,
     mentions.sentiment_label,
     mentions.sentiment_polarity
 from {{ source('raw', 'brand_mentions') }} as mentions
