@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -226,6 +227,7 @@ MARTS = {
     "brand_alerts": ["brand", "day"],
     "brand_daily_metrics": ["brand", "day", "hashtag"],
     "hashtag_daily_metrics": ["hashtag", "day"],
+    "mention_evidence": ["mention_id", "hashtag", "day"],
 }
 
 
@@ -436,6 +438,36 @@ def test_the_planted_spike_is_the_only_alert(built):
 
 
 # --------------------------------------------------------------------------- rebuilds and docs
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+EVIDENCE_TESTS = (
+    "assert_brand_daily_metrics_match_mention_evidence",
+    "assert_share_of_voice_matches_mention_evidence",
+    "assert_brand_alerts_match_mention_evidence",
+)
+
+
+def test_every_count_is_its_evidence_and_a_count_without_evidence_fails_the_build(built, tmp_path):
+    store, _, _ = built
+    evidence = read_mart(store, "mention_evidence")
+    metrics = read_mart(store, "brand_daily_metrics")
+    assert evidence.height == metrics["mentions"].sum() and evidence["video_url"].null_count() == 0
+
+    # The planted alert's day loses one mention's evidence in a copy of the warehouse: all three marts'
+    # counts now disagree with it, and each test says so.
+    alert = read_mart(store, "brand_alerts").row(0, named=True)
+    lost = evidence.filter((pl.col("brand") == alert["brand"]) & (pl.col("day") == alert["day"]))["mention_id"][0]
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(store.path, copy)
+    with DuckDBWarehouse(copy).connect() as con:
+        con.execute("delete from marts.mention_evidence where mention_id = ?", [lost])
+    result = Dbt(copy, tmp_path)("test", "--select", *EVIDENCE_TESTS, check=False)
+    assert result.returncode != 0
+    failed = {line.split("FAIL", 1)[1].split()[1] for line in result.stdout.splitlines() if " FAIL " in line}
+    assert failed == set(EVIDENCE_TESTS), result.stdout[-3000:]
 
 
 def test_rebuilding_a_day_or_a_range_changes_nothing(built):

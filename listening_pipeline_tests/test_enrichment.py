@@ -4,10 +4,12 @@ note) so that a regression fails, not noise."""
 
 import datetime as dt
 import json
+import unicodedata
 
 import polars as pl
 import pytest
 
+from listening_pipeline.lib.boxes import iou
 from listening_pipeline.lib.evaluation import (
     MENTION_ORIGINS,
     caption_recall,
@@ -169,3 +171,65 @@ def test_brand_metrics_match_what_the_generator_said_wrote_and_showed(enriched, 
     heard = sum(v["speech"] for v in actual.values())
     print(f"speech mentions heard: {heard} of {said}")
     assert heard >= SPEECH_MENTION_RECALL_FLOOR * said
+
+
+def _folded(text: str) -> str:
+    """Lower case, no accents, no spaces: how the matcher compares names (OCR reads "Cafe" for "Café")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace(" ", "")
+
+
+def test_each_planted_mention_has_its_evidence_at_the_second_and_place_it_happened(enriched, truth, warehouse):
+    """A BI user clicks a number: the speech mention at its second, the caption for as long as it was on
+    screen, the logo in its box, each with its quote, link and models; and every count is these rows."""
+    keys = " or ".join(f"(hashtag = '{h}' and day = DATE '{d}')" for h, d in PARTITIONS)
+    evidence = warehouse.query(f"select * from marts.mention_evidence where {keys}")
+    assert evidence.height and evidence["video_url"].str.starts_with("https://www.tiktok.com/@").all()
+    by_video = {key: rows for key, rows in evidence.group_by("video_id", "brand", "origin")}
+    # What the models missed has no evidence (their recall is tested above); what they found must have it.
+    found = {tuple(r) for r in _table(warehouse, "brand_mentions").select("video_id", "brand", "origin").iter_rows()}
+    assert found == set(by_video)
+
+    checked = {"speech": 0, "caption": 0, "logo": 0}
+    for video in truth:
+        width, height = 360, 640
+        speech = video.get("speech") or {}
+        for brand in speech.get("brands", []):
+            rows = by_video.get((video["id"], brand, "speech"))
+            if rows is None:
+                continue
+            row = rows.row(0, named=True)
+            assert speech["start_s"] - 1 <= row["start_s"] <= speech["end_s"] + 1, row
+            assert row["quote"] and row["evidence_model"].startswith("whisperx")
+            checked["speech"] += 1
+        for caption in video.get("captions", []):
+            for brand in caption["brands"]:
+                rows = by_video.get((video["id"], brand, "caption"))
+                if rows is None:
+                    continue
+                row = rows.row(0, named=True)
+                assert abs(row["start_s"] - caption["start_s"]) <= 1 and abs(row["end_s"] - caption["end_s"]) <= 1
+                assert _folded(brand) in _folded(row["quote"])
+                assert row["box_x0"] is not None and row["evidence_model"].startswith("easyocr")
+                checked["caption"] += 1
+        for logo in video.get("logos", []):
+            rows = by_video.get((video["id"], logo["brand"], "logo"))
+            if rows is None:
+                continue
+            x0, y0, x1, y1 = logo["box"]
+            truth_box = (x0 / width, y0 / height, x1 / width, y1 / height)
+            best = max(
+                iou(truth_box, (r["box_x0"], r["box_y0"], r["box_x1"], r["box_y1"])) for r in rows.iter_rows(named=True)
+            )
+            assert best >= 0.5, (video["id"], logo, rows)
+            row = rows.row(0, named=True)
+            assert logo["start_s"] - 1 <= row["start_s"] <= row["end_s"] <= logo["end_s"] + 1, row
+            checked["logo"] += 1
+    print(f"\nevidence checked against the ground truth: {checked}")
+    assert all(checked.values()), checked
+
+    metrics = warehouse.query(f"select brand, hashtag, day, mentions from marts.brand_daily_metrics where {keys}")
+    counted = evidence.group_by("brand", "hashtag", "day").len()
+    joined = metrics.join(counted, on=["brand", "hashtag", "day"], how="full", coalesce=True)
+    assert joined.filter(pl.col("mentions") != pl.col("len")).height == 0
+    assert joined["mentions"].null_count() == 0 and joined["len"].null_count() == 0

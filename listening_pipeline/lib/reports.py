@@ -39,6 +39,11 @@ MART_VIEWS: dict[str, MartView] = {
         MartView("creator_leaderboard", "day desc, brand, rank_by_reach", "Creators by reach, per brand"),
         MartView("hashtag_trends", "day desc, is_rising desc, videos desc, co_hashtag", "Co-occurring hashtags"),
         MartView("brand_alerts", "day desc, brand", "Alerts"),
+        MartView(
+            "mention_evidence",
+            "day desc, brand, hashtag, video_id, start_s nulls last, mention_id",
+            "Evidence: each mention, its quote, second and box",
+        ),
     )
 }
 
