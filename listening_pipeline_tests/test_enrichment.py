@@ -233,3 +233,13 @@ def test_each_planted_mention_has_its_evidence_at_the_second_and_place_it_happen
     joined = metrics.join(counted, on=["brand", "hashtag", "day"], how="full", coalesce=True)
     assert joined.filter(pl.col("mentions") != pl.col("len")).height == 0
     assert joined["mentions"].null_count() == 0 and joined["len"].null_count() == 0
+
+
+def test_the_mentions_page_in_the_ui_shows_what_was_counted(enriched, instance):
+    from dagster import AssetKey
+
+    event = instance.get_latest_materialization_event(AssetKey("brand_mentions"))
+    evidence = event.asset_materialization.metadata["evidence"].value
+    header, rule, *rows = evidence.splitlines()
+    assert header == "| brand | origin | video_id | seconds | quote | sentiment_label |" and rows
+    assert any(" s | " in row and row.split("|")[5].strip() for row in rows)  # a second and a quote

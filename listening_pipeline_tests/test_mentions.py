@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from listening_pipeline.catalog import Brand, load_catalog
-from listening_pipeline.lib.mentions import BrandMatcher, mention_id, mention_rows
+from listening_pipeline.lib.mentions import BrandMatcher, evidence_sample, mention_id, mention_rows
 from listening_pipeline.warehouse.tables import BRAND_MENTIONS, LOGO_HITS, OCR_TEXT, SENTIMENT, TEXT_UNITS
 
 DAY = date(2025, 7, 1)
@@ -149,9 +149,22 @@ def test_mention_rows_from_text_and_logos(matcher):
     logos = rows.filter(pl.col("origin") == "logo").sort("t_s")
     assert logos.get_column("confidence").to_list() == [0.81, 0.66]
     assert logos.get_column("t_s").to_list() == [2.0, 7.0]
+    assert logos.get_column("end_s").to_list() == [4.0, 8.0]  # where each appearance's last frame ends
+    assert speech["Fizzly"]["end_s"] == 6.0 and tag["end_s"] is None  # the segment's end; a tag has no time
     assert logos.get_column("unit_id").is_null().all() and logos.get_column("sentiment_label").is_null().all()
     assert rows.get_column("mention_id").n_unique() == rows.height
     assert (rows.get_column("hashtag") == "summerdrinks").all() and (rows.get_column("day") == DAY).all()
+
+
+def test_the_evidence_sample_shows_each_mention_with_its_second_and_quote(matcher):
+    rows = mention_rows(_units(), _sentiment(), _logos(), matcher, "summerdrinks", DAY)
+    sample = evidence_sample(rows, _units())
+    assert sample.height == rows.height
+    speech = sample.filter((pl.col("origin") == "speech") & (pl.col("brand") == "Fizzly")).row(0, named=True)
+    assert speech["quote"] == "me encanta Fizzly y Bubblo" and speech["seconds"] == "3.5-6.0 s"
+    logo = sample.filter(pl.col("origin") == "logo").row(0, named=True)
+    assert logo["quote"] is None and logo["seconds"] == "2.0-4.0 s"
+    assert evidence_sample(rows, _units(), limit=2).height == 2
 
 
 def test_mention_ids_are_stable(matcher):

@@ -11,7 +11,8 @@ from listening_pipeline.defs.checks import checked
 from listening_pipeline.defs.mentions.automation import CATALOG_MATCHING_ASSET, REMATCH_AFTER_CATALOG_CHANGE
 from listening_pipeline.defs.resources import CatalogResource
 from listening_pipeline.defs.stage import stage_asset
-from listening_pipeline.lib.mentions import BrandMatcher, mention_rows
+from listening_pipeline.lib.mentions import BrandMatcher, evidence_sample, mention_rows
+from listening_pipeline.lib.reports import markdown_preview
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.tables import BRAND_MENTIONS
 
@@ -38,10 +39,12 @@ def brand_mentions(
         text_units, sentiment, logo_hits, matcher, hashtag, day, ocr_text=ocr_text, transcripts=transcripts
     )
     by_brand = rows.group_by("brand").len().sort("brand")
+    counts = "\n".join(f"- {brand}: {n}" for brand, n in by_brand.iter_rows()) or "_none_"
     context.add_output_metadata(
         output_name="result",
         metadata={
-            "mentions_by_brand": MetadataValue.md("\n".join(f"- {b}: {n}" for b, n in by_brand.iter_rows()) or "_none_")
+            "mentions_by_brand": MetadataValue.md(counts),
+            "evidence": MetadataValue.md(markdown_preview(evidence_sample(rows, text_units))),
         },
     )
     yield from checked(BRAND_MENTIONS, rows)
