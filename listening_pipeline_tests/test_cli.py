@@ -151,6 +151,8 @@ MART_ROWS = {  # one row per mart: enough to see every mart written, in its own 
     "creator_leaderboard": "select DATE '2024-03-05' as day, 'OnlyHere' as brand, 1 as rank_by_reach, 'ana' as creator",
     "hashtag_trends": "select DATE '2024-03-05' as day, 'latte' as co_hashtag, true as is_rising, 3 as videos",
     "brand_alerts": "select DATE '2024-03-05' as day, 'OnlyHere' as brand, ['mentions', 'negative'] as reasons",
+    "mention_evidence": "select DATE '2024-03-05' as day, 'pgtag' as hashtag, 'OnlyHere' as brand, 'v1' as video_id,"
+    " 2.5 as start_s, 'm1' as mention_id, 'I love OnlyHere' as quote",
 }
 
 
