@@ -10,79 +10,32 @@ with mentions as (
 ),
 
 videos as (
-    select
-        hashtag,
-        day,
-        video_id,
-        creator,
-        view_count
-    from {{ ref('stg_videos') }}
+    select * from {{ ref('stg_videos') }}
     where {{ partition_window('day') }}
 ),
 
 units as (
-    select
-        hashtag,
-        day,
-        unit_id,
-        origin_ref,
-        text,
-        start_s,
-        end_s
-    from {{ source('raw', 'text_units') }}
+    select * from {{ source('raw', 'text_units') }}
     where {{ partition_window('day') }}
 ),
 
 scores as (
-    select
-        hashtag,
-        day,
-        unit_id,
-        score,
-        model
-    from {{ source('raw', 'sentiment') }}
+    select * from {{ source('raw', 'sentiment') }}
     where {{ partition_window('day') }}
 ),
 
 speech as (
-    select
-        hashtag,
-        day,
-        video_id,
-        segment_no,
-        model
-    from {{ source('raw', 'transcripts') }}
+    select * from {{ source('raw', 'transcripts') }}
     where {{ partition_window('day') }}
 ),
 
 captions as (
-    select
-        hashtag,
-        day,
-        video_id,
-        span_no,
-        box_x0,
-        box_y0,
-        box_x1,
-        box_y1,
-        model
-    from {{ source('raw', 'ocr_text') }}
+    select * from {{ source('raw', 'ocr_text') }}
     where {{ partition_window('day') }}
 ),
 
 logos as (
-    select
-        hashtag,
-        day,
-        video_id,
-        brand,
-        t_s,
-        box_x0,
-        box_y0,
-        box_x1,
-        box_y1,
-        model
-    from {{ source('raw', 'logo_hits') }}
+    select * from {{ source('raw', 'logo_hits') }}
     where {{ partition_window('day') }}
 )
 
