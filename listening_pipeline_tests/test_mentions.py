@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from listening_pipeline.catalog import Brand, load_catalog
-from listening_pipeline.lib.mentions import BrandMatcher, evidence_sample, mention_id, mention_rows
+from listening_pipeline.lib.mentions import BrandMatcher, mention_id, mention_rows
+from listening_pipeline.lib.reports import evidence_sample
 from listening_pipeline.warehouse.tables import BRAND_MENTIONS, LOGO_HITS, OCR_TEXT, SENTIMENT, TEXT_UNITS
 
 DAY = date(2025, 7, 1)

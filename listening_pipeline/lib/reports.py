@@ -66,6 +66,25 @@ def markdown_preview(frame: pl.DataFrame, rows: int = 10, width: int = 60) -> st
     return "\n".join(lines)
 
 
+def evidence_sample(mentions: pl.DataFrame, text_units: pl.DataFrame, limit: int = 10) -> pl.DataFrame:
+    """A few mentions as a person checks them: brand, origin, the second in the video and the quote.
+
+    Why: the run's page in the Dagster UI shows what was counted, not only how many; negative mentions
+    come first (those are the ones a brand team opens), then the earliest in each video.
+    """
+    quotes = text_units.select("unit_id", pl.col("text").alias("quote"))
+    return (
+        mentions.join(quotes, on="unit_id", how="left")
+        .with_columns(
+            pl.format("{}-{} s", pl.col("t_s").round(1), pl.col("end_s").round(1)).alias("seconds"),
+            (pl.col("sentiment_label") == "negative").fill_null(False).alias("negative"),
+        )
+        .sort(["negative", "video_id", "t_s"], descending=[True, False, False], nulls_last=True)
+        .select("brand", "origin", "video_id", "seconds", "quote", "sentiment_label")
+        .head(limit)
+    )
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""

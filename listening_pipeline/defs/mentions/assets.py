@@ -11,8 +11,8 @@ from listening_pipeline.defs.checks import checked
 from listening_pipeline.defs.mentions.automation import CATALOG_MATCHING_ASSET, REMATCH_AFTER_CATALOG_CHANGE
 from listening_pipeline.defs.resources import CatalogResource
 from listening_pipeline.defs.stage import stage_asset
-from listening_pipeline.lib.mentions import BrandMatcher, evidence_sample, mention_rows
-from listening_pipeline.lib.reports import markdown_preview
+from listening_pipeline.lib.mentions import BrandMatcher, mention_rows
+from listening_pipeline.lib.reports import evidence_sample, markdown_preview
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.tables import BRAND_MENTIONS
 
