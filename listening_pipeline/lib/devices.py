@@ -100,10 +100,8 @@ def keep_openmp_runtimes_apart() -> bool:
     if "torch" in sys.modules:
         loaded = list(sys.modules)  # in import order
         return "ctranslate2" in sys.modules and loaded.index("ctranslate2") < loaded.index("torch")
-    try:
+    with contextlib.suppress(ImportError):  # no CTranslate2, nothing to keep apart
         import ctranslate2  # noqa: F401
-    except ImportError:
-        return True
     return True
 
 
