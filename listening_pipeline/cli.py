@@ -181,10 +181,30 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from listening_pipeline.lib.reports import write_report
+    from listening_pipeline.lib import evidence_report as er
+    from listening_pipeline.lib.media.store import MediaStore
+    from listening_pipeline.lib.reports import CHART_DAYS, write_report
 
-    path = write_report(read_warehouse(settings), Path(args.out or settings.data_dir / "reports"))
+    store, media = read_warehouse(settings), MediaStore(settings.media_root)
+    out = Path(getattr(args, "out", None) or settings.data_dir / "reports")
+    brand, day = getattr(args, "brand", None), getattr(args, "day", None)
+    if day and not brand:
+        raise CliError("--day needs --brand: the evidence report is one brand's day")
+    if brand:
+        when = _day(day, "--day") if day else er.latest_day(store, brand)
+        if when is None:
+            raise CliError(f"no day with mentions of {brand!r} in {warehouse_name(settings)}: give --day")
+        report = er.write_evidence_report(store, media, brand, when, out)
+        print(f"evidence report for {brand} on {when} ({report.mentions} mentions): {report.path}")
+        return 0
+    path = write_report(store, out)
     print(f"brand report: {path}")
+    latest = er.latest_alert(store)
+    if latest is not None:  # every alert of the report's window gets its page
+        first = latest[1] - dt.timedelta(days=CHART_DAYS - 1)
+        for alerted, when in er.alerting_brands(store, first, latest[1]):
+            report = er.write_evidence_report(store, media, alerted, when, out)
+            print(f"evidence report for the {alerted} alert on {when}: {report.path}")
     return 0
 
 
@@ -322,7 +342,17 @@ def build_parser() -> argparse.ArgumentParser:
     metrics = _command(sub, "metrics", "print the metrics tables from the warehouse")
     metrics.set_defaults(func=cmd_metrics)
 
-    report = _command(sub, "report", "write the brand report (Markdown + PNG chart) from the warehouse")
+    report = _command(
+        sub,
+        "report",
+        "write the brand report (Markdown + PNG chart) and each alert's evidence page, or one brand's evidence page",
+        "Without --brand: the brand report of the last 14 days built, and an HTML evidence page for each alert in"
+        " them. With --brand (and --day, default: the brand's latest day): that brand's evidence page for the day:"
+        " its metrics, its alert if any, and every mention as a contact sheet (frames with the logo or caption"
+        " boxed, quotes with their time in the video, sentiment colours, links), images inlined.",
+    )
+    report.add_argument("--brand", help="the catalog brand of the evidence page")
+    report.add_argument("--day", help="its day, YYYY-MM-DD (default: the brand's latest day with mentions)")
     report.add_argument("--out", help="folder to write (default: <data dir>/reports)")
     report.set_defaults(func=cmd_report)
 

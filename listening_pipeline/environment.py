@@ -170,6 +170,11 @@ VARIABLES: tuple[Variable, ...] = (
         "alert_webhook_configured",
         "-",
     ),
+    Variable(
+        "LISTENING_PIPELINE_ALERT_PAYLOAD",
+        "`slack` (blocks with the quotes behind the alert) or `json` (the alert and its evidence)",
+        "alert_payload",
+    ),
 )
 
 

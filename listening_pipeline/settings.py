@@ -103,6 +103,13 @@ def _recollect_days(value: str, name: str = "LISTENING_PIPELINE_RECOLLECT_DAYS")
     return days
 
 
+def _alert_payload(value: str) -> str:
+    payload = value.strip().lower() or "slack"
+    if payload not in ("slack", "json"):
+        raise ValueError(f"LISTENING_PIPELINE_ALERT_PAYLOAD must be 'slack' or 'json', not {value!r}")
+    return payload
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -128,6 +135,8 @@ class Settings:
     executor_config: str | None = None  # a run-config YAML whose `execution: config:` every run uses
     # Whether ALERT_WEBHOOK_ENV is set; its value, a secret, is not kept here.
     alert_webhook_configured: bool = False
+    # What is posted: "slack" (blocks with the quotes behind the alert) | "json" (the alert and its evidence).
+    alert_payload: str = "slack"
     # A re-collection returning less than this share of a stored day's videos is refused (0: never).
     recollect_min_share: float = 0.5
     duckdb_lock_timeout_s: float = DUCKDB_LOCK_TIMEOUT_S
@@ -184,6 +193,7 @@ class Settings:
             executor=executor,
             executor_config=env.get("LISTENING_PIPELINE_EXECUTOR_CONFIG") or None,
             alert_webhook_configured=bool(env.get(ALERT_WEBHOOK_ENV, "").strip()),
+            alert_payload=_alert_payload(env.get("LISTENING_PIPELINE_ALERT_PAYLOAD", "slack")),
             recollect_min_share=float(env.get("LISTENING_PIPELINE_RECOLLECT_MIN_SHARE", "0.5")),
             duckdb_lock_timeout_s=float(env.get("LISTENING_PIPELINE_DUCKDB_LOCK_TIMEOUT_S", DUCKDB_LOCK_TIMEOUT_S)),
             pg_connect_timeout_s=int(env.get("LISTENING_PIPELINE_PG_CONNECT_TIMEOUT_S", PG_CONNECT_TIMEOUT_S)),

@@ -43,7 +43,36 @@ COLUMNS = {
     "negative_share_z": "DOUBLE",
     "baseline_days": "INTEGER",
     "top_videos": "TEXT",
+    "top_evidence": "TEXT",
 }
+EVIDENCE = [
+    {
+        "mention_id": "m1",
+        "video_id": "7234567890123456789",
+        "video_url": "https://www.tiktok.com/@runner/video/7234567890123456789",
+        "creator": "runner",
+        "view_count": 120000,
+        "origin": "caption",
+        "quote": "NIKE SOLE FELL OFF <again>",
+        "start_s": 12.4,
+        "end_s": 15.0,
+        "sentiment_label": "negative",
+        "thumbnail_uri": "/data/media/evidence/ab/ab12.jpg",
+    },
+    {
+        "mention_id": "m2",
+        "video_id": "7234567890123456790",
+        "video_url": "https://www.tiktok.com/@fan/video/7234567890123456790",
+        "creator": "fan",
+        "view_count": 900,
+        "origin": "comment",
+        "quote": "my nike shoes broke after a week",
+        "start_s": None,
+        "end_s": None,
+        "sentiment_label": "negative",
+        "thumbnail_uri": None,
+    },
+]
 
 
 # --------------------------------------------------------------------------- a webhook over real HTTP
@@ -132,6 +161,7 @@ def alert_row(brand: str, day: dt.date, **fields) -> dict:
         "negative_share_z": 3.1,
         "baseline_days": 14,
         "top_videos": "7234567890123456789,7234567890123456790",
+        "top_evidence": json.dumps(EVIDENCE),
     }
     row.update(fields)
     return row
@@ -238,8 +268,14 @@ def test_each_new_alert_is_posted_once_as_slack_json(mart, webhook, capfd):
     assert "Nike" in message["text"] and nike["day"].isoformat() in message["text"]
     assert "42 mentions" in message["text"] and "36% negative" in message["text"]
     assert message["blocks"][0]["type"] == "header"
-    everything = json.dumps(message)
-    assert "https://www.tiktok.com/@/video/7234567890123456789" in everything
+    # The proof travels with it: each quote, where in the video, the link and the frame.
+    evidence = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section" and "text" in b][1:]
+    assert len(evidence) == 2
+    assert "NIKE SOLE FELL OFF &lt;again&gt;" in evidence[0] and "caption at 0:12-0:15" in evidence[0]
+    assert "<https://www.tiktok.com/@runner/video/7234567890123456789|video 7234567890123456789>" in evidence[0]
+    assert "120,000 views" in evidence[0] and "frame: `/data/media/evidence/ab/ab12.jpg`" in evidence[0]
+    assert "my nike shoes broke after a week" in evidence[1] and " at " not in evidence[1]
+    assert "frame:" not in evidence[1]
     assert "Adidas" in webhook.posts[1]["json"]["text"]
 
     rows = ledger(mart)
@@ -413,3 +449,32 @@ def test_payload_escapes_slack_markup_and_survives_missing_numbers():
     assert "H&amp;M &lt;Group&gt;" in payload["text"]
     assert "n/a" in json.dumps(payload)
     assert all(b["type"] != "section" or "Top videos" not in json.dumps(b) for b in payload["blocks"])
+
+
+def test_the_json_payload_carries_the_alert_and_its_evidence(mart, webhook):
+    mart.add(alert_row("Nike", TODAY - dt.timedelta(days=1)))
+    tick(mart, webhook.url, payload_format="json")
+    [post] = webhook.posts
+    alert = post["json"]["alert"]
+    assert alert["brand"] == "Nike" and alert["reasons"] == ["mentions", "negative_share"]
+    assert [e["quote"] for e in alert["evidence"]] == [e["quote"] for e in EVIDENCE]
+    first = alert["evidence"][0]
+    assert first["when"] == "0:12-0:15" and first["thumbnail_uri"] == EVIDENCE[0]["thumbnail_uri"]
+    assert alert["evidence"][1]["when"] is None
+
+
+def test_a_mart_built_before_evidence_still_alerts_with_its_top_videos(tmp_path, webhook):
+    """An existing warehouse: marts.brand_alerts has no top_evidence until dbt appends the column."""
+    old = DuckMart(tmp_path / "old.duckdb")
+    with duckdb.connect(str(old.path)) as con:
+        con.execute("CREATE SCHEMA marts")
+        columns = {c: t for c, t in COLUMNS.items() if c != "top_evidence"}
+        con.execute(f"CREATE TABLE marts.brand_alerts ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+        row = alert_row("Nike", TODAY - dt.timedelta(days=1))
+        con.execute(
+            f"INSERT INTO marts.brand_alerts VALUES ({', '.join('?' for _ in columns)})", [row[c] for c in columns]
+        )
+    tick(old, webhook.url)
+    [post] = webhook.posts
+    assert "https://www.tiktok.com/@/video/7234567890123456789" in json.dumps(post["json"])
+    assert Alert.from_row({**row, "top_evidence": "not json"}).evidence == ()

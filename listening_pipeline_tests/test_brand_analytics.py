@@ -2,6 +2,7 @@
 about Mokka Mia. The pipeline raises exactly one alert for it, and the team's webhook gets it
 exactly once, also after the days are run again."""
 
+import html
 import json
 
 import polars as pl
@@ -48,6 +49,15 @@ def _alerts(warehouse) -> pl.DataFrame:
     return warehouse.query("select * from marts.brand_alerts order by day, brand")
 
 
+def _complaints(warehouse, brand: str, day) -> list[str]:
+    rows = warehouse.query(
+        "select distinct quote from marts.mention_evidence"
+        " where brand = ? and day = ? and sentiment_label = 'negative'",
+        [brand, day],
+    )
+    return [" ".join(q.split()) for q in rows["quote"] if q]
+
+
 def _sensor_tick(webhook: Webhook, warehouse_resource) -> None:
     from listening_pipeline.defs.alerts.sensors import brand_alert_sensor
     from listening_pipeline.defs.resources import AlertWebhookResource
@@ -84,7 +94,15 @@ def test_the_alert_reaches_the_webhook_exactly_once_also_after_a_rerun(history, 
         _sensor_tick(webhook, warehouse_resource)
         _sensor_tick(webhook, warehouse_resource)
         assert len(webhook.posts) == 1
-        assert "Mokka Mia" in webhook.posts[0]["json"]["text"]
+        message = webhook.posts[0]["json"]
+        assert "Mokka Mia" in message["text"]
+        # The person paged reads the complaints themselves, with their links.
+        blocks = json.dumps(message["blocks"], ensure_ascii=False)
+        [alert] = _alerts(warehouse).iter_rows(named=True)
+        shown = [" ".join(e["quote"].split()) for e in json.loads(alert["top_evidence"])]
+        assert len(shown) == 5 and set(shown) <= set(_complaints(warehouse, alert["brand"], alert["day"]))
+        assert all(q.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in blocks for q in shown)
+        assert blocks.count("https://www.tiktok.com/@") >= 5
         # The same days collected and built again: same alert id, nothing new to send.
         for day in history.days[-2:]:
             assert history.run("hashtag_day_job", day)
@@ -122,3 +140,30 @@ def test_the_ui_and_the_report_show_the_story(history, tmp_path, warehouse):
     assert (tmp_path / "brand_trend.png").read_bytes()[:4] == b"\x89PNG"
     text = report.read_text(encoding="utf-8")
     assert "marts.brand_alerts" in text and "Mokka Mia" in text
+
+
+def test_the_alert_has_its_evidence_page_written_by_the_run_and_by_the_cli(history, warehouse, tmp_path, capsys):
+    """The run's evidence_reports asset wrote the alert's page; `report --brand --day` writes the same one."""
+    from pathlib import Path
+
+    from dagster import AssetKey
+
+    from listening_pipeline.cli import main
+
+    [alert] = _alerts(warehouse).iter_rows(named=True)
+    event = history.instance.get_latest_materialization_event(AssetKey("evidence_reports"))
+    metadata = event.asset_materialization.metadata
+    page = Path(metadata["report"].value)
+    assert page.is_file() and metadata["reports"].value >= 1 and "Mokka Mia" in metadata["preview"].value
+    text = page.read_text(encoding="utf-8")
+    quotes = _complaints(warehouse, alert["brand"], alert["day"])
+    assert len(quotes) >= 5 and all(html.escape(q) in text for q in quotes)
+    assert "<strong>Alert</strong>" in text and "marts.brand_daily_metrics" in text
+    from listening_pipeline.lib.evidence_report import MAX_MENTIONS
+
+    assert text.count('class="card"') == min(alert["mentions"], MAX_MENTIONS)  # each mention once
+
+    assert main(["report", "--brand", alert["brand"], "--day", str(alert["day"]), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    again = tmp_path / page.name
+    assert str(again) in printed and again.read_text(encoding="utf-8") == text

@@ -193,6 +193,7 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
                     "unit_id": unit,
                     "matched_text": None if origin == "logo" else brand,
                     "t_s": float(n),
+                    "end_s": float(n) + 3.0 if origin == "logo" else None,
                     "confidence": 1.0,
                     "sentiment_label": label,
                     "sentiment_polarity": None
@@ -228,6 +229,7 @@ MARTS = {
     "brand_daily_metrics": ["brand", "day", "hashtag"],
     "hashtag_daily_metrics": ["hashtag", "day"],
     "mention_evidence": ["mention_id", "hashtag", "day"],
+    "visual_share_of_voice": ["brand", "day"],
 }
 
 
@@ -431,13 +433,48 @@ def test_the_planted_spike_is_the_only_alert(built):
         ("negative_share_z", "DOUBLE"),
         ("baseline_days", "INTEGER"),
         ("top_videos", "VARCHAR"),
+        ("top_evidence", "VARCHAR"),
     ]
-    from listening_pipeline.lib.alerts import ALERT_COLUMNS
+    from listening_pipeline.lib.alerts import ALERT_COLUMNS, Alert
 
     assert tuple(types["column_name"]) == ALERT_COLUMNS
 
+    # The proof it carries: five of its mentions, each once, the negative ones first (the negative share
+    # rose), then by the video's views; each is that mention's evidence row.
+    evidence = json.loads(alert["top_evidence"])
+    assert len(evidence) == 5 and len({e["mention_id"] for e in evidence}) == 5
+    rows = read_mart(store, "mention_evidence").filter((pl.col("brand") == "Alpha") & (pl.col("day") == spike_day))
+    negatives = rows.filter(pl.col("sentiment_label") == "negative").unique("mention_id")
+    assert negatives.height >= 5 and all(e["sentiment_label"] == "negative" for e in evidence)
+    assert [e["view_count"] for e in evidence] == sorted(negatives["view_count"].to_list(), reverse=True)[:5]
+    by_id = {r["mention_id"]: r for r in rows.iter_rows(named=True)}
+    for item in evidence:
+        row = by_id[item["mention_id"]]
+        assert (item["video_id"], item["quote"], item["video_url"], item["start_s"]) == (
+            row["video_id"],
+            row["quote"],
+            row["video_url"],
+            row["start_s"],
+        )
+    assert [e.quote for e in Alert.from_row(alert).evidence] == [e["quote"] for e in evidence]
 
-# --------------------------------------------------------------------------- rebuilds and docs
+
+# --------------------------------------------------------------------------- screen time
+
+
+def test_screen_time_counts_each_logo_second_once_and_shares_sum_to_one(built):
+    store, _, raw = built
+    screen = read_mart(store, "visual_share_of_voice")
+    totals = screen.group_by("day", "competitor_group").agg(pl.col("screen_share").sum().alias("total"))
+    assert (totals["total"] - 1).abs().max() < 1e-9
+
+    # Every synthetic logo is on screen 3 s; the video collected under both hashtags counts once.
+    logos = raw[BRAND_MENTIONS.name].filter(pl.col("origin") == "logo").unique(["day", "video_id", "brand"])
+    expected = logos.group_by("day", "brand").agg((pl.len() * 3.0).alias("expected"), pl.len().alias("videos"))
+    joined = screen.join(expected, on=["day", "brand"], how="left").with_columns(pl.col("expected").fill_null(0.0))
+    assert (joined["screen_seconds"] == joined["expected"]).all()
+    assert (joined["videos_with_logo"] == joined["videos"].fill_null(0)).all()
+    assert screen.filter(pl.col("brand") == "Gamma")["screen_seconds"].sum() == 0  # never seen, still listed
 
 
 # --------------------------------------------------------------------------- evidence
@@ -468,6 +505,9 @@ def test_every_count_is_its_evidence_and_a_count_without_evidence_fails_the_buil
     assert result.returncode != 0
     failed = {line.split("FAIL", 1)[1].split()[1] for line in result.stdout.splitlines() if " FAIL " in line}
     assert failed == set(EVIDENCE_TESTS), result.stdout[-3000:]
+
+
+# --------------------------------------------------------------------------- rebuilds and docs
 
 
 def test_rebuilding_a_day_or_a_range_changes_nothing(built):

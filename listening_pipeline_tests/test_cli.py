@@ -153,6 +153,8 @@ MART_ROWS = {  # one row per mart: enough to see every mart written, in its own 
     "brand_alerts": "select DATE '2024-03-05' as day, 'OnlyHere' as brand, ['mentions', 'negative'] as reasons",
     "mention_evidence": "select DATE '2024-03-05' as day, 'pgtag' as hashtag, 'OnlyHere' as brand, 'v1' as video_id,"
     " 2.5 as start_s, 'm1' as mention_id, 'I love OnlyHere' as quote",
+    "visual_share_of_voice": "select DATE '2024-03-05' as day, 'g' as competitor_group, 'OnlyHere' as brand,"
+    " 0.8 as screen_share",
 }
 
 

@@ -1,5 +1,6 @@
 """The same raw tables on PostgreSQL build the same marts with dbt's postgres target, row for row."""
 
+import json
 import os
 import subprocess
 import sys
@@ -25,11 +26,19 @@ MARTS = {
 BRAND_MARTS = {"brand_daily_metrics", "share_of_voice", "creator_leaderboard", "brand_alerts"}
 
 
+def _same_json(text: str) -> str:
+    """JSON text as one engine would write it: PostgreSQL writes 3.0 as 3 and puts spaces around colons."""
+    return json.dumps(json.loads(text, parse_int=float, parse_float=lambda v: round(float(v), 9)), sort_keys=True)
+
+
 def _comparable(frame: pl.DataFrame) -> pl.DataFrame:
-    """Same rows, same types on both engines: integers as Int64, decimals and floats rounded."""
+    """Same rows, same types on both engines: integers as Int64, decimals and floats rounded, JSON text
+    (an alert's top_evidence) as the same JSON whatever spacing each engine writes."""
     casts = []
     for name, dtype in frame.schema.items():
-        if dtype.is_integer():
+        if name == "top_evidence":
+            casts.append(pl.col(name).map_elements(_same_json, return_dtype=pl.String))
+        elif dtype.is_integer():
             casts.append(pl.col(name).cast(pl.Int64))
         elif dtype.is_float() or isinstance(dtype, pl.Decimal):
             casts.append(pl.col(name).cast(pl.Float64).round(9))

@@ -3,8 +3,10 @@ against the generator's ground truth. Floors are set below the measured scores (
 note) so that a regression fails, not noise."""
 
 import datetime as dt
+import html
 import json
 import unicodedata
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -179,6 +181,32 @@ def _folded(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace(" ", "")
 
 
+def _box_drawn_on(thumbnail: Path, row: dict) -> bool:
+    """A small JPEG whose pixels along the evidence box's edges are the outline's colour."""
+    from PIL import Image
+
+    from listening_pipeline.lib.evidence_frames import OUTLINE_COLOURS, THUMBNAIL_SIDE
+
+    with Image.open(thumbnail) as image:
+        assert image.format == "JPEG" and max(image.size) <= THUMBNAIL_SIDE
+        pixels = image.convert("RGB")
+        width, height = pixels.size
+        colour = OUTLINE_COLOURS[row["origin"]]
+        x0, x1 = row["box_x0"] * width, row["box_x1"] * width
+        y_top = max(0.0, row["box_y0"] * height - 3)
+        near = 0
+        steps = 20
+        for i in range(steps):
+            x = round(x0 + (x1 - x0) * (i + 0.5) / steps)
+            for dy in range(-3, 4):
+                y = min(height - 1, max(0, round(y_top + dy)))
+                r, g, b = pixels.getpixel((min(width - 1, x), y))  # type: ignore[misc]
+                if abs(r - colour[0]) + abs(g - colour[1]) + abs(b - colour[2]) < 90:
+                    near += 1
+                    break
+        return near >= steps * 0.8
+
+
 def test_each_planted_mention_has_its_evidence_at_the_second_and_place_it_happened(enriched, truth, warehouse):
     """A BI user clicks a number: the speech mention at its second, the caption for as long as it was on
     screen, the logo in its box, each with its quote, link and models; and every count is these rows."""
@@ -228,6 +256,15 @@ def test_each_planted_mention_has_its_evidence_at_the_second_and_place_it_happen
     print(f"\nevidence checked against the ground truth: {checked}")
     assert all(checked.values()), checked
 
+    # Each logo and caption mention shows its frame, the box drawn where the evidence row says it is.
+    visual = evidence.filter(pl.col("origin").is_in(["logo", "caption"]))
+    assert visual.height and visual["thumbnail_uri"].null_count() == 0
+    for row in visual.iter_rows(named=True):
+        assert _box_drawn_on(Path(row["thumbnail_uri"]), row), row
+    assert evidence.filter(~pl.col("origin").is_in(["logo", "caption"]))["thumbnail_uri"].null_count() == (
+        evidence.height - visual.height
+    )
+
     metrics = warehouse.query(f"select brand, hashtag, day, mentions from marts.brand_daily_metrics where {keys}")
     counted = evidence.group_by("brand", "hashtag", "day").len()
     joined = metrics.join(counted, on=["brand", "hashtag", "day"], how="full", coalesce=True)
@@ -243,3 +280,59 @@ def test_the_mentions_page_in_the_ui_shows_what_was_counted(enriched, instance):
     header, rule, *rows = evidence.splitlines()
     assert header == "| brand | origin | video_id | seconds | quote | sentiment_label |" and rows
     assert any(" s | " in row and row.split("|")[5].strip() for row in rows)  # a second and a quote
+
+
+def _union_seconds(spans: list[tuple[float, float]]) -> float:
+    total, until = 0.0, float("-inf")
+    for start, end in sorted(spans):
+        if end > until:
+            total += end - max(start, until)
+            until = end
+    return total
+
+
+def test_screen_time_is_the_seconds_the_planted_logos_were_on_screen(enriched, truth, warehouse):
+    expected: dict[tuple[str, str], list[float]] = {}
+    for video in truth:
+        by_brand: dict[str, list[tuple[float, float]]] = {}
+        for logo in video.get("logos", []):
+            by_brand.setdefault(logo["brand"], []).append((logo["start_s"], logo["end_s"]))
+        for brand, spans in by_brand.items():
+            expected.setdefault((video["day"], brand), []).append(_union_seconds(spans))
+    days = ", ".join(f"DATE '{d}'" for d in sorted({d for _, d in PARTITIONS}))
+    screen = warehouse.query(
+        "select cast(day as varchar) as day, brand, screen_seconds"
+        f" from marts.visual_share_of_voice where day in ({days})"
+    )
+    measured = {(r["day"], r["brand"]): r["screen_seconds"] for r in screen.iter_rows(named=True)}
+    for key, seconds in sorted(expected.items()):
+        print(f"\nscreen seconds {key}: planted {sum(seconds):.1f}, measured {measured.get(key)}")
+    assert expected
+    for key, seconds in expected.items():
+        # Frames are kept about once a second: each appearance's ends may move by up to a second.
+        assert abs(measured.get(key, 0.0) - sum(seconds)) <= 1.0 * len(seconds) + 0.5, key
+
+
+def test_the_evidence_report_shows_each_mention_with_its_frame_and_quote(enriched, warehouse, tmp_path):
+    """A brand's day as a page someone can open anywhere: the frames are inside the file, boxes drawn."""
+    from listening_pipeline.lib.evidence_report import write_evidence_report
+    from listening_pipeline.lib.media.store import MediaStore
+    from listening_pipeline.settings import Settings
+
+    hashtag, day = PARTITIONS[1]
+    evidence = warehouse.query(
+        "select * from marts.mention_evidence where hashtag = ? and day = ? order by brand", [hashtag, day]
+    )
+    brand = evidence.filter(pl.col("thumbnail_uri").is_not_null())["brand"][0]
+    mentions = warehouse.query("select * from marts.mention_evidence where brand = ? and day = ?", [brand, day]).unique(
+        "mention_id"
+    )
+    report = write_evidence_report(warehouse, MediaStore(Settings.from_env().media_root), brand, day, tmp_path)
+    page = report.path.read_text(encoding="utf-8")
+    framed = mentions.filter(pl.col("thumbnail_uri").is_not_null()).height
+    assert framed and report.thumbnails == framed and page.count('src="data:image/jpeg;base64,') == framed
+    assert page.count('class="card"') == mentions.height == report.mentions
+    for quote in mentions["quote"].drop_nulls():
+        assert html.escape(quote) in page
+    for row in mentions.filter(pl.col("start_s").is_not_null()).iter_rows(named=True):
+        assert f"{row['origin']} at {int(row['start_s']) // 60}:{int(row['start_s']) % 60:02d}" in page

@@ -31,3 +31,22 @@
 {% macro postgres__bytewise(column) -%}
   {{ column }} collate "C"
 {%- endmacro %}
+
+{#- A JSON array (as text) of one object per row of the group, keys in the order given: `fields` is a
+    list of [key, expression] pairs. The same keys and values on every engine (the alert sensor and
+    BI tools parse it). -#}
+{% macro json_array_of_objects(fields, order_by) -%}
+  {{ return(adapter.dispatch('json_array_of_objects')(fields, order_by)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_array_of_objects(fields, order_by) -%}
+  cast(to_json(list(json_object(
+    {%- for key, expression in fields %}'{{ key }}', {{ expression }}{% if not loop.last %}, {% endif %}{% endfor -%}
+  ) order by {{ order_by }})) as varchar)
+{%- endmacro %}
+
+{% macro postgres__json_array_of_objects(fields, order_by) -%}
+  cast(json_agg(json_build_object(
+    {%- for key, expression in fields %}'{{ key }}', {{ expression }}{% if not loop.last %}, {% endif %}{% endfor -%}
+  ) order by {{ order_by }}) as text)
+{%- endmacro %}

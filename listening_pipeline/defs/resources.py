@@ -237,6 +237,10 @@ class AlertWebhookResource(dg.ConfigurableResource):
     max_per_tick: int = Field(default=20, description="Alerts posted per sensor tick at most.")
     time_budget_s: float = Field(default=40.0, description="Seconds a tick may spend posting.")
     max_age_days: int = Field(default=7, description="Alerts for days older than this are never sent (0: any age).")
+    payload_format: str = Field(
+        default="slack",
+        description="'slack': Slack blocks with the quotes behind the alert; 'json': the alert and its evidence.",
+    )
 
     @property
     def configured(self) -> bool:
@@ -261,6 +265,7 @@ class AlertWebhookResource(dg.ConfigurableResource):
             max_age_days=self.max_age_days,
             today=today,
             on_delivery=on_delivery,
+            payload_format="json" if self.payload_format == "json" else "slack",
         )
 
 
@@ -303,8 +308,8 @@ def _source(settings: Settings) -> SourceResource:
 def _alert_webhook(settings: Settings) -> AlertWebhookResource:
     # EnvVar of an unset variable fails at resolution: without a URL the sensor skips, saying how to set one.
     if settings.alert_webhook_configured:
-        return AlertWebhookResource(url=dg.EnvVar(ALERT_WEBHOOK_ENV))
-    return AlertWebhookResource()
+        return AlertWebhookResource(url=dg.EnvVar(ALERT_WEBHOOK_ENV), payload_format=settings.alert_payload)
+    return AlertWebhookResource(payload_format=settings.alert_payload)
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:

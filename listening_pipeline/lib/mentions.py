@@ -382,7 +382,7 @@ def _logo_mention_rows(logo_hits: pl.DataFrame, hashtag: str, day: date) -> list
             "unit_id": None,
             "matched_text": None,
             "t_s": seen["t_s"],
-            "end_s": seen["t_until_s"],
+            "end_s": seen["visible_until_s"],
             "confidence": seen["confidence"],
             "match_confidence": None,
             "match_rule": None,

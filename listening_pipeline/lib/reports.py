@@ -40,6 +40,11 @@ MART_VIEWS: dict[str, MartView] = {
         MartView("hashtag_trends", "day desc, is_rising desc, videos desc, co_hashtag", "Co-occurring hashtags"),
         MartView("brand_alerts", "day desc, brand", "Alerts"),
         MartView(
+            "visual_share_of_voice",
+            "day desc, competitor_group, screen_share desc nulls last, brand",
+            "Screen time: seconds of logos on screen, and their share",
+        ),
+        MartView(
             "mention_evidence",
             "day desc, brand, hashtag, video_id, start_s nulls last, mention_id",
             "Evidence: each mention, its quote, second and box",

@@ -209,6 +209,10 @@ LOGO_HITS = Table(
             "confidence": (pl.Float64(), "Detection confidence in [0, 1]."),
             "t_s": (pl.Float64(), "Time of the frame, seconds."),
             "t_until_s": (pl.Float64(), "End of the span the frame stands for, seconds."),
+            "visible_until_s": (
+                pl.Float64(),
+                "Until when the logo counts as on screen: the next kept frame's time (screen time), seconds.",
+            ),
             "box_x0": (pl.Float64(), "Left edge, fraction of frame width."),
             "box_y0": (pl.Float64(), "Top edge, fraction of frame height."),
             "box_x1": (pl.Float64(), "Right edge, fraction of frame width."),
@@ -284,8 +288,13 @@ BRAND_MENTIONS = Table(
             "t_s": (pl.Float64(), "Time in the video, seconds, where known."),
             "end_s": (
                 pl.Float64(),
-                "Where the evidence ends in the video, seconds: the speech segment's or caption's end, the logo "
-                "appearance's last frame's; null for descriptions, hashtags and comments.",
+                "Where the evidence ends in the video, seconds: the speech segment's or caption's end; for a logo, "
+                "until the frame after its appearance's last (screen time); null for descriptions, hashtags and "
+                "comments.",
+            ),
+            "thumbnail_uri": (
+                pl.String(),
+                "Logos and captions: a small JPEG of the frame with the box drawn, in the media store; else null.",
             ),
             "confidence": (pl.Float64(), "Text: match_confidence; logos: the detector confidence."),
             "match_confidence": (

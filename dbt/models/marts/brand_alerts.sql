@@ -189,6 +189,53 @@ top_videos as (
     from video_mentions
     where video_rank <= 5
     group by brand, day
+),
+
+-- The proof a person paged can judge the alert by: the alert's mentions (once across hashtags), the
+-- negative ones first when the negative share rose, then by the video's reach.
+evidence as (
+    select
+        e.*,
+        row_number() over (partition by e.brand, e.day, e.mention_id order by {{ bytewise("e.hashtag") }}) as copy_no,
+        case when a.negative_share_jumped and e.sentiment_label = 'negative' then 0 else 1 end as fits_reason
+    from {{ ref('mention_evidence') }} as e
+    inner join alerts as a on e.brand = a.brand and e.day = a.day
+    where {{ partition_window('e.day') }}
+),
+
+ranked_evidence as (
+    select
+        *,
+        row_number() over (
+            partition by brand, day
+            order by
+                fits_reason, view_count desc nulls last, {{ bytewise("video_id") }}, start_s nulls last,
+                {{ bytewise("mention_id") }}
+        ) as evidence_rank
+    from evidence
+    where copy_no = 1
+),
+
+top_evidence as (
+    select
+        brand,
+        day,
+        {{ json_array_of_objects([
+            ['mention_id', 'mention_id'],
+            ['video_id', 'video_id'],
+            ['video_url', 'video_url'],
+            ['creator', 'creator'],
+            ['view_count', 'view_count'],
+            ['origin', 'origin'],
+            ['quote', 'left(quote, 280)'],
+            ['start_s', 'start_s'],
+            ['end_s', 'end_s'],
+            ['sentiment_label', 'sentiment_label'],
+            ['thumbnail_uri', 'thumbnail_uri'],
+        ], 'evidence_rank') }} as top_evidence
+    from ranked_evidence
+    where evidence_rank <= 5
+    group by brand, day
 )
 
 select
@@ -209,7 +256,9 @@ select
     cast(a.baseline_negative_share as double precision) as baseline_negative_share,
     cast(a.negative_share_z as double precision) as negative_share_z,
     cast(a.baseline_days as integer) as baseline_days,
-    cast(t.top_videos as text) as top_videos
+    cast(t.top_videos as text) as top_videos,
+    cast(coalesce(ev.top_evidence, '[]') as text) as top_evidence
 from alerts as a
 left join {{ ref('stg_brands') }} as b on a.brand = b.brand
 left join top_videos as t on a.brand = t.brand and a.day = t.day
+left join top_evidence as ev on a.brand = ev.brand and a.day = ev.day

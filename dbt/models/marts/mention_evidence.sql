@@ -1,9 +1,10 @@
 -- One row per brand mention with what proves it: the quote (the speech segment, caption or comment
 -- the alias was found in), where in the video it happened (start and end seconds), the logo's or the
--- caption's box, the sentiment behind it and the models that produced each part, and a link to the
--- video. Rows are per tracked hashtag, as brand_mentions stores them: every count of
--- brand_daily_metrics is a group by on these rows, and share_of_voice and brand_alerts (which count
--- a mention once across hashtags) a count of distinct mention_id (dbt/tests/ prove both).
+-- caption's box and a thumbnail of the frame with the box drawn, the sentiment behind it and the
+-- models that produced each part, and a link to the video. Rows are per tracked hashtag, as
+-- brand_mentions stores them: every count of brand_daily_metrics is a group by on these rows, and
+-- share_of_voice and brand_alerts (which count a mention once across hashtags) a count of distinct
+-- mention_id (dbt/tests/ prove both).
 with mentions as (
     select * from {{ ref('stg_brand_mentions') }}
     where {{ partition_window('day') }}
@@ -59,6 +60,7 @@ select
     coalesce(l.box_y0, c.box_y0) as box_y0,
     coalesce(l.box_x1, c.box_x1) as box_x1,
     coalesce(l.box_y1, c.box_y1) as box_y1,
+    m.thumbnail_uri,
     m.sentiment_label,
     s.score as sentiment_score,
     m.sentiment_polarity,

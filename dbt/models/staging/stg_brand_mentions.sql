@@ -11,6 +11,7 @@ select
     mentions.matched_text,
     mentions.t_s,
     mentions.end_s,
+    mentions.thumbnail_uri,
     mentions.confidence,
     mentions.match_rule,
     mentions.sentiment_label,

@@ -238,6 +238,6 @@ def _ui_metadata(plain: dict[str, Any]) -> dict[str, MetadataValue]:
 
 dbt_day_job = define_asset_job(
     "dbt_day_job",
-    selection=AssetSelection.assets(dbt_models),
-    description="Build the dbt models for a day (or a range, in one run).",
+    selection=AssetSelection.assets(dbt_models) | AssetSelection.keys("evidence_reports"),
+    description="Build the dbt models for a day (or a range, in one run), then the evidence report of each alert.",
 )

@@ -41,7 +41,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from listening_pipeline.lib.alerts import ledger
 from listening_pipeline.lib.alerts.ledger import ERROR_SNIPPET, LEDGER, NOT_PENDING, LedgerWriteError
-from listening_pipeline.lib.alerts.message import ALERT_COLUMNS, ALERTS_RELATION, Alert, slack_payload
+from listening_pipeline.lib.alerts.message import ALERTS_RELATION, Alert, PayloadFormat, alert_payload
 from listening_pipeline.lib.http_retry import retry_after_s
 from listening_pipeline.settings import ALERT_WEBHOOK_ENV
 from listening_pipeline.warehouse import Warehouse
@@ -97,10 +97,10 @@ class DeliveryReport:
 def pending_alerts(store: Warehouse) -> list[Alert]:
     """Alerts of ``marts.brand_alerts`` with no ledger row, or a 'failed' one, oldest first.
 
-    A missing mart (dbt has not built it yet) or ledger (nothing delivered yet) reads as empty.
+    A missing mart (dbt has not built it yet) or ledger (nothing delivered yet) reads as empty; a mart
+    built before a column was added (``top_evidence``) reads with it empty until dbt appends it.
     """
-    columns = ", ".join(ALERT_COLUMNS)
-    alerts = store.query(f"SELECT {columns} FROM {ALERTS_RELATION} ORDER BY day, brand, alert_id", missing_ok=True)
+    alerts = store.query(f"SELECT * FROM {ALERTS_RELATION} ORDER BY day, brand, alert_id", missing_ok=True)
     if not alerts.height:
         return []
     states = ", ".join(f"'{s}'" for s in NOT_PENDING)
@@ -217,6 +217,7 @@ def deliver_pending(
     today: dt.date | None = None,
     sleep: Callable[[float], None] = time.sleep,
     on_delivery: Callable[[Delivery], None] | None = None,
+    payload_format: PayloadFormat = "slack",
 ) -> DeliveryReport:
     """Post the pending alerts, oldest first: claim, POST, record the answer, one alert at a time.
 
@@ -225,6 +226,7 @@ def deliver_pending(
     before ``today`` (UTC) are never sent, so a backfill of last year does not flood the
     channel; 0 sends any age. A webhook that stays unreachable or answers that it is gone
     stops the batch. ``on_delivery`` sees each outcome as it happens (the sensor logs them).
+    ``payload_format``: Slack blocks, or plain JSON (:func:`.message.alert_payload`).
     Raises :class:`LedgerWriteError` when the ledger cannot be written (the claim is then left
     for the next tick to mark ``unknown``; nothing is posted without its claim).
     """
@@ -255,7 +257,7 @@ def deliver_pending(
                 ledger.write(store, alert, ledger.SENDING, host, error="posting", sleep=sleep)
                 outcome = post_json(
                     url,
-                    slack_payload(alert),
+                    alert_payload(alert, payload_format),
                     headers={"Idempotency-Key": alert.alert_id},
                     timeout_s=timeout_s,
                     max_attempts=max_attempts,

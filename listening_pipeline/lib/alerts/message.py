@@ -1,11 +1,16 @@
-"""A brand alert as read from ``marts.brand_alerts``, and the Slack-compatible message that carries it."""
+"""A brand alert as read from ``marts.brand_alerts``, and the message that carries it with its proof.
+
+Two payloads: Slack's incoming-webhook JSON (the default; the quotes behind the alert as blocks) and a
+plain JSON object for other receivers (the alert's fields and its evidence as a list).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 ALERTS_RELATION = "marts.brand_alerts"
 # The mart's column contract (dbt/models/marts/brand_alerts.sql).
@@ -24,8 +29,54 @@ ALERT_COLUMNS = (
     "negative_share_z",
     "baseline_days",
     "top_videos",
+    "top_evidence",
 )
 VIDEO_URL = "https://www.tiktok.com/@/video/{video_id}"
+PAYLOAD_FORMATS = ("slack", "json")
+PayloadFormat = Literal["slack", "json"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One mention behind an alert (an object of the mart's ``top_evidence``)."""
+
+    mention_id: str
+    video_id: str
+    video_url: str | None
+    creator: str | None
+    view_count: int | None
+    origin: str
+    quote: str | None
+    start_s: float | None
+    end_s: float | None
+    sentiment_label: str | None
+    thumbnail_uri: str | None
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any]) -> Evidence:
+        return cls(
+            mention_id=str(item.get("mention_id") or ""),
+            video_id=str(item.get("video_id") or ""),
+            video_url=item.get("video_url"),
+            creator=item.get("creator"),
+            view_count=None if item.get("view_count") is None else int(item["view_count"]),
+            origin=str(item.get("origin") or ""),
+            quote=item.get("quote"),
+            start_s=_float(item.get("start_s")),
+            end_s=_float(item.get("end_s")),
+            sentiment_label=item.get("sentiment_label"),
+            thumbnail_uri=item.get("thumbnail_uri"),
+        )
+
+    @property
+    def when(self) -> str | None:
+        """Where in the video, as m:ss or m:ss-m:ss; None for text without a time (comments, descriptions)."""
+        if self.start_s is None:
+            return None
+        start = _clock(self.start_s)
+        if self.end_s is None or _clock(self.end_s) == start:
+            return start
+        return f"{start}-{_clock(self.end_s)}"
 
 
 @dataclass(frozen=True)
@@ -46,6 +97,7 @@ class Alert:
     negative_share_z: float | None
     baseline_days: int | None
     top_videos: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = ()
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Alert:
@@ -64,7 +116,25 @@ class Alert:
             negative_share_z=_float(row.get("negative_share_z")),
             baseline_days=None if row.get("baseline_days") is None else int(row["baseline_days"]),
             top_videos=_split(row.get("top_videos"))[:5],
+            evidence=_evidence(row.get("top_evidence")),
         )
+
+
+def alert_payload(alert: Alert, payload_format: PayloadFormat = "slack") -> dict[str, Any]:
+    """The JSON posted for ``alert``: Slack blocks, or the alert and its evidence as plain JSON."""
+    if payload_format == "json":
+        return json_payload(alert)
+    return slack_payload(alert)
+
+
+def json_payload(alert: Alert) -> dict[str, Any]:
+    """The alert's fields and its evidence (quote, time in the video, link, thumbnail) as plain JSON."""
+    fields = asdict(alert)
+    fields["day"] = alert.day.isoformat()
+    fields["reasons"] = list(alert.reasons)
+    fields["top_videos"] = list(alert.top_videos)
+    fields["evidence"] = [{**asdict(e), "when": e.when} for e in alert.evidence]
+    return {"alert": fields}
 
 
 def slack_payload(alert: Alert) -> dict[str, Any]:
@@ -103,7 +173,12 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
         {"type": "header", "text": {"type": "plain_text", "text": f"Brand alert: {alert.brand} on {day}"[:150]}},
         {"type": "section", "fields": fields},
     ]
-    if alert.top_videos:
+    if alert.evidence:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*Evidence* (the mentions behind it)"}})
+        blocks.extend(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _evidence_line(e)}} for e in alert.evidence
+        )
+    elif alert.top_videos:
         links = "\n".join(f"<{VIDEO_URL.format(video_id=v)}|video {_esc(v)}>" for v in alert.top_videos)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Top videos*\n{links}"}})
     blocks.append(
@@ -116,6 +191,36 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
 
 
 _REASON_WORDS = {"mentions": "mentions spiked", "negative_share": "negative share rose"}
+
+
+def _evidence_line(evidence: Evidence) -> str:
+    """One mention as Slack mrkdwn: the quote, who and where, and the frame it was seen in."""
+    quote = f"> “{_esc(' '.join(evidence.quote.split()))}”\n" if evidence.quote else ""
+    where = evidence.origin + (f" at {evidence.when}" if evidence.when else "")
+    views = f", {evidence.view_count:,} views" if evidence.view_count is not None else ""
+    by = f" by @{_esc(evidence.creator)}" if evidence.creator else ""
+    link = f"<{evidence.video_url}|video {_esc(evidence.video_id)}>" if evidence.video_url else _esc(evidence.video_id)
+    sentiment = f" · {evidence.sentiment_label}" if evidence.sentiment_label else ""
+    frame = f"\nframe: `{_esc(evidence.thumbnail_uri)}`" if evidence.thumbnail_uri else ""
+    return f"{quote}{_esc(where)} in {link}{by}{views}{sentiment}{frame}"[:2900]
+
+
+def _evidence(value: Any) -> tuple[Evidence, ...]:
+    """The mart's ``top_evidence`` JSON; text that is not a JSON list (an older mart: null) is no evidence."""
+    if not value:
+        return ()
+    try:
+        items = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return ()
+    if not isinstance(items, list):
+        return ()
+    return tuple(Evidence.from_json(item) for item in items[:5] if isinstance(item, Mapping))
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def _split(value: Any) -> tuple[str, ...]:

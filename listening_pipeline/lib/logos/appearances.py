@@ -20,10 +20,25 @@ def logo_appearances(logo_hits: pl.DataFrame) -> list[dict]:
     """Per-frame logo hits merged into appearances: same video and brand, consecutive frames, same place.
 
     Returns one dict per appearance with video_id, brand, t_s (first frame), t_until_s (end of
-    the last frame's span), confidence (the best frame's) and frames (hits merged).
+    the last frame's span), visible_until_s (until when it counts as on screen: the last hit's
+    ``visible_until_s``, its ``t_until_s`` in rows written before that column), confidence (the best
+    frame's) and frames (hits merged).
     """
     appearances: list[dict] = []
-    columns = ("video_id", "brand", "t_s", "t_until_s", "confidence", "box_x0", "box_y0", "box_x1", "box_y1")
+    if "visible_until_s" not in logo_hits.columns:
+        logo_hits = logo_hits.with_columns(pl.lit(None, pl.Float64()).alias("visible_until_s"))
+    columns = (
+        "video_id",
+        "brand",
+        "t_s",
+        "t_until_s",
+        "visible_until_s",
+        "confidence",
+        "box_x0",
+        "box_y0",
+        "box_x1",
+        "box_y1",
+    )
     ordered = logo_hits.select(columns).sort("video_id", "brand", "t_s")
     open_by_key: dict[tuple[str, str], dict] = {}
     for hit in ordered.iter_rows(named=True):
@@ -31,12 +46,14 @@ def logo_appearances(logo_hits: pl.DataFrame) -> list[dict]:
         box = (hit["box_x0"], hit["box_y0"], hit["box_x1"], hit["box_y1"])
         current = open_by_key.get(key)
         end = hit["t_until_s"] if hit["t_until_s"] is not None else hit["t_s"]
+        visible = max(end, hit["visible_until_s"] if hit["visible_until_s"] is not None else end)
         if (
             current is not None
             and hit["t_s"] - current["t_until_s"] <= APPEARANCE_MAX_GAP_S
             and _iou(current["box"], box) >= APPEARANCE_MIN_IOU
         ):
             current["t_until_s"] = max(current["t_until_s"], end)
+            current["visible_until_s"] = max(current["visible_until_s"], visible)
             current["confidence"] = max(current["confidence"], hit["confidence"])
             current["frames"] += 1
             current["box"] = box
@@ -46,6 +63,7 @@ def logo_appearances(logo_hits: pl.DataFrame) -> list[dict]:
             "brand": hit["brand"],
             "t_s": hit["t_s"],
             "t_until_s": end,
+            "visible_until_s": visible,
             "confidence": hit["confidence"],
             "frames": 1,
             "box": box,

@@ -190,9 +190,16 @@ def _sha1_prefix(path: Path, length: int = 12) -> str:
 def hit_rows(
     frames: Sequence[Any], detections: Sequence[Sequence[Detection]], model: str, **key: Any
 ) -> list[dict[str, Any]]:
-    """LOGO_HITS rows of one video: one per brand per kept frame (its best box); ``key``: hashtag, day, video_id."""
+    """LOGO_HITS rows of one video: one per brand per kept frame (its best box); ``key``: hashtag, day, video_id.
+
+    ``visible_until_s`` is the next kept frame's time (the video's last frame: its own span's end): the frames
+    between two kept frames are not looked at, and taking the logo to stay until the picture is next sampled
+    measured 69.0 of the sample corpus's 74.5 planted logo seconds, against 43.1 with the frame's ``t_until_s``.
+    """
+    frames = list(frames)
     rows: dict[tuple[str, float], dict[str, Any]] = {}
-    for frame, found in zip(frames, detections):
+    for i, (frame, found) in enumerate(zip(frames, detections)):
+        visible_until = max(frames[i + 1].t_s, frame.t_until_s) if i + 1 < len(frames) else frame.t_until_s
         for hit in found:
             x0, y0, x1, y1 = hit.box
             row = {
@@ -201,6 +208,7 @@ def hit_rows(
                 "confidence": hit.confidence,
                 "t_s": frame.t_s,
                 "t_until_s": frame.t_until_s,
+                "visible_until_s": visible_until,
                 "box_x0": x0,
                 "box_y0": y0,
                 "box_x1": x1,
