@@ -1,5 +1,6 @@
 """The sample corpus's metadata-only history (two quiet coffee weeks, then the planted Mokka Mia
-complaint wave on 2026-10-31) in a folder of its own: export, DuckDB warehouse, Dagster instance.
+complaint wave on 2026-10-31, whose first video is filmed) in a folder of its own: export, DuckDB
+warehouse, Dagster instance.
 
 Running its days takes about a minute, so the session runs them once (``history_template`` in
 conftest) and each test that changes the history works on a copy of the folder (``copied_history``).
@@ -49,6 +50,9 @@ class History:
             self.export.mkdir()
             for name in ("videos.jsonl", "comments.jsonl"):
                 shutil.copyfile(sample_corpus / name, self.export / name)
+            (self.export / "media").mkdir()
+            for video_id in history.get("filmed", []):  # the wave's filmed complaint
+                shutil.copyfile(sample_corpus / "media" / f"{video_id}.mp4", self.export / "media" / f"{video_id}.mp4")
         monkeypatch.setenv("LISTENING_PIPELINE_DATA_DIR", str(root / "var"))
         monkeypatch.setenv("LISTENING_PIPELINE_SOURCE_FOLDER", str(self.export))
         from listening_pipeline.definitions import defs

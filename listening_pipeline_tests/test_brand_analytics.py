@@ -4,6 +4,8 @@ exactly once, also after the days are run again."""
 
 import html
 import json
+import re
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -103,6 +105,10 @@ def test_the_alert_reaches_the_webhook_exactly_once_also_after_a_rerun(history, 
         assert len(shown) == 5 and set(shown) <= set(_complaints(warehouse, alert["brand"], alert["day"]))
         assert all(q.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in blocks for q in shown)
         assert blocks.count("https://www.tiktok.com/@") >= 5
+        # ...where in the filmed complaint they were said and shown, and the frame, which exists on disk.
+        assert "speech at 0:00" in blocks and re.search(r"caption at 0:0\d-0:0\d", blocks)
+        frames = re.findall(r"frame: `([^`]+)`", blocks)
+        assert frames and all(Path(f).is_file() for f in frames)
         # The same days collected and built again: same alert id, nothing new to send.
         for day in history.days[-2:]:
             assert history.run("hashtag_day_job", day)
@@ -117,13 +123,42 @@ def test_the_alert_reaches_the_webhook_exactly_once_also_after_a_rerun(history, 
 
 
 def test_history_brand_metrics_equal_the_ground_truth(history, truth, warehouse):
-    """Text-only days: every count per brand, day and origin is exactly what the generator wrote."""
-    from listening_pipeline.lib.evaluation import expected_origin_counts, measured_origin_counts
+    """Every count per brand, day and origin is what the generator wrote, showed and said: text exactly,
+    the filmed complaint's caption and logo too; speech never more than was said."""
+    from listening_pipeline.lib.evaluation import MENTION_ORIGINS, expected_origin_counts, measured_origin_counts
 
     wanted = {(history.hashtag, d.isoformat()) for d in history.days}
     expected = expected_origin_counts(truth["mention_counts"], wanted)
     actual = measured_origin_counts(warehouse.query("select * from marts.brand_daily_metrics"), wanted)
-    assert len(expected) >= len(wanted) and actual == expected
+    assert len(expected) >= len(wanted) and set(actual) == set(expected)
+    exact = [o for o in MENTION_ORIGINS if o != "speech"]
+    assert {k: [v[o] for o in exact] for k, v in actual.items()} == {
+        k: [v[o] for o in exact] for k, v in expected.items()
+    }
+    assert all(actual[k]["speech"] <= expected[k]["speech"] for k in expected)
+    assert sum(v["logo"] for v in actual.values()) == 1 and sum(v["caption"] for v in actual.values()) == 2
+
+
+def test_the_alert_evidence_opens_with_the_filmed_complaint_at_its_second_and_frame(history, truth, warehouse):
+    """The alert row's proof: the viral clip's complaints first, each with its time in the video, and
+    the caption's frame with the caption boxed, a JPEG that exists."""
+    from PIL import Image
+
+    [filmed] = truth["history"]["filmed"]
+    [alert] = _alerts(warehouse).iter_rows(named=True)
+    evidence = json.loads(alert["top_evidence"])
+    clip = [e for e in evidence if e["video_id"] == filmed]
+    assert clip and evidence[: len(clip)] == clip, "the most viewed video's complaints come first"
+    assert all(e["sentiment_label"] == "negative" for e in evidence)
+    # Within it, what happened in the video first, in order: the spoken complaint, then the caption.
+    timed = [e for e in clip if e["start_s"] is not None]
+    assert [e["origin"] for e in timed] == ["speech", "caption"] and clip[:2] == timed
+    assert timed[0]["start_s"] < timed[1]["start_s"] <= timed[1]["end_s"]
+    framed = [e for e in clip if e["thumbnail_uri"]]
+    assert [e["origin"] for e in framed] == ["caption"] and "awful" in framed[0]["quote"]
+    for item in framed:
+        with Image.open(Path(item["thumbnail_uri"])) as image:
+            assert image.format == "JPEG"
 
 
 def test_the_ui_and_the_report_show_the_story(history, tmp_path, warehouse):
@@ -144,8 +179,6 @@ def test_the_ui_and_the_report_show_the_story(history, tmp_path, warehouse):
 
 def test_the_alert_has_its_evidence_page_written_by_the_run_and_by_the_cli(history, warehouse, tmp_path, capsys):
     """The run's evidence_reports asset wrote the alert's page; `report --brand --day` writes the same one."""
-    from pathlib import Path
-
     from dagster import AssetKey
 
     from listening_pipeline.cli import main
@@ -162,8 +195,22 @@ def test_the_alert_has_its_evidence_page_written_by_the_run_and_by_the_cli(histo
     from listening_pipeline.lib.evidence_report import MAX_MENTIONS
 
     assert text.count('class="card"') == min(alert["mentions"], MAX_MENTIONS)  # each mention once
+    # The filmed complaint's frames are inside the page: its captions and its logo, boxed.
+    framed = warehouse.query(
+        "select count(distinct mention_id) as n from marts.mention_evidence"
+        " where brand = ? and day = ? and thumbnail_uri is not null",
+        [alert["brand"], alert["day"]],
+    ).item()
+    assert framed == 3 and text.count('src="data:image/jpeg;base64,') == framed
 
     assert main(["report", "--brand", alert["brand"], "--day", str(alert["day"]), "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     again = tmp_path / page.name
     assert str(again) in printed and again.read_text(encoding="utf-8") == text
+
+    # What `make demo` ends with: the brand report, and the alert's evidence page with its path printed.
+    assert main(["report", "--out", str(tmp_path / "demo")]) == 0
+    printed = capsys.readouterr().out
+    demo_page = tmp_path / "demo" / page.name
+    assert f"evidence report for the {alert['brand']} alert on {alert['day']}: {demo_page}" in printed
+    assert demo_page.read_text(encoding="utf-8") == text

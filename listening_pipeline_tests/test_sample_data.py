@@ -255,9 +255,16 @@ def test_history_is_quiet_metadata_with_one_planted_complaint_wave(corpus: Path,
     days = {(first + dt.timedelta(days=n)).isoformat() for n in range(history["days"])}
     old = [v for v in truth["videos"] if v["day"] < truth["start_day"]]
     assert {v["day"] for v in old} == days and {v["hashtag"] for v in old} == {history["hashtag"]}
-    assert all(v["kind"] == "metadata_only" and v["media"] is None and not v["captions"] for v in old)
-    assert not any((corpus / "media").glob(f"{old[0]['id']}.*"))
+    [filmed] = history["filmed"]
+    quiet_days = [v for v in old if v["id"] != filmed]
+    assert all(v["kind"] == "metadata_only" and v["media"] is None and not v["captions"] for v in quiet_days)
+    assert not any((corpus / "media").glob(f"{quiet_days[0]['id']}.*"))
     [wave] = truth["planted_alerts"]
+    # The wave's viral video is filmed: logo, a caption and speech naming the brand, the most views that day.
+    [clip] = [v for v in old if v["id"] == filmed]
+    assert clip["id"] == wave["videos"][0] and (corpus / clip["media"]).is_file()
+    assert [logo["brand"] for logo in clip["logos"]] == [wave["brand"]]
+    assert all(wave["brand"] in c["brands"] for c in clip["captions"]) and wave["brand"] in clip["speech"]["brands"]
     per_day: dict[str, int] = {}
     for row in truth["mention_counts"]:
         if row["brand"] == wave["brand"] and row["day"] in days:

@@ -70,7 +70,10 @@ History and the planted alert: the last hashtag (``coffeetime``) also has ``hist
 hashtags and 4-7 comments, no media file (``"media": null``, as for Research API records
 whose media was not downloaded), at about the mention level of an ordinary main day. On the
 last history day its group's last brand (``Mokka Mia``) gets a wave of four negative
-videos with 6-8 complaint comments each. ``ground_truth.json`` lists it under
+videos with 6-8 complaint comments each; the first of them is filmed (a clip with the brand's
+logo, a caption naming it and a spoken complaint, and 40 times the views: the alert's
+evidence has a second and a frame), listed under ``"history": {"filmed": [id]}``.
+``ground_truth.json`` lists the wave under
 ``"planted_alerts": [{"brand", "day", "reasons": ["mentions", "negative_share"], "videos"}]``
 and describes the history under ``"history"``.
 

@@ -71,6 +71,8 @@ PHRASES: dict[str, dict[str, list[str]]] = {
             "So fake, I really dislike these ads",
         ],
         "comment.neutral": ["Where can I buy {brand}?", "Is {brand} sold in Canada?", "How much was the {brand}?"],
+        # The planted complaint wave's filmed video: its on-screen complaint.
+        "caption.negative.wave": ["{brand}: awful"],  # one line: a caption is read line by line
         # The planted complaint wave (one day, one brand): what a product recall looks like in comments.
         "comment.negative.wave": [
             "{brand} changed the recipe and it tastes awful now",

@@ -9,12 +9,18 @@ from random import Random
 from typing import Any
 
 from listening_pipeline.catalog import Catalog
-from listening_pipeline.lib.sample_data.spec import SampleDataError
+from listening_pipeline.lib.sample_data.drawing import caption_layout
+from listening_pipeline.lib.sample_data.phrases import phrase
+from listening_pipeline.lib.sample_data.spec import WIDTH, SampleDataError
 from listening_pipeline.lib.sample_data.video_plan import (
+    CAPTION_BANDS,
     COMMENT_ID_BASE,
+    LOGO_BAND,
     SENTIMENTS,
     VIDEO_ID_BASE,
+    CaptionPlan,
     IdCounter,
+    LogoPlan,
     Slot,
     VideoPlan,
     plan_comments,
@@ -91,7 +97,9 @@ def _plan_history(
     Research API records whose media was not downloaded. Each day looks like an ordinary
     day of the main period for the hashtag's brands; on the last history day the group's last
     brand gets a wave of negative videos and comments, which the alert mart must report once.
-    Drawn from its own random stream after the main period, so the main days do not change.
+    The wave's first video is a filmed complaint (:func:`_filmed_complaint`), so the alert's
+    evidence has a second in a video and a frame to show. Drawn from its own random stream after
+    the main period, so the main days do not change.
     """
     rng = Random(plan.seed * 1_000_003 + 17)
     tag_index = len(plan.hashtags) - 1
@@ -108,10 +116,11 @@ def _plan_history(
         for sentiment in sentiments[:HISTORY_VIDEOS_PER_DAY]:
             plan.videos.append(plan_video(rng, counter, catalog, slot, "metadata_only", "en", sentiment, False))
         if day == wave_day:
-            for _ in range(WAVE_VIDEOS):
-                video = plan_video(
-                    rng, counter, catalog, slot, "metadata_only", "en", "negative", False, brand=wave_brand
-                )
+            for number in range(WAVE_VIDEOS):
+                kind = "speech" if number == 0 else "metadata_only"
+                video = plan_video(rng, counter, catalog, slot, kind, "en", "negative", False, brand=wave_brand)
+                if number == 0:
+                    _filmed_complaint(rng, video, wave_brand)
                 video.comments = plan_comments(
                     rng,
                     counter,
@@ -133,6 +142,7 @@ def _plan_history(
         "start_day": first.isoformat(),
         "days": history_days,
         "kind": "metadata_only",
+        "filmed": wave_ids[:1],  # the wave's filmed complaint: the one history video with media
     }
     plan.planted_alerts.append(
         {
@@ -142,6 +152,30 @@ def _plan_history(
             "videos": wave_ids,
         }
     )
+
+
+def _filmed_complaint(rng: Random, video: VideoPlan, brand: str) -> None:
+    """The wave's viral video: the brand's logo on screen, a caption naming it and a spoken complaint.
+
+    Its views are far above the day's others, so the alert's top evidence (negative first, then by
+    reach) opens with its spoken and written complaint, each with its second in the video.
+    """
+    hook, complaint = f"Honest review: {brand}", phrase(rng, "en", "caption.negative.wave", brand=brand)
+    middle = rng.choice((2.5, 3.0))
+    captions = []
+    for text, start, end, label, band_top in (
+        (hook, 0.0, middle, "neutral", CAPTION_BANDS[0]),
+        (complaint, middle, float(video.duration_s), "negative", CAPTION_BANDS[1]),
+    ):
+        lines, box = caption_layout(text, 30, band_top)
+        captions.append(CaptionPlan(text, start, end, box, 30, lines, label))
+    video.captions = captions
+    size = 120
+    x0, y0 = rng.randint(8, WIDTH - size - 8), rng.randint(LOGO_BAND[0], LOGO_BAND[1] - size)
+    video.logos = [LogoPlan(brand, 1.0, float(video.duration_s) - 1.0, (x0, y0, x0 + size, y0 + size))]
+    video.view_count *= 40
+    video.like_count *= 40
+    video.share_count *= 40
 
 
 def _with_broken_lines(plan: CorpusPlan) -> CorpusPlan:
