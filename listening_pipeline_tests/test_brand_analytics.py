@@ -171,6 +171,10 @@ def test_the_ui_and_the_report_show_the_story(history, tmp_path, warehouse):
     rows_in_window, rows_total = metadata["dagster/partition_row_count"].value, metadata["dagster/row_count"].value
     assert rows_in_window > 0 and rows_total >= rows_in_window
     assert "| brand |" in metadata["preview"].value and "data:image/png;base64," in metadata["chart"].value
+    # ...and the mentions behind its numbers, the wave's filmed complaint first (negative, most viewed).
+    evidence = metadata["evidence"].value.splitlines()
+    assert evidence[0] == "| brand | day | origin | video_id | at | quote | sentiment_label |"
+    assert "| Mokka Mia | 2026-10-31 | speech |" in evidence[2] and "| negative |" in evidence[2]
     report = write_report(warehouse, tmp_path)
     assert (tmp_path / "brand_trend.png").read_bytes()[:4] == b"\x89PNG"
     text = report.read_text(encoding="utf-8")

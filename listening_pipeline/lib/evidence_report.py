@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from listening_pipeline.lib.media.store import MediaStore
+from listening_pipeline.lib.reports import video_time
 
 MARTS = "marts"
 MAX_MENTIONS = 200  # contact-sheet cards per page; the page says when there were more
@@ -137,19 +138,11 @@ def _inline_image(store: MediaStore | None, uri: str | None) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 
-def _clock(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
-    whole = int(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
 def _card(row: dict[str, Any], image: str | None) -> str:
     e = html.escape
     label = row.get("sentiment_label") or "unscored"
     colour = _SENTIMENT_COLOURS.get(label, "#9aa0a6")
-    start, end = _clock(row.get("start_s")), _clock(row.get("end_s"))
-    when = f"{start}-{end}" if start and end and end != start else start
+    when = video_time(row.get("start_s"), row.get("end_s"))
     where = e(str(row.get("origin") or "")) + (f" at {when}" if when else "")
     picture = f'<img src="{image}" alt="{e(row.get("origin") or "")} frame">' if image else ""
     quote = f"<blockquote>{e(row['quote'])}</blockquote>" if row.get("quote") else ""

@@ -90,6 +90,18 @@ def evidence_sample(mentions: pl.DataFrame, text_units: pl.DataFrame, limit: int
     )
 
 
+def video_time(start_s: float | None, end_s: float | None = None) -> str | None:
+    """Where in a video, as m:ss or m:ss-m:ss; None for text without a time (comments, descriptions)."""
+    if start_s is None:
+        return None
+
+    def clock(seconds: float) -> str:
+        return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+    start = clock(start_s)
+    return start if end_s is None or clock(end_s) == start else f"{start}-{clock(end_s)}"
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -183,6 +195,34 @@ def mart_rows(warehouse: Any, view: MartView, first: dt.date, last: dt.date) -> 
     )
 
 
+# Marts whose numbers count mentions: their materialization also shows a sample of the mentions behind them.
+EVIDENCE_BEHIND = ("brand_daily_metrics", "share_of_voice", "brand_alerts", "creator_leaderboard")
+
+
+def evidence_behind(warehouse: Any, first: dt.date, last: dt.date, limit: int = 10) -> pl.DataFrame:
+    """The window's most viewed mentions (each once across hashtags), negative first, as a person checks them."""
+    rows = warehouse.query(
+        f"select brand, day, origin, video_id, view_count, start_s, end_s, quote, sentiment_label, mention_id"
+        f" from {MARTS_SCHEMA}.mention_evidence where day >= {warehouse.param} and day <= {warehouse.param}",
+        [first, last],
+        missing_ok=True,
+    )
+    if rows.is_empty():
+        return rows
+    return (
+        rows.unique(["mention_id", "day"], keep="first")
+        .with_columns(
+            (pl.col("sentiment_label") != "negative").fill_null(True).alias("_later"),
+            pl.struct("start_s", "end_s")
+            .map_elements(lambda r: video_time(r["start_s"], r["end_s"]), return_dtype=pl.String)
+            .alias("at"),
+        )
+        .sort(["_later", "view_count", "mention_id"], descending=[False, True, False], nulls_last=True)
+        .select("brand", "day", "origin", "video_id", "at", "quote", "sentiment_label")
+        .head(limit)
+    )
+
+
 def mart_metadata(warehouse: Any, mart: str, first: dt.date, last: dt.date) -> dict[str, Any]:
     """Row counts, a preview of the rebuilt days and, for brand metrics, the chart (plain values).
 
@@ -198,6 +238,8 @@ def mart_metadata(warehouse: Any, mart: str, first: dt.date, last: dt.date) -> d
         "rows_total": int(total.item()) if total.height else 0,
         "preview": markdown_preview(window),
     }
+    if mart in EVIDENCE_BEHIND:
+        result["evidence"] = markdown_preview(evidence_behind(warehouse, first, last))
     if mart == "brand_daily_metrics":
         trend = brand_trend(warehouse, last)
         png = brand_chart_png(trend, alerts_between(warehouse, last - dt.timedelta(days=CHART_DAYS - 1), last))

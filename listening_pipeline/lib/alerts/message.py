@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from listening_pipeline.lib.reports import video_time
+
 ALERTS_RELATION = "marts.brand_alerts"
 # The mart's column contract (dbt/models/marts/brand_alerts.sql).
 ALERT_COLUMNS = (
@@ -71,12 +73,7 @@ class Evidence:
     @property
     def when(self) -> str | None:
         """Where in the video, as m:ss or m:ss-m:ss; None for text without a time (comments, descriptions)."""
-        if self.start_s is None:
-            return None
-        start = _clock(self.start_s)
-        if self.end_s is None or _clock(self.end_s) == start:
-            return start
-        return f"{start}-{_clock(self.end_s)}"
+        return video_time(self.start_s, self.end_s)
 
 
 @dataclass(frozen=True)
@@ -216,11 +213,6 @@ def _evidence(value: Any) -> tuple[Evidence, ...]:
     if not isinstance(items, list):
         return ()
     return tuple(Evidence.from_json(item) for item in items[:5] if isinstance(item, Mapping))
-
-
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def _split(value: Any) -> tuple[str, ...]:
