@@ -188,6 +188,9 @@ def test_logo_and_caption_mentions_get_their_frame_with_the_box_drawn(tmp_path):
 
 
 def test_a_frame_gone_from_the_store_leaves_that_mention_without_a_thumbnail_and_keeps_the_rest(tmp_path):
+    """Also with ultralytics loaded (the logo stage ran in this process): it patches PIL's Image.open."""
+    import ultralytics  # noqa: F401
+
     store = MediaStore(str(tmp_path / "media"))
     tables = _tables(store, tmp_path)
     shots = evidence_shots(

@@ -151,7 +151,9 @@ def store_thumbnails(shots: Mapping[str, Shot], store: MediaStore) -> Thumbnails
                 if not store.fs.exists(f"{store.base}/{key}"):
                     try:
                         picture = _drawn(store, shot)
-                    except (OSError, ValueError) as exc:  # gone from the store, or not an image
+                    # Gone from the store, or not an image. ImportError: once ultralytics is loaded it patches
+                    # PIL's Image.open to look for a HEIF plugin on any unreadable file, and fails on its import.
+                    except (OSError, ValueError, ImportError) as exc:
                         log.warning(
                             "no evidence thumbnail for mention %s: frame %s: %s", mention_id, shot.frame_uri, exc
                         )
