@@ -4,6 +4,7 @@ all in a staging folder renamed over the previous corpus."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -107,8 +108,48 @@ def video_record(video: VideoPlan) -> dict[str, Any]:
         "comment_count": video.comment_count,
         "share_count": video.share_count,
         "video_duration": video.duration_s,
+        **platform_fields(video),
         "media": video.media,
     }
+
+
+MUSIC_ID_BASE = 7_500_000_000_000_000_000
+EFFECT_ID_BASE = 7_600_000_000_000_000_000
+EFFECTS = ("Green Screen", "Slow Zoom", "Vintage Film", "Sparkle")
+
+
+def platform_fields(video: VideoPlan) -> dict[str, Any]:
+    """The rest of the Research API's video fields (sound, effects, playlist, favourites, labels...).
+
+    Derived from the video's number, not drawn from the plan's random stream, so adding them changed
+    no other part of the corpus. Every field appears somewhere: each video has a sound, every third an
+    effect, every fifth a sticker and a playlist, every seventh a mentioned user and a label.
+    """
+    n = video.number
+    effects = [EFFECT_ID_BASE + n % len(EFFECTS)] if n % 3 == 0 else []
+    fields: dict[str, Any] = {
+        "music_id": MUSIC_ID_BASE + n % 6,
+        "effect_ids": effects,
+        "effect_info_list": [{"effect_id": str(e), "effect_name": EFFECTS[e - EFFECT_ID_BASE]} for e in effects],
+        "favorites_count": video.like_count // 4,
+        "is_stem_verified": n % 11 == 0,
+        "hashtag_info_list": [
+            {"hashtag_id": str(_tag_id(tag)), "hashtag_name": tag, "hashtag_description": ""}
+            for tag in video.hashtag_names
+        ],
+        "video_mention_list": [video.username] if n % 7 == 0 else [],
+        "sticker_info_list": [{"sticker_text": ["POV: day " + str(n)]}] if n % 5 == 0 else [],
+    }
+    if n % 5 == 0:
+        fields["playlist_id"] = 7_700_000_000_000_000_000 + n % 2
+    if n % 7 == 0:
+        fields["video_label"] = {"content": "Learn more about this topic"}
+        fields["video_tag"] = {"type": 1, "value": "sample"}
+    return fields
+
+
+def _tag_id(tag: str) -> int:
+    return int(hashlib.sha1(tag.encode("utf-8")).hexdigest()[:15], 16)
 
 
 def comment_record(comment: CommentPlan, video: VideoPlan) -> dict[str, Any]:

@@ -21,6 +21,11 @@ while every other record lands. The rules, by declared column type:
 * **lists of text** (``List(String)``): a JSON array of text; a number, or a bare string (which
   would otherwise be read letter by letter), is refused. Hashtags that cannot become a partition
   key are skipped, not refused: they are still no reason to drop the video.
+* **lists of ids** (``List(String)`` named ``*_ids``): a JSON array of ids, each checked as an id.
+* **flags** (``Boolean``): JSON ``true`` or ``false``; ``"true"``, ``1`` and ``"yes"`` are refused.
+* **JSON** (``String`` named ``*_json``): an object or array whose shape the platform does not fix
+  (stickers, effects, labels), kept whole as compact JSON text with sorted keys; a bare number or
+  text is refused, and so is more than :data:`MAX_JSON_CHARS` characters of it.
 * a value nested deeper than :data:`MAX_DEPTH` levels, or an integer of more than
   :data:`MAX_INT_DIGITS` digits, is refused for the field that holds it; :func:`load_json` reads such
   input without the ``RecursionError``/``ValueError`` the standard parser raises, so one record
@@ -44,6 +49,7 @@ from listening_pipeline.warehouse.tables import COMMENTS, VIDEOS, Table
 MAX_DEPTH = 32  # deeper JSON values are replaced by a marker before parsing (records sit at depth 1..4)
 MAX_INT_DIGITS = 100  # longer integers are read as a marker, never converted
 MAX_ID_DIGITS = 20  # 2**64 - 1 has 20 digits
+MAX_JSON_CHARS = 20_000  # a *_json field longer than this is refused (stickers and effects are a few hundred)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 TIME_MIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 TIME_MAX = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
@@ -68,6 +74,17 @@ VIDEO_FIELDS: dict[str, str] = {
     "share_count": "share_count",
     "duration_s": "video_duration",
     "voice_to_text": "voice_to_text",
+    "music_id": "music_id",
+    "effect_ids": "effect_ids",
+    "playlist_id": "playlist_id",
+    "favorites_count": "favorites_count",
+    "is_stem_verified": "is_stem_verified",
+    "mentioned_users": "video_mention_list",
+    "hashtag_info_json": "hashtag_info_list",
+    "sticker_info_json": "sticker_info_list",
+    "effect_info_json": "effect_info_list",
+    "video_label_json": "video_label",
+    "video_tag_json": "video_tag",
 }
 COMMENT_FIELDS: dict[str, str] = {
     "comment_id": "id",
@@ -274,11 +291,49 @@ def _text_list(value: Any) -> list[str]:
     return [clean_text(item) or "" for item in value]
 
 
+def _id_list(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise FieldError(f"expected a list of ids, got {_kind(value)}")
+    ids = []
+    for i, item in enumerate(value):
+        try:
+            ids.append(_id(item))
+        except FieldError as exc:
+            raise FieldError(f"item {i} {shown(item)} {exc}") from None
+    return ids
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError(f"expected true or false, got {_kind(value)}")
+    return value
+
+
+def _json_text(value: Any) -> str:
+    if not isinstance(value, (dict, list)):
+        raise FieldError(f"expected a JSON object or array, got {_kind(value)}")
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except ValueError as exc:  # NaN or Infinity inside, which JSON does not allow
+        raise FieldError(f"holds a value JSON cannot carry ({exc})") from None
+    except TypeError:  # a HugeInteger marker inside
+        raise FieldError("holds an integer too long to read") from None
+    if len(text) > MAX_JSON_CHARS:
+        raise FieldError(f"is {len(text):,} characters of JSON, more than {MAX_JSON_CHARS:,}")
+    return clean_text(text) or ""
+
+
 def _checker(table: Table, column: str) -> Callable[[Any], Any]:
     """How a record value becomes this column's value, from the column's declared type and range."""
     dtype, bounds = table.schema[column], table.ranges.get(column)
     if dtype == pl.String() and column.endswith("_id"):
         return _id
+    if dtype == pl.String() and column.endswith("_json"):
+        return _json_text
+    if dtype == pl.List(pl.String()) and column.endswith("_ids"):
+        return _id_list
+    if dtype == pl.Boolean():
+        return _flag
     if dtype == pl.String():
         return _text
     if dtype == pl.Int64():

@@ -15,7 +15,7 @@ TOKEN_PATH = "/v2/oauth/token/"
 VIDEO_QUERY_PATH = "/v2/research/video/query/"
 COMMENT_LIST_PATH = "/v2/research/video/comment/list/"
 
-# What the VIDEOS and COMMENTS tables use; asking for less costs nothing and keeps payloads small.
+# Every field the Research API documents for a video (the VIDEOS table keeps them all); comments' fields.
 VIDEO_FIELDS: tuple[str, ...] = (
     "id",
     "create_time",
@@ -29,6 +29,17 @@ VIDEO_FIELDS: tuple[str, ...] = (
     "comment_count",
     "share_count",
     "video_duration",
+    "music_id",
+    "effect_ids",
+    "playlist_id",
+    "favorites_count",
+    "is_stem_verified",
+    "video_mention_list",
+    "hashtag_info_list",
+    "sticker_info_list",
+    "effect_info_list",
+    "video_label",
+    "video_tag",
 )
 COMMENT_FIELDS: tuple[str, ...] = (
     "id",
