@@ -70,6 +70,7 @@ WRITER = textwrap.dedent(
         day = dt.date.fromisoformat(day)
         created = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
         rows = VIDEOS.frame({
+            **{column: [None] * count for column in VIDEOS.schema},  # the optional platform fields: empty
             "hashtag": [hashtag] * count, "day": [day] * count,
             "video_id": [f"{tag}-{n}" for n in range(count)], "source": ["folder"] * count,
             "creator": ["c"] * count, "created_at": [created] * count, "description": [tag] * count,
@@ -260,6 +261,7 @@ def _pg_videos(hashtag: str, count: int, tag: str) -> pl.DataFrame:
     created = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
     return VIDEOS.frame(
         {
+            **{column: [None] * count for column in VIDEOS.schema},  # the optional platform fields: empty
             "hashtag": [hashtag] * count,
             "day": [DAY] * count,
             "video_id": [f"{tag}-{n}" for n in range(count)],
