@@ -81,6 +81,17 @@ def test_every_expectation_holds_on_the_sample(enriched):
     assert failed == []
 
 
+def test_tiktoks_transcript_and_ours_agree_where_both_exist(enriched):
+    """The sample gives every fourth spoken video TikTok's transcript: the words as spoken."""
+    from listening_pipeline.defs.checks import AGREEMENT_CHECK
+
+    checks = [c for c in enriched if c.check_name == AGREEMENT_CHECK]
+    assert len(checks) == len(PARTITIONS) and all(c.passed for c in checks)
+    [check] = [c for c in checks if c.metadata["videos_compared"].value]  # hikinglife's day has the one video
+    print(f"\nagreement with TikTok's transcript: {check.metadata['least_agreeing'].value}")
+    assert check.metadata["videos_compared"].value == 1 and check.metadata["mean_agreement"].value >= 0.8
+
+
 def test_the_corrupt_file_shows_in_the_media_quarantine_rate(enriched):
     rates = {
         c.metadata["inputs"].value: c

@@ -25,6 +25,7 @@ from typing import Any
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue, Output
 
+from listening_pipeline.lib.reports import markdown_preview
 from listening_pipeline.warehouse.tables import Table
 
 CHECK_NAME = "great_expectations"
@@ -208,4 +209,44 @@ def duration_check_spec(asset: str) -> AssetCheckSpec:
     overshoot is reported, but it must not stop the partition's mentions the way a broken key would."""
     return AssetCheckSpec(
         DURATION_CHECK, asset=asset, description="Every time lies within its video's decoded duration."
+    )
+
+
+AGREEMENT_CHECK = "platform_transcript_agreement"
+
+
+def agreement_check_spec(asset: str) -> AssetCheckSpec:
+    """Not blocking: two models disagreeing is a thing to listen to, not a reason to stop the partition."""
+    return AssetCheckSpec(
+        AGREEMENT_CHECK,
+        asset=asset,
+        description=(
+            "Where TikTok transcribed a video (voice_to_text), our transcript agrees with it: 1 - word error rate "
+            "of ours against TikTok's is at least 0.5 for every video we heard."
+        ),
+    )
+
+
+def agreement_result(asset: str, agreement: pl.DataFrame, floor: float) -> AssetCheckResult:
+    """Passes when every compared video agrees at least ``floor``; the worst five are listed either way."""
+    worst = agreement.sort("agreement").select(
+        "video_id",
+        pl.col("agreement").round(2),
+        pl.col("platform_text").alias("TikTok's"),
+        pl.col("our_text").alias("ours"),
+    )
+    disagreeing = agreement.filter(pl.col("agreement") < floor)
+    return AssetCheckResult(
+        asset_key=asset,
+        check_name=AGREEMENT_CHECK,
+        passed=disagreeing.height == 0,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "videos_compared": agreement.height,
+            "disagreeing": disagreeing.height,
+            "mean_agreement": MetadataValue.float(
+                float(agreement.select(pl.col("agreement").mean()).item()) if agreement.height else 1.0
+            ),
+            "least_agreeing": MetadataValue.md(markdown_preview(worst, rows=5)),
+        },
     )

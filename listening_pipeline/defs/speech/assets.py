@@ -5,7 +5,13 @@ import time
 import polars as pl
 from dagster import AssetExecutionContext, MetadataValue
 
-from listening_pipeline.defs.checks import checked, duration_check_spec, within_duration_result
+from listening_pipeline.defs.checks import (
+    agreement_check_spec,
+    agreement_result,
+    checked,
+    duration_check_spec,
+    within_duration_result,
+)
 from listening_pipeline.defs.resources import CatalogResource, MediaStoreResource, MLModelsResource
 from listening_pipeline.defs.stage import ledger, stage_asset, work_metadata
 from listening_pipeline.defs.work import speech_work
@@ -13,6 +19,7 @@ from listening_pipeline.lib.ledger import payload_of, video_contents, with_parti
 from listening_pipeline.lib.media.artifacts import load_audio
 from listening_pipeline.lib.speech import transcript_rows
 from listening_pipeline.lib.speech_hints import SpeechHints
+from listening_pipeline.lib.transcript_agreement import AGREEMENT_FLOOR, transcript_agreement
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.io_manager import WarehouseResource
 from listening_pipeline.warehouse.tables import TRANSCRIPTS
@@ -23,11 +30,12 @@ from listening_pipeline.warehouse.tables import TRANSCRIPTS
     group="speech",
     kinds={"python", "whisperx"},
     on_gpu=True,
-    extra_checks=[duration_check_spec("transcripts")],
+    extra_checks=[duration_check_spec("transcripts"), agreement_check_spec("transcripts")],
 )
 def transcripts(
     context: AssetExecutionContext,
     media: pl.DataFrame,
+    videos: pl.DataFrame,
     media_store: MediaStoreResource,
     ml_models: MLModelsResource,
     catalog: CatalogResource,
@@ -71,3 +79,4 @@ def transcripts(
     segments = TRANSCRIPTS.frame(with_partition(rows, hashtag=hashtag, day=day))
     yield from checked(TRANSCRIPTS, segments)
     yield within_duration_result("transcripts", segments, media, "start_s", "end_s")
+    yield agreement_result("transcripts", transcript_agreement(videos, media, segments), AGREEMENT_FLOOR)

@@ -123,7 +123,8 @@ def platform_fields(video: VideoPlan) -> dict[str, Any]:
 
     Derived from the video's number, not drawn from the plan's random stream, so adding them changed
     no other part of the corpus. Every field appears somewhere: each video has a sound, every third an
-    effect, every fifth a sticker and a playlist, every seventh a mentioned user and a label.
+    effect, every fourth with speech TikTok's transcript of it, every fifth a sticker and a playlist,
+    every seventh a mentioned user and a label.
     """
     n = video.number
     effects = [EFFECT_ID_BASE + n % len(EFFECTS)] if n % 3 == 0 else []
@@ -140,6 +141,8 @@ def platform_fields(video: VideoPlan) -> dict[str, Any]:
         "video_mention_list": [video.username] if n % 7 == 0 else [],
         "sticker_info_list": [{"sticker_text": ["POV: day " + str(n)]}] if n % 5 == 0 else [],
     }
+    if video.speech_text and n % 4 == 0:  # TikTok's own transcript: the words as spoken
+        fields["voice_to_text"] = video.speech_text
     if n % 5 == 0:
         fields["playlist_id"] = 7_700_000_000_000_000_000 + n % 2
     if n % 7 == 0:
