@@ -181,30 +181,21 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from listening_pipeline.lib import evidence_report as er
+    from listening_pipeline.commands import report as rp
     from listening_pipeline.lib.media.store import MediaStore
-    from listening_pipeline.lib.reports import CHART_DAYS, write_report
 
     store, media = read_warehouse(settings), MediaStore(settings.media_root)
     out = Path(getattr(args, "out", None) or settings.data_dir / "reports")
     brand, day = getattr(args, "brand", None), getattr(args, "day", None)
     if day and not brand:
         raise CliError("--day needs --brand: the evidence report is one brand's day")
-    if brand:
-        when = _day(day, "--day") if day else er.latest_day(store, brand)
-        if when is None:
-            raise CliError(f"no day with mentions of {brand!r} in {warehouse_name(settings)}: give --day")
-        report = er.write_evidence_report(store, media, brand, when, out)
-        print(f"evidence report for {brand} on {when} ({report.mentions} mentions): {report.path}")
+    if not brand:
+        print("\n".join(rp.report_and_alert_pages(store, media, out)))
         return 0
-    path = write_report(store, out)
-    print(f"brand report: {path}")
-    latest = er.latest_alert(store)
-    if latest is not None:  # every alert of the report's window gets its page
-        first = latest[1] - dt.timedelta(days=CHART_DAYS - 1)
-        for alerted, when in er.alerting_brands(store, first, latest[1]):
-            report = er.write_evidence_report(store, media, alerted, when, out)
-            print(f"evidence report for the {alerted} alert on {when}: {report.path}")
+    line = rp.brand_day_page(store, media, brand, _day(day, "--day") if day else None, out)
+    if line is None:
+        raise CliError(f"no day with mentions of {brand!r} in {warehouse_name(settings)}: give --day")
+    print(line)
     return 0
 
 

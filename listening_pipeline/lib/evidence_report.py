@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from listening_pipeline.lib.media.store import MediaStore
-from listening_pipeline.lib.reports import video_time
+from listening_pipeline.lib.reports import proof_first, video_time
 
 MARTS = "marts"
 MAX_MENTIONS = 200  # contact-sheet cards per page; the page says when there were more
@@ -61,7 +61,7 @@ def write_evidence_report(
     metrics = _query(warehouse, "brand_daily_metrics", brand, day, order="hashtag")
     alerts = _query(warehouse, "brand_alerts", brand, day, order="alert_id")
     screen = _query(warehouse, "visual_share_of_voice", brand, day, order="brand")
-    evidence = _mentions(_query(warehouse, "mention_evidence", brand, day, order="mention_id, hashtag"))
+    evidence = proof_first(_query(warehouse, "mention_evidence", brand, day, order="mention_id, hashtag"))
     cards, images = [], 0
     for row in evidence.head(MAX_MENTIONS).iter_rows(named=True):
         image = _inline_image(store, row.get("thumbnail_uri"))
@@ -106,23 +106,6 @@ def _query(warehouse: Any, mart: str, brand: str, day: dt.date, order: str) -> p
     p = warehouse.param
     return warehouse.query(
         f"select * from {MARTS}.{mart} where brand = {p} and day = {p} order by {order}", [brand, day], missing_ok=True
-    )
-
-
-def _mentions(evidence: pl.DataFrame) -> pl.DataFrame:
-    """One card per mention (a video collected under two hashtags has its rows twice): negative first,
-    then by the video's views, then by where in the video."""
-    if evidence.is_empty():
-        return evidence
-    once = evidence.unique("mention_id", keep="first", maintain_order=True)
-    return (
-        once.with_columns((pl.col("sentiment_label") != "negative").fill_null(True).alias("_not_negative"))
-        .sort(
-            ["_not_negative", "view_count", "video_id", "start_s"],
-            descending=[False, True, False, False],
-            nulls_last=True,
-        )
-        .drop("_not_negative")
     )
 
 

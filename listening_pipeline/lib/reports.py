@@ -210,16 +210,31 @@ def evidence_behind(warehouse: Any, first: dt.date, last: dt.date, limit: int = 
     if rows.is_empty():
         return rows
     return (
-        rows.unique(["mention_id", "day"], keep="first")
+        proof_first(rows)
         .with_columns(
-            (pl.col("sentiment_label") != "negative").fill_null(True).alias("_later"),
             pl.struct("start_s", "end_s")
             .map_elements(lambda r: video_time(r["start_s"], r["end_s"]), return_dtype=pl.String)
             .alias("at"),
         )
-        .sort(["_later", "view_count", "mention_id"], descending=[False, True, False], nulls_last=True)
         .select("brand", "day", "origin", "video_id", "at", "quote", "sentiment_label")
         .head(limit)
+    )
+
+
+def proof_first(evidence: pl.DataFrame) -> pl.DataFrame:
+    """mention_evidence rows as a person judges them: each mention once (a video collected under two hashtags
+    has its rows twice), negative first, then by the video's views, then in the order of the video."""
+    if evidence.is_empty():  # also a mart not built yet: no columns to sort on
+        return evidence
+    return (
+        evidence.unique(["mention_id", "day"], keep="first", maintain_order=True)
+        .with_columns((pl.col("sentiment_label") != "negative").fill_null(True).alias("_later"))
+        .sort(
+            ["_later", "view_count", "video_id", "start_s", "mention_id"],
+            descending=[False, True, False, False, False],
+            nulls_last=True,
+        )
+        .drop("_later")
     )
 
 
