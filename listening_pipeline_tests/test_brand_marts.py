@@ -230,6 +230,9 @@ MARTS = {
     "hashtag_daily_metrics": ["hashtag", "day"],
     "mention_evidence": ["mention_id", "hashtag", "day"],
     "visual_share_of_voice": ["brand", "day"],
+    "video_growth": ["video_id", "observed_on"],
+    "sound_trends": ["music_id", "day"],
+    "effect_trends": ["effect_id", "day"],
 }
 
 

@@ -52,6 +52,11 @@ VIDEOS = Table(
             ),
             "sticker_info_json": (pl.String(), "sticker_info_list as the platform sent it (JSON: the stickers' text)."),
             "effect_info_json": (pl.String(), "effect_info_list as the platform sent it (JSON: effect ids and names)."),
+            "effect_names": (
+                pl.List(pl.String()),
+                "Name of each of effect_ids, same order (null where effect_info_list names none).",
+            ),
+            "sticker_texts": (pl.List(pl.String()), "The text of the video's stickers, read from sticker_info_list."),
             "video_label_json": (pl.String(), "video_label as the platform sent it (JSON, e.g. an election label)."),
             "video_tag_json": (pl.String(), "video_tag as the platform sent it (JSON)."),
             "media_uri": (pl.String(), "Location of the media file in the media store; null when unavailable."),
@@ -69,6 +74,38 @@ VIDEOS = Table(
         "duration_s": (0, None),
     },
     allowed={"source": ("folder", "research_api")},
+    written_daily=True,
+)
+
+VIDEO_STATS_SNAPSHOTS = Table(
+    name="video_stats_snapshots",
+    description=(
+        "A video's counts each time it was collected (the daily schedule re-collects recent days), so its "
+        "growth is known, not only its last value. Written beside raw.videos; one row per video and observation."
+    ),
+    columns={
+        "video_id": (pl.String(), "Video the counts belong to."),
+        "collected_at": (
+            pl.Datetime("us", "UTC"),
+            "When the counts were observed (UTC): the Research API query's time, or a folder export's "
+            "videos.jsonl modification time (re-reading an unchanged export adds no snapshot).",
+        ),
+        "view_count": (pl.Int64(), "Views then."),
+        "like_count": (pl.Int64(), "Likes then."),
+        "comment_count": (pl.Int64(), "Comments then."),
+        "share_count": (pl.Int64(), "Shares then."),
+        "favorites_count": (pl.Int64(), "Favourites then."),
+    },
+    key=("video_id", "collected_at"),
+    not_null=("video_id", "collected_at"),
+    partitioned=False,
+    ranges={
+        "view_count": (0, None),
+        "like_count": (0, None),
+        "comment_count": (0, None),
+        "share_count": (0, None),
+        "favorites_count": (0, None),
+    },
     written_daily=True,
 )
 
@@ -384,6 +421,7 @@ ALL_TABLES: dict[str, Table] = {
     for t in (
         VIDEOS,
         COMMENTS,
+        VIDEO_STATS_SNAPSHOTS,
         QUARANTINE,
         BRANDS,
         MEDIA,

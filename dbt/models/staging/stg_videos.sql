@@ -24,6 +24,8 @@ select
     hashtag_info_json,
     sticker_info_json,
     effect_info_json,
+    effect_names,
+    sticker_texts,
     video_label_json,
     video_tag_json,
     media_uri,

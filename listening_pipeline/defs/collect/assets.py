@@ -1,19 +1,21 @@
 """The videos and comments of each hashtag x day, media copied once into the media store."""
 
+import datetime as dt
 import time
 
 import polars as pl
-from dagster import AssetCheckSpec, AssetExecutionContext, Config, Failure, MetadataValue
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetSpec, Config, Failure, MetadataValue
 
 from listening_pipeline.defs.checks import QUARANTINE_CHECK, checked, quarantine_rate_result
 from listening_pipeline.defs.execution import SOURCE_POOL
 from listening_pipeline.defs.resources import MediaStoreResource, SourceResource
 from listening_pipeline.defs.stage import quarantine, stage_asset
 from listening_pipeline.lib.media.store import attach_media
+from listening_pipeline.lib.sources.base import stats_snapshots
 from listening_pipeline.lib.sources.recollection import shrinking_recollection
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.io_manager import WarehouseResource
-from listening_pipeline.warehouse.tables import COMMENTS, VIDEOS
+from listening_pipeline.warehouse.tables import COMMENTS, VIDEO_STATS_SNAPSHOTS, VIDEOS
 
 # At most N collecting steps at once across the deployment (the Research API limits each client).
 COLLECT_POOL = SOURCE_POOL
@@ -52,6 +54,8 @@ def videos(
         if refused is not None:
             raise Failure(description=refused.message(f"#{hashtag} {day}"), allow_retries=False)
     rows = attach_media(video_source, collected.rows, media_store.get())
+    snapshots = stats_snapshots(rows, collected.as_of or dt.datetime.now(dt.UTC))
+    warehouse.get(log=context.log.warning).upsert_rows(VIDEO_STATS_SNAPSHOTS, snapshots)
     quarantined = quarantine(context, warehouse, "videos", collected.problems)
     missing_media = rows.filter(pl.col("media_error").is_not_null())
     if missing_media.height:
@@ -70,11 +74,24 @@ def videos(
             "quarantined_records": quarantined,
             "videos_without_media": missing_media.height,
             "source": video_source.name,
+            "stats_snapshots": snapshots.height,
             "seconds": MetadataValue.float(round(time.perf_counter() - started, 3)),
         },
     )
     yield from checked(VIDEOS, rows)
     yield quarantine_rate_result("videos", quarantined, quarantined + rows.height)
+
+
+# raw.video_stats_snapshots: written by `videos` beside its partition (each collection is one more
+# observation of the counts, kept, where the partition's rows are replaced). Declared so the graph shows it.
+video_stats_snapshots = AssetSpec(
+    VIDEO_STATS_SNAPSHOTS.name,
+    group_name="collect",
+    kinds={"python", "polars"},
+    deps=["videos"],
+    description=VIDEO_STATS_SNAPSHOTS.description,
+    metadata={"dagster/table_name": f"raw.{VIDEO_STATS_SNAPSHOTS.name}"},
+)
 
 
 @stage_asset(

@@ -124,12 +124,13 @@ def platform_fields(video: VideoPlan) -> dict[str, Any]:
     Derived from the video's number, not drawn from the plan's random stream, so adding them changed
     no other part of the corpus. Every field appears somewhere: each video has a sound, every third an
     effect, every fourth with speech TikTok's transcript of it, every fifth a sticker and a playlist,
-    every seventh a mentioned user and a label.
+    every seventh a mentioned user and a label. A video's sound is its own (an "original sound", one
+    music id per video, as most uploads are) unless the plan gave it a planted one.
     """
     n = video.number
     effects = [EFFECT_ID_BASE + n % len(EFFECTS)] if n % 3 == 0 else []
     fields: dict[str, Any] = {
-        "music_id": MUSIC_ID_BASE + n % 6,
+        "music_id": video.music_id if video.music_id is not None else MUSIC_ID_BASE + n,
         "effect_ids": effects,
         "effect_info_list": [{"effect_id": str(e), "effect_name": EFFECTS[e - EFFECT_ID_BASE]} for e in effects],
         "favorites_count": video.like_count // 4,

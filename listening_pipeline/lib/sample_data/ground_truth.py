@@ -149,5 +149,6 @@ def build_ground_truth(plan: CorpusPlan, catalog: Catalog) -> dict[str, Any]:
         "edge_cases": plan.edge_cases,
         "history": plan.history,
         "planted_alerts": plan.planted_alerts,
+        "planted_trends": plan.planted_trends,
         "mention_counts": _mention_counts(videos),
     }

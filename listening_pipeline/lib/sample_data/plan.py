@@ -30,6 +30,9 @@ from listening_pipeline.lib.sample_data.video_plan import (
 SECOND_LANGUAGES = ("es", "de")
 HISTORY_VIDEOS_PER_DAY = 3
 WAVE_VIDEOS = 4
+# The sound the wave's videos share: heard once a few days before, then on every wave video (a rising sound).
+RISING_SOUND_ID = 7_400_000_000_000_000_001
+RISING_SOUND_FIRST_HEARD_DAYS_BEFORE = 5
 
 
 @dataclass
@@ -46,6 +49,7 @@ class CorpusPlan:
     edge_cases: list[dict[str, Any]] = field(default_factory=list)
     history: dict[str, Any] | None = None  # the metadata-only days before start_day
     planted_alerts: list[dict[str, Any]] = field(default_factory=list)
+    planted_trends: list[dict[str, Any]] = field(default_factory=list)
 
 
 def plan_corpus(catalog: Catalog, *, seed: int, start_day: dt.date, days: int, history_days: int = 0) -> CorpusPlan:
@@ -115,6 +119,8 @@ def _plan_history(
         rng.shuffle(sentiments)
         for sentiment in sentiments[:HISTORY_VIDEOS_PER_DAY]:
             plan.videos.append(plan_video(rng, counter, catalog, slot, "metadata_only", "en", sentiment, False))
+        if day == wave_day - dt.timedelta(days=RISING_SOUND_FIRST_HEARD_DAYS_BEFORE):
+            plan.videos[-1].music_id = RISING_SOUND_ID
         if day == wave_day:
             for number in range(WAVE_VIDEOS):
                 kind = "speech" if number == 0 else "metadata_only"
@@ -135,6 +141,7 @@ def _plan_history(
                     sentiment="negative",
                 )
                 video.comment_count = len(video.comments) + rng.randint(20, 200)
+                video.music_id = RISING_SOUND_ID
                 plan.videos.append(video)
                 wave_ids.append(str(video.video_id))
     plan.history = {
@@ -144,6 +151,15 @@ def _plan_history(
         "kind": "metadata_only",
         "filmed": wave_ids[:1],  # the wave's filmed complaint: the one history video with media
     }
+    plan.planted_trends.append(
+        {
+            "kind": "sound",
+            "music_id": str(RISING_SOUND_ID),
+            "day": wave_day.isoformat(),
+            "videos": wave_ids,
+            "first_heard": (wave_day - dt.timedelta(days=RISING_SOUND_FIRST_HEARD_DAYS_BEFORE)).isoformat(),
+        }
+    )
     plan.planted_alerts.append(
         {
             "brand": wave_brand,

@@ -89,6 +89,7 @@ class VideoPlan:
     share_count: int
     background: tuple[tuple[int, int, int], tuple[int, int, int]]  # top and bottom of a gradient
     speech_end_s: float | None = None  # known once espeak-ng has spoken the text
+    music_id: int | None = None  # a planted sound; None: the video's own original sound
 
     @property
     def media(self) -> str | None:

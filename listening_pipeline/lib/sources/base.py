@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import polars as pl
 
 from listening_pipeline.lib.sources.records import RecordError, clean_text, comment_row, parse_id, video_row
-from listening_pipeline.warehouse.tables import COMMENTS, QUARANTINE, VIDEOS, truncate
+from listening_pipeline.warehouse.tables import COMMENTS, QUARANTINE, VIDEO_STATS_SNAPSHOTS, VIDEOS, truncate
 
 __all__ = [
     "Collected",
@@ -36,6 +36,7 @@ __all__ = [
     "problem_for",
     "problems_frame",
     "scrub_urls",
+    "stats_snapshots",
     "video_row",
     "videos_frame",
 ]
@@ -71,6 +72,8 @@ class Collected:
 
     rows: pl.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    # When the rows' counts (views, likes...) were observed; None: now, when they are stored.
+    as_of: dt.datetime | None = None
 
 
 class VideoSource(Protocol):
@@ -99,6 +102,14 @@ def videos_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
     """VIDEOS frame with one row per video id (the last record of a duplicated id wins)."""
     by_id = {row["video_id"]: row for row in rows}
     return VIDEOS.frame(list(by_id.values())).sort("video_id")
+
+
+def stats_snapshots(videos: pl.DataFrame, as_of: dt.datetime) -> pl.DataFrame:
+    """VIDEO_STATS_SNAPSHOTS rows: each video's counts as observed at ``as_of`` (UTC, whole seconds)."""
+    when = as_of.astimezone(dt.UTC).replace(microsecond=0)
+    counts = ["view_count", "like_count", "comment_count", "share_count", "favorites_count"]
+    frame = videos.select("video_id", *counts).unique("video_id", keep="last", maintain_order=True)
+    return VIDEO_STATS_SNAPSHOTS.frame(frame.with_columns(collected_at=pl.lit(when, dtype=pl.Datetime("us", "UTC"))))
 
 
 def comments_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:

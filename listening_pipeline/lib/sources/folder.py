@@ -46,6 +46,9 @@ class FolderSource:
 
     def videos(self, hashtag: str, day: dt.date) -> Collected:
         rows, problems = [], []
+        manifest = self.root / "videos.jsonl"
+        # The export's counts are as of when it was written: re-reading an unchanged export is no new observation.
+        as_of = dt.datetime.fromtimestamp(int(manifest.stat().st_mtime), dt.UTC) if manifest.exists() else None
         for where, record, error in _read_jsonl(self.root / "videos.jsonl"):
             if error is not None:
                 # A line we cannot parse is quarantined by each partition whose hashtag it names.
@@ -61,7 +64,7 @@ class FolderSource:
                 continue
             if in_partition(row, hashtag, day):
                 rows.append(row)
-        return Collected(rows=videos_frame(rows), problems=problems)
+        return Collected(rows=videos_frame(rows), problems=problems, as_of=as_of)
 
     def comments(self, videos: pl.DataFrame, hashtag: str, day: dt.date) -> Collected:
         wanted = set(videos["video_id"].to_list())

@@ -386,6 +386,10 @@ def video_row(record: Any, *, hashtag: str, day: dt.date, source: str) -> dict[s
         except InvalidHashtag:
             continue  # a platform hashtag we cannot key on is still not a reason to drop the video
     row["hashtags"] = list(dict.fromkeys(tags))
+    from listening_pipeline.lib.sources.platform_text import effect_names, sticker_texts  # it reads clean_text
+
+    row["effect_names"] = effect_names(row["effect_ids"], record.get("effect_info_list"))
+    row["sticker_texts"] = sticker_texts(record.get("sticker_info_list"))
     return {"hashtag": hashtag, "day": day, "source": source, **row, "media_uri": None, "media_error": None}
 
 

@@ -52,6 +52,7 @@ class ResearchApiSource:
         self.comment_fields = tuple(comment_fields)
 
     def videos(self, hashtag: str, day: dt.date) -> Collected:
+        as_of = dt.datetime.now(dt.UTC)
         records = self.client.query_videos(hashtag, day, day, self.video_fields)
         rows: list[dict[str, Any]] = []
         problems: list[Problem] = []
@@ -63,7 +64,7 @@ class ResearchApiSource:
                 continue
             if in_partition(row, hashtag, day):
                 rows.append(row)
-        return Collected(rows=videos_frame(rows), problems=problems)
+        return Collected(rows=videos_frame(rows), problems=problems, as_of=as_of)
 
     def comments(self, videos: pl.DataFrame, hashtag: str, day: dt.date) -> Collected:
         rows: list[dict[str, Any]] = []

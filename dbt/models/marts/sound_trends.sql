@@ -1,0 +1,2 @@
+-- Sounds per day over every tracked hashtag, against their trailing baseline (macros/feature_trends.sql).
+{{ feature_trends('sound', 'music_id') }}
