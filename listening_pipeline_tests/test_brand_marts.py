@@ -26,7 +26,7 @@ import pytest
 
 from listening_pipeline.settings import DBT_PROJECT_DIR
 from listening_pipeline.warehouse import DuckDBWarehouse
-from listening_pipeline.warehouse.tables import ALL_TABLES, BRAND_MENTIONS, BRANDS, VIDEOS
+from listening_pipeline.warehouse.tables import ALL_TABLES, BRAND_MENTIONS, BRANDS, VIDEO_STATS_SNAPSHOTS, VIDEOS
 
 START = dt.date(2026, 10, 1)
 DAYS = 20
@@ -36,6 +36,11 @@ TWICE_DAY = 5  # day index on which one Alpha video is collected under both hash
 EPSILON_FROM = 15  # Epsilon is first mentioned on this day index, loudly
 TREND_DAYS = {10: 1, 12: 1, SPIKE: 4}  # 'pumpkinspice' videos per day index under #coffeetime
 NEW_TAG_DAY = 19  # 'newtag' appears on two #coffeetime videos that day, never before
+SOUND_ID = 7_500_000_000_000_000_000  # the steady sound of most videos; Epsilon's videos each have their own
+RISING_SOUND = 7_500_000_000_000_000_099
+EFFECT_ID = 7_600_000_000_000_000_000
+EFFECT_NAMES = ("Green Screen", "Slow Zoom")
+SNAPSHOT_GAIN = 5  # views each video gains between its two observations
 
 # Mentions per day: Alpha is quiet (10 +- 2) except the spike; Beta goes 8 -> 17 on day 13.
 ALPHA = [9, 11, 10, 12, 8, 10, 11, 9, 13, 10, 7, 10, 12, 9, 11, 10, 40, 11, 9, 10]
@@ -101,6 +106,16 @@ def _mention_list(count: int, negative: int) -> list[tuple[str, str | None]]:
     return out[:count]
 
 
+def _sound(video: Video, number: int) -> int:
+    """Alpha's spike videos share the rising sound; Epsilon's (new, loud) videos each have their own."""
+    brand = video.mentions[0][0]
+    if brand == "Alpha" and video.day == day(SPIKE):
+        return RISING_SOUND
+    if brand == "Epsilon":
+        return SOUND_ID + 1_000 + number % 1_000_000
+    return SOUND_ID
+
+
 def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
     """The raw tables (as the Python assets write them) of the 20-day synthetic history."""
     videos: list[Video] = []
@@ -157,8 +172,23 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
         Video("morningbrew", twice.day, twice.video_id, twice.creator, twice.views, twice.mentions, twice.hashtags)
     )
 
-    video_rows, mention_rows = [], []
+    video_rows, mention_rows, snapshot_rows = [], [], []
     for video in videos:
+        number = int(video.video_id)
+        effects = [str(EFFECT_ID + number % 2)] if number % 3 == 0 else []
+        for hours, gained in ((12, 0), (36, SNAPSHOT_GAIN)):  # seen on its day, then a day later
+            snapshot_rows.append(
+                {
+                    "video_id": video.video_id,
+                    "collected_at": dt.datetime.combine(video.day, dt.time(0), tzinfo=dt.UTC)
+                    + dt.timedelta(hours=hours),
+                    "view_count": video.views + gained,
+                    "like_count": video.views // 10,
+                    "comment_count": 3,
+                    "share_count": 1,
+                    "favorites_count": 0,
+                }
+            )
         video_rows.append(
             {
                 "hashtag": video.hashtag,
@@ -176,6 +206,9 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
                 "share_count": 1,
                 "duration_s": 12.0,
                 "voice_to_text": None,
+                "music_id": str(_sound(video, number)),
+                "effect_ids": effects,
+                "effect_names": [EFFECT_NAMES[int(e) - EFFECT_ID] for e in effects],
                 "media_uri": None,
                 "media_error": "metadata only",
             }
@@ -209,6 +242,10 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
         VIDEOS.name: VIDEOS.frame(video_rows),
         BRAND_MENTIONS.name: BRAND_MENTIONS.frame(mention_rows),
         BRANDS.name: BRANDS.frame(brands),
+        # The video collected under both hashtags was observed once per collection, not once per hashtag.
+        VIDEO_STATS_SNAPSHOTS.name: VIDEO_STATS_SNAPSHOTS.frame(
+            list({(r["video_id"], r["collected_at"]): r for r in snapshot_rows}.values())
+        ),
     }
 
 
@@ -284,6 +321,50 @@ def built(tmp_path_factory):
 
 def read_mart(store: DuckDBWarehouse, mart: str) -> pl.DataFrame:
     return store.query(f"select * from marts.{mart} order by {', '.join(MARTS[mart])}")
+
+
+# --------------------------------------------------------------------------- sounds, effects, growth
+
+
+def test_the_sound_the_spike_shares_is_rising_and_a_video_under_two_hashtags_counts_once(built):
+    store, _, raw = built
+    sounds = read_mart(store, "sound_trends")
+    rising = sounds.filter(pl.col("is_rising"))
+    assert rising.select("day", "music_id").rows() == [(day(SPIKE), str(RISING_SOUND))]
+    row = rising.row(0, named=True)
+    assert (row["videos"], row["mentioning_videos"], row["co_mentioned_brands"]) == (len(SPIKE_VIDEO_SIZES),) * 2 + (
+        "Alpha",
+    )
+    assert row["baseline_days"] == 7 and row["baseline_videos"] == 0 and row["growth_ratio"] is None
+    videos = raw[VIDEOS.name].unique(["day", "video_id"])  # each video once, whatever hashtags it came under
+    assert sounds["videos"].sum() == videos.height
+    twice = raw[VIDEOS.name].filter(pl.col("video_id").is_duplicated()).row(0, named=True)
+    [shared] = sounds.filter((pl.col("day") == twice["day"]) & (pl.col("music_id") == twice["music_id"])).iter_rows(
+        named=True
+    )
+    same_sound = videos.filter((pl.col("day") == twice["day"]) & (pl.col("music_id") == twice["music_id"]))
+    assert shared["videos"] == same_sound.height and shared["views"] == same_sound["view_count"].sum()
+    assert shared["tracked_hashtags"] == 2
+    effects = read_mart(store, "effect_trends")
+    with_effect = videos.filter(pl.col("effect_ids").list.len() > 0)
+    assert effects["videos"].sum() == with_effect.height
+    assert set(zip(effects["effect_id"], effects["effect_name"], strict=True)) == {
+        (str(EFFECT_ID + n), name) for n, name in enumerate(EFFECT_NAMES)
+    }
+
+
+def test_each_video_grows_by_what_its_later_observation_saw(built):
+    store, _, raw = built
+    growth = read_mart(store, "video_growth")
+    videos = raw[VIDEOS.name].unique("video_id")
+    assert growth.height == 2 * videos.height
+    first, later = (
+        growth.filter(pl.col("days_since_first_seen") == 0),
+        growth.filter(pl.col("days_since_first_seen") == 1),
+    )
+    assert first["views_gained"].null_count() == first.height and (first["views_since_first_seen"] == 0).all()
+    assert (later["views_gained"] == SNAPSHOT_GAIN).all() and (later["engagement_gained"] == 0).all()
+    assert (later["observed_on"] == later["day"] + dt.timedelta(days=1)).all()
 
 
 # --------------------------------------------------------------------------- share of voice

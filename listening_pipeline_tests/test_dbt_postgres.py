@@ -21,6 +21,9 @@ MARTS = {
     "creator_leaderboard": ["brand", "day", "creator"],
     "hashtag_trends": ["hashtag", "day", "co_hashtag"],
     "brand_alerts": ["brand", "day"],
+    "video_growth": ["video_id", "observed_on"],
+    "sound_trends": ["music_id", "day"],
+    "effect_trends": ["effect_id", "day"],
 }
 # Marts fed by brand mentions: empty after a collect-only run (brands need the enrichment run).
 BRAND_MARTS = {"brand_daily_metrics", "share_of_voice", "creator_leaderboard", "brand_alerts"}
