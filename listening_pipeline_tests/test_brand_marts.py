@@ -230,6 +230,7 @@ MARTS = {
     "hashtag_daily_metrics": ["hashtag", "day"],
     "mention_evidence": ["mention_id", "hashtag", "day"],
     "visual_share_of_voice": ["brand", "day"],
+    "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],
 }
 
 

@@ -22,7 +22,13 @@ from listening_pipeline.warehouse.tables import ALL_TABLES, LOADED_AT, SENTIMENT
 from listening_pipeline_tests.test_brand_marts import MARTS, Dbt, write_synthetic_warehouse
 
 DAILY = {name for name, table in ALL_TABLES.items() if table.written_daily}
-EXPOSURES = {"brand_health", "share_of_voice_dashboard", "hashtag_monitor", "brand_alerts_channel"}
+EXPOSURES = {
+    "brand_health",
+    "share_of_voice_dashboard",
+    "hashtag_monitor",
+    "brand_alerts_channel",
+    "social_vs_first_party_dashboard",
+}
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ its lagged correlation needs a series whose right answer is known. Returns here 
 the corpus's ground truth: each brand's negative mentions on day D come back as extra returns on
 day D + :data:`PLANTED_LAG_DAYS`, over a steady baseline with a little deterministic noise; orders
 are baseline and noise only (no link to the talk). The series is written as the dbt seed
-``dbt/seeds/first_party_daily_sample.csv`` (``python -m listening_pipeline.lib.sample_data
+``dbt/seeds/samples/first_party_daily_sample.csv`` (``python -m listening_pipeline.lib.sample_data
 --write-first-party``), and a test checks the committed file is what this module makes.
 """
 
@@ -26,7 +26,7 @@ PLANTED_LAG_DAYS = 3
 RETURNS_PER_COMPLAINT = 2  # extra returns per negative mention, PLANTED_LAG_DAYS later
 TRAILING_DAYS = 14  # the series runs this far past the corpus's last day: every lag 0..14 has partners
 REGION = "ALL"  # the sample's numbers are totals over every region
-SEED_PATH = DBT_PROJECT_DIR / "seeds" / "first_party_daily_sample.csv"
+SEED_PATH = DBT_PROJECT_DIR / "seeds" / "samples" / "first_party_daily_sample.csv"
 SCHEMA = {"day": pl.Date, "brand": pl.String, "region": pl.String, "metric": pl.String, "value": pl.Int64}
 
 
