@@ -218,3 +218,67 @@ def test_the_alert_has_its_evidence_page_written_by_the_run_and_by_the_cli(histo
     demo_page = tmp_path / "demo" / page.name
     assert f"evidence report for the {alert['brand']} alert on {alert['day']}: {demo_page}" in printed
     assert demo_page.read_text(encoding="utf-8") == text
+
+
+def test_returns_follow_the_complaint_wave_three_days_later(history, truth, warehouse):
+    """social_vs_first_party on the history and the sample first-party seed, whose returns echo each day's
+    complaints 3 days later: lag 3 is the best lag of the planted brand, with the correlation the ground
+    truth gives."""
+    import datetime as dt
+    import statistics
+    from collections import Counter
+
+    from listening_pipeline.lib.sample_data.first_party import PLANTED_LAG_DAYS, SEED_PATH, negative_mentions
+
+    brand = truth["planted_alerts"][0]["brand"]
+    seed = pl.read_csv(SEED_PATH, try_parse_dates=True).filter(pl.col("brand") == brand)
+    metric = {
+        m: dict(zip(rows["day"], rows["value"])) for (m,), rows in seed.partition_by("metric", as_dict=True).items()
+    }
+    lags = range(15)
+
+    def pearson(social: Counter, name: str, lag: int) -> float:
+        later = [metric[name][day + dt.timedelta(days=lag)] for day in history.days]
+        return statistics.correlation([float(social[day.isoformat()]) for day in history.days], later)
+
+    rows = warehouse.query(
+        "select * from marts.social_vs_first_party where brand = ? and region = 'ALL'", [brand]
+    ).iter_rows(named=True)
+    mart = {(r["metric"], r["social_series"], r["lag_days"]): r for r in rows}
+    assert set(mart) == {(m, s, lag) for m in metric for s in ("mentions", "negative_mentions") for lag in lags}
+    assert {r["day_pairs"] for r in mart.values()} == {len(history.days)}  # every day, 0 mentions too
+
+    # Mention volume is measured exactly (test_history_brand_metrics_equal_the_ground_truth): every lag's
+    # correlation is the ground truth's, and the best one is the planted lag.
+    mentions: Counter = Counter()
+    for row in truth["mention_counts"]:
+        if row["brand"] == brand:
+            mentions[row["day"]] += row["count"]
+    for lag in lags:
+        assert mart[("returns", "mentions", lag)]["correlation"] == pytest.approx(
+            pearson(mentions, "returns", lag), abs=1e-9
+        )
+    assert [lag for lag in lags if mart[("returns", "mentions", lag)]["is_best_lag"]] == [PLANTED_LAG_DAYS]
+
+    # Complaints as written lead returns by the planted lag; as the sentiment model measured them (the
+    # negative mentions in mention_evidence, each once) the mart finds the same lag, at their correlation.
+    written = Counter({day: n for (b, day), n in negative_mentions(truth).items() if b == brand})
+    assert max(lags, key=lambda lag: pearson(written, "returns", lag)) == PLANTED_LAG_DAYS
+    measured = Counter(
+        {
+            str(r["day"]): r["n"]
+            for r in warehouse.query(
+                "select day, count(distinct mention_id) as n from marts.mention_evidence"
+                " where brand = ? and sentiment_label = 'negative' group by day",
+                [brand],
+            ).iter_rows(named=True)
+        }
+    )
+    for lag in lags:
+        assert mart[("returns", "negative_mentions", lag)]["correlation"] == pytest.approx(
+            pearson(measured, "returns", lag), abs=1e-9
+        )
+    assert [lag for lag in lags if mart[("returns", "negative_mentions", lag)]["is_best_lag"]] == [PLANTED_LAG_DAYS]
+    assert mart[("returns", "negative_mentions", PLANTED_LAG_DAYS)]["correlation"] > 0.99
+    # Orders were planted with no link to the talk: nothing close to that.
+    assert max(abs(r["correlation"]) for (m, *_), r in mart.items() if m == "orders") < 0.6

@@ -270,6 +270,7 @@ MARTS = {
     "video_growth": ["video_id", "observed_on"],
     "sound_trends": ["music_id", "day"],
     "effect_trends": ["effect_id", "day"],
+    "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],
 }
 
 

@@ -22,7 +22,14 @@ from listening_pipeline.warehouse.tables import ALL_TABLES, LOADED_AT, SENTIMENT
 from listening_pipeline_tests.test_brand_marts import MARTS, Dbt, write_synthetic_warehouse
 
 DAILY = {name for name, table in ALL_TABLES.items() if table.written_daily}
-EXPOSURES = {"brand_health", "share_of_voice_dashboard", "hashtag_monitor", "brand_alerts_channel"}
+EXPOSURES = {
+    "brand_health",
+    "share_of_voice_dashboard",
+    "hashtag_monitor",
+    "brand_alerts_channel",
+    "social_vs_first_party_dashboard",
+    "sounds_and_effects_monitor",
+}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +73,7 @@ def test_source_freshness_passes_after_a_daily_run_warns_when_late_and_errors_af
     code, results = _freshness(dbt)
     assert code == 0
     # Only the tables every daily run writes are checked (not the catalog, quarantine or the alert ledger).
-    assert set(results) == DAILY == {"videos", "text_units", "sentiment", "brand_mentions"}
+    assert set(results) == DAILY == {"videos", "video_stats_snapshots", "text_units", "sentiment", "brand_mentions"}
     assert {r["status"] for r in results.values()} == {"pass"}
     assert all(r["max_loaded_at_time_ago_in_s"] < 3600 for r in results.values())
 

@@ -4,6 +4,7 @@ select
     day,
     video_id,
     max(creator) as creator,
+    max(region) as region,
     max(view_count) as view_count,
     max(engagement) as engagement
 from {{ ref('stg_videos') }}

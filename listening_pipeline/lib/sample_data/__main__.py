@@ -1,4 +1,4 @@
-"""``python -m listening_pipeline.lib.sample_data OUT_DIR`` or ``--write-logos``."""
+"""``python -m listening_pipeline.lib.sample_data OUT_DIR``, ``--write-logos`` or ``--write-first-party``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from listening_pipeline.catalog import load_catalog
 from listening_pipeline.lib import sample_data
 from listening_pipeline.lib.sample_data.corpus import generate_sample_corpus
 from listening_pipeline.lib.sample_data.drawing import write_bundled_logos
+from listening_pipeline.lib.sample_data.first_party import write_first_party_seed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m listening_pipeline.lib.sample_data OUT_DIR`` or ``--write-logos``."""
+    """``python -m listening_pipeline.lib.sample_data OUT_DIR``, ``--write-logos`` or ``--write-first-party``."""
     parser = argparse.ArgumentParser(
         prog="python -m listening_pipeline.lib.sample_data", description=(sample_data.__doc__ or "").split("\n\n")[0]
     )
@@ -25,10 +26,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--history-days", type=int, default=14, help="metadata-only days before --start-day")
     parser.add_argument("--catalog", type=Path, default=None, help="brands.yaml (default: the bundled one)")
     parser.add_argument("--write-logos", action="store_true", help="redraw the bundled catalog's logo files")
+    parser.add_argument(
+        "--write-first-party", action="store_true", help="rewrite the dbt seed of sample first-party numbers"
+    )
     args = parser.parse_args(argv)
     if args.write_logos:
         for path in write_bundled_logos():
             print(path)
+    if args.write_first_party:
+        print(write_first_party_seed())
     if args.out_dir is not None:
         catalog = load_catalog(args.catalog) if args.catalog else None
         out = generate_sample_corpus(
@@ -40,8 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             catalog=catalog,
         )
         print(out)
-    elif not args.write_logos:
-        parser.error("give OUT_DIR or --write-logos")
+    elif not (args.write_logos or args.write_first_party):
+        parser.error("give OUT_DIR, --write-logos or --write-first-party")
     return 0
 
 
