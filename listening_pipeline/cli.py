@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from listening_pipeline.commands.common import CliError, read_warehouse, warehouse_name
-from listening_pipeline.commands.export import FORMATS, MARTS
+from listening_pipeline.commands.export import add_arguments as add_export_arguments
 from listening_pipeline.hashtags import InvalidHashtag, normalize_hashtag
 from listening_pipeline.runs import add_hashtag_partitions, open_instance, run_partitions
 from listening_pipeline.settings import Settings
@@ -152,12 +152,9 @@ def cmd_rematch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from listening_pipeline.commands.export import export_marts
+    from listening_pipeline.commands import export
 
-    out = Path(args.out or settings.data_dir / "exports")
-    for name, path, rows in export_marts(read_warehouse(settings), args.table or list(MARTS), args.format, out):
-        print(f"{name}: {rows} row(s) -> {path}")
-    return 0
+    return export.run(args, settings, read_warehouse(settings))
 
 
 def print_metrics(settings: Settings) -> None:
@@ -324,10 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     rematch.add_argument("--hashtag", action="append", help="limit to these hashtags (repeatable)")
     rematch.set_defaults(func=cmd_rematch)
 
-    export = _command(sub, "export", "write the marts to CSV or Parquet files, from the configured warehouse")
-    export.add_argument("--table", action="append", choices=MARTS, help="a mart to export (repeatable; default: all)")
-    export.add_argument("--format", choices=FORMATS, default="csv", help="file format (default: csv)")
-    export.add_argument("--out", help="folder to write (default: <data dir>/exports)")
+    export = _command(sub, "export", "write marts to CSV, Parquet or Excel files, from the configured warehouse")
+    add_export_arguments(export)
     export.set_defaults(func=cmd_export)
 
     metrics = _command(sub, "metrics", "print the metrics tables from the warehouse")

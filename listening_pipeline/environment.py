@@ -112,6 +112,28 @@ VARIABLES: tuple[Variable, ...] = (
         "rematch_days",
     ),
     Variable(
+        "LISTENING_PIPELINE_RETENTION_DAYS",
+        "days after which `retention_job` erases comment text and creator handles (unset: kept forever; "
+        "[retention and privacy](docs/privacy.md))",
+        "retention_days",
+    ),
+    Variable(
+        "LISTENING_PIPELINE_MEDIA_RETENTION_DAYS",
+        "days after which `retention_job` deletes videos' media files, decoded audio, frames and thumbnails",
+        "media_retention_days",
+    ),
+    Variable(
+        "LISTENING_PIPELINE_HASH_CREATOR_HANDLES",
+        "`true`: creator handles are stored as keyed hashes (HMAC-SHA256) from collection on",
+        "hash_creator_handles",
+    ),
+    Variable(
+        "LISTENING_PIPELINE_HANDLE_HASH_KEY",
+        "the key of those hashes, at least 16 characters (a secret: read with `EnvVar`; keep it, a new one "
+        "gives every creator a new pseudonym)",
+        default="-",
+    ),
+    Variable(
         "LISTENING_PIPELINE_FUZZY_MATCH_THRESHOLD",
         "the lowest score a misheard spoken brand name may have to count (0.5 to 1; `1`: exact names only)",
         "fuzzy_match_threshold",

@@ -62,6 +62,33 @@ REMATCH_DAYS_ENV = "LISTENING_PIPELINE_REMATCH_DAYS"
 REMATCH_DAYS = 35
 
 
+# Retention (lib/retention.py): days after which partitions lose comment text and creator handles, and their
+# media; unset keeps them forever. Hashed handles: a keyed hash at collection, its key a secret (EnvVar).
+RETENTION_DAYS_ENV = "LISTENING_PIPELINE_RETENTION_DAYS"
+MEDIA_RETENTION_DAYS_ENV = "LISTENING_PIPELINE_MEDIA_RETENTION_DAYS"
+HASH_HANDLES_ENV = "LISTENING_PIPELINE_HASH_CREATOR_HANDLES"
+HANDLE_HASH_KEY_ENV = "LISTENING_PIPELINE_HANDLE_HASH_KEY"
+
+
+def _retention_days(value: str, name: str) -> int | None:
+    if not value.strip():
+        return None
+    return _recollect_days(value.strip(), name)
+
+
+def _hash_handles(env: Mapping[str, str]) -> bool:
+    value = env.get(HASH_HANDLES_ENV, "").strip().lower()
+    if value not in ("", "true", "false", "1", "0"):
+        raise ValueError(f"{HASH_HANDLES_ENV} must be 'true' or 'false', not {value!r}")
+    on = value in ("true", "1")
+    if on and len(env.get(HANDLE_HASH_KEY_ENV, "").strip()) < 16:
+        raise ValueError(
+            f"{HASH_HANDLES_ENV}=true needs {HANDLE_HASH_KEY_ENV}: a secret of at least 16 characters, kept"
+            " (a new key gives every creator a new pseudonym)"
+        )
+    return on
+
+
 def _owners(value: str) -> tuple[str, ...]:
     owners = tuple(o.strip() for o in value.split(",") if o.strip())
     bad = [o for o in owners if "@" not in o and not (o.startswith("team:") and len(o) > 5)]
@@ -152,6 +179,10 @@ class Settings:
     git_url: str | None = None
     git_branch: str = "main"
     rematch_days: int = REMATCH_DAYS
+    retention_days: int | None = None
+    media_retention_days: int | None = None
+    # Whether creator handles are stored keyed-hashed; the key (HANDLE_HASH_KEY_ENV), a secret, is not kept here.
+    hash_creator_handles: bool = False
 
     @property
     def logo_dir(self) -> Path:
@@ -207,6 +238,9 @@ class Settings:
             git_url=env.get("LISTENING_PIPELINE_GIT_URL", "").strip() or None,
             git_branch=env.get("LISTENING_PIPELINE_GIT_BRANCH", "").strip() or "main",
             rematch_days=_recollect_days(env.get(REMATCH_DAYS_ENV, str(REMATCH_DAYS)), REMATCH_DAYS_ENV),
+            retention_days=_retention_days(env.get(RETENTION_DAYS_ENV, ""), RETENTION_DAYS_ENV),
+            media_retention_days=_retention_days(env.get(MEDIA_RETENTION_DAYS_ENV, ""), MEDIA_RETENTION_DAYS_ENV),
+            hash_creator_handles=_hash_handles(env),
         )
 
     @property

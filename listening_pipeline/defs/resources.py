@@ -31,6 +31,7 @@ from listening_pipeline.settings import (
     DBT_EXECUTABLE,
     DBT_PROJECT_DIR,
     FUZZY_MATCH_THRESHOLD,
+    HANDLE_HASH_KEY_ENV,
     Settings,
 )
 from listening_pipeline.warehouse import Warehouse
@@ -62,6 +63,8 @@ class SourceResource(dg.ConfigurableResource):
         default=DEFAULT_MIN_SHARE,
         description="A re-collection returning less than this share of the stored videos is refused (0: never).",
     )
+    # Set (with EnvVar) only when LISTENING_PIPELINE_HASH_CREATOR_HANDLES is on: handles are stored keyed-hashed.
+    handle_hash_key: str = ""
 
     def get(self) -> VideoSource:
         if self.kind == "folder":
@@ -97,6 +100,13 @@ class CatalogResource(dg.ConfigurableResource):
 
     def load(self) -> Catalog:
         return load_catalog(self.path or None)
+
+
+class RetentionResource(dg.ConfigurableResource):
+    """How many days partitions keep personal data and media (lib/retention.py); None keeps them forever."""
+
+    retention_days: int | None = None
+    media_retention_days: int | None = None
 
 
 class MediaStoreResource(dg.ConfigurableResource):
@@ -293,16 +303,17 @@ def warehouse_resource(settings: Settings) -> WarehouseResource:
 
 
 def _source(settings: Settings) -> SourceResource:
+    common: dict[str, Any] = {"recollect_min_share": settings.recollect_min_share}
+    if settings.hash_creator_handles:
+        common["handle_hash_key"] = dg.EnvVar(HANDLE_HASH_KEY_ENV)
     if settings.source == "research_api":
         return SourceResource(
             kind="research_api",
             client_key=dg.EnvVar("TIKTOK_CLIENT_KEY"),
             client_secret=dg.EnvVar("TIKTOK_CLIENT_SECRET"),
-            recollect_min_share=settings.recollect_min_share,
+            **common,
         )
-    return SourceResource(
-        kind="folder", folder=str(settings.source_folder), recollect_min_share=settings.recollect_min_share
-    )
+    return SourceResource(kind="folder", folder=str(settings.source_folder), **common)
 
 
 def _alert_webhook(settings: Settings) -> AlertWebhookResource:
@@ -318,6 +329,9 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "warehouse": warehouse,
         "warehouse_io": WarehouseIOManager(warehouse=warehouse),
         "media_store": MediaStoreResource(root=settings.media_root),
+        "retention": RetentionResource(
+            retention_days=settings.retention_days, media_retention_days=settings.media_retention_days
+        ),
         "source": _source(settings),
         "catalog": CatalogResource(
             path=str(settings.catalog_path or ""), fuzzy_match_threshold=settings.fuzzy_match_threshold

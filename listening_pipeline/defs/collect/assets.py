@@ -11,6 +11,7 @@ from listening_pipeline.defs.execution import SOURCE_POOL
 from listening_pipeline.defs.resources import MediaStoreResource, SourceResource
 from listening_pipeline.defs.stage import quarantine, stage_asset
 from listening_pipeline.lib.media.store import attach_media
+from listening_pipeline.lib.retention import hash_handles
 from listening_pipeline.lib.sources.base import stats_snapshots
 from listening_pipeline.lib.sources.recollection import shrinking_recollection
 from listening_pipeline.partitions import split_partition_key
@@ -53,7 +54,9 @@ def videos(
         refused = shrinking_recollection(stored, len(collected.rows), source.recollect_min_share)
         if refused is not None:
             raise Failure(description=refused.message(f"#{hashtag} {day}"), allow_retries=False)
-    rows = attach_media(video_source, collected.rows, media_store.get())
+    rows = attach_media(video_source, collected.rows, media_store.get())  # a media URL template may use the handle
+    if source.handle_hash_key:  # LISTENING_PIPELINE_HASH_CREATOR_HANDLES: no handle is stored in clear
+        rows = hash_handles(rows, source.handle_hash_key.encode("utf-8"))
     snapshots = stats_snapshots(rows, collected.as_of or dt.datetime.now(dt.UTC))
     warehouse.get(log=context.log.warning).upsert_rows(VIDEO_STATS_SNAPSHOTS, snapshots)
     quarantined = quarantine(context, warehouse, "videos", collected.problems)
