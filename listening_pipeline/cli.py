@@ -170,6 +170,11 @@ def print_metrics(settings: Settings) -> None:
         print(tables["hashtags"])
         print("\nalerts (marts.brand_alerts): days a brand's mentions or negative share jumped")
         print(tables["alerts"] if tables["alerts"].height else "no alerts")
+    from listening_pipeline.lib.insights import summary_lines
+
+    print("\nbeyond mentions (one line per mart; docs/bi.md has their queries)")
+    for line in summary_lines(read_warehouse(settings)):
+        print(f"  {line}")
 
 
 def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:

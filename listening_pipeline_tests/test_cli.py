@@ -155,6 +155,11 @@ MART_ROWS = {  # one row per mart: enough to see every mart written, in its own 
     " 2.5 as start_s, 'm1' as mention_id, 'I love OnlyHere' as quote",
     "visual_share_of_voice": "select DATE '2024-03-05' as day, 'g' as competitor_group, 'OnlyHere' as brand,"
     " 0.8 as screen_share",
+    "sound_trends": "select DATE '2024-03-05' as day, '7500' as music_id, 4 as videos, true as is_rising",
+    "effect_trends": "select DATE '2024-03-05' as day, '7600' as effect_id, 'Green Screen' as effect_name,"
+    " 2 as videos, false as is_rising",
+    "video_growth": "select DATE '2024-03-05' as day, 'v1' as video_id, DATE '2024-03-06' as observed_on,"
+    " 120 as views_gained",
 }
 
 

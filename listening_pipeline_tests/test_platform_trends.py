@@ -16,6 +16,7 @@ from collections import Counter
 
 import pytest
 
+from listening_pipeline.lib.insights.platform import growth_line, sound_line
 from listening_pipeline_tests.history import copied_history, record_day
 
 pytestmark = pytest.mark.slow
@@ -63,6 +64,9 @@ def test_the_planted_sound_is_the_one_rising_sound_with_the_brand_it_rose_with(h
     others = history.warehouse.query("select max(videos) as most from marts.sound_trends where music_id <> ?",
                                      [planted["music_id"]])  # fmt: skip
     assert others.item() == 1
+    # What `make demo` prints for it.
+    line = sound_line(history.warehouse)
+    assert planted["music_id"] in line and planted["day"] in line and ", ".join(brands) in line
 
 
 def test_each_effect_counts_the_videos_of_the_export_that_use_it(history):
@@ -117,6 +121,7 @@ def test_a_day_collected_again_later_shows_each_videos_growth(history, grown):
         assert second["view_count"] - first["view_count"] == gain
         assert second["views_gained"] == gain and second["views_since_first_seen"] == gain
         assert second["engagement_gained"] == gain // 100 and second["days_since_first_seen"] == 1
+    assert f"largest gain in a day {max(gains.values()):,} views" in growth_line(history.warehouse)
     snapshots = "select count(*) as n, count(distinct video_id) as videos from raw.video_stats_snapshots"
     before = history.warehouse.query(snapshots).row(0, named=True)
     assert before["n"] == before["videos"] + len(by_video)  # the wave day's videos twice, every other once

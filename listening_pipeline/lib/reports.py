@@ -44,6 +44,11 @@ MART_VIEWS: dict[str, MartView] = {
             "day desc, competitor_group, screen_share desc nulls last, brand",
             "Screen time: seconds of logos on screen, and their share",
         ),
+        MartView("sound_trends", "day desc, is_rising desc, videos desc, music_id", "Sounds per day, rising first"),
+        MartView("effect_trends", "day desc, is_rising desc, videos desc, effect_id", "Effects per day, rising first"),
+        MartView(
+            "video_growth", "day desc, views_gained desc nulls last, video_id, observed_on", "Video growth per day"
+        ),
         MartView(
             "mention_evidence",
             "day desc, brand, hashtag, video_id, start_s nulls last, mention_id",
