@@ -204,3 +204,48 @@ def test_sentiment_rows_with_the_lexicon_scorer():
     assert by_unit["v1:speech:1"]["label"] == "positive"  # "me encanta Fizzly"
     assert by_unit["v1:comment:c1"]["model"] == "lexicon:listening_pipeline-v1"
     assert rows.get_column("polarity").is_between(-1, 1).all()
+
+
+def test_stickers_effects_and_tagged_accounts_are_text_that_names_brands():
+    """A sticker's words, a branded effect's name and a tagged account each count under their own origin,
+    read from the platform's objects as a Research API record carries them (odd shapes give no text)."""
+    from listening_pipeline.lib.mentions import BrandMatcher, mention_rows
+    from listening_pipeline.lib.sources.records import video_row
+    from listening_pipeline.lib.text.units import build_text_units as units_of
+
+    record = {
+        "id": 7301,
+        "create_time": int(CREATED.timestamp()),
+        "hashtag_names": ["summerdrinks"],
+        "video_description": "beach day",
+        "sticker_info_list": [{"sticker_text": ["Fizzly Soda or Bubblo Cola?", "vote!"]}, 42, {"x": 1}],
+        "effect_ids": [7600000000000001001, 7600000000000000002],
+        "effect_info_list": [{"effect_id": 7600000000000001001, "effect_name": "Bubblo Glow"}, "odd"],
+        "video_mention_list": ["fizzly", "@bubblo", " "],
+    }
+    video = VIDEOS.frame([video_row(record, hashtag="summerdrinks", day=DAY, source="research_api")])
+    units = units_of(video)
+    platform = units.filter(pl.col("origin").is_in(["sticker", "effect", "handle"]))
+    assert platform.select("origin", "origin_ref", "text").rows() == [
+        ("effect", "7600000000000001001", "Bubblo Glow"),
+        ("handle", "fizzly", "@fizzly"),
+        ("handle", "bubblo", "@bubblo"),
+        ("sticker", "0", "Fizzly Soda or Bubblo Cola?"),
+        ("sticker", "1", "vote!"),
+    ]
+    brands = [_brand(name, alias) for name, alias in (("Fizzly", "Fizzly Soda"), ("Bubblo", "Bubblo Cola"))]
+    mentions = mention_rows(units, None, None, BrandMatcher(brands), "summerdrinks", DAY)
+    found = sorted(mentions.select("origin", "brand").rows())
+    assert found == [
+        ("effect", "Bubblo"),
+        ("handle", "Bubblo"),
+        ("handle", "Fizzly"),
+        ("sticker", "Bubblo"),
+        ("sticker", "Fizzly"),
+    ]
+
+
+def _brand(name: str, alias: str):
+    from listening_pipeline.catalog import Brand
+
+    return Brand(name=name, competitor_group="drinks", aliases=(name, alias), hashtags=(), logos=())

@@ -13,6 +13,9 @@ with evidence as (
         count(*) filter (where origin = 'description') as description_mentions,
         count(*) filter (where origin = 'hashtag') as hashtag_mentions,
         count(*) filter (where origin = 'comment') as comment_mentions,
+        count(*) filter (where origin = 'sticker') as sticker_mentions,
+        count(*) filter (where origin = 'effect') as effect_mentions,
+        count(*) filter (where origin = 'handle') as handle_mentions,
         count(*) filter (where sentiment_label = 'positive') as positive_mentions,
         count(*) filter (where sentiment_label = 'negative') as negative_mentions
     from {{ ref('mention_evidence') }}
@@ -64,6 +67,9 @@ where
     or e.description_mentions != m.description_mentions
     or e.hashtag_mentions != m.hashtag_mentions
     or e.comment_mentions != m.comment_mentions
+    or e.sticker_mentions != m.sticker_mentions
+    or e.effect_mentions != m.effect_mentions
+    or e.handle_mentions != m.handle_mentions
     or e.positive_mentions != m.positive_mentions
     or e.negative_mentions != m.negative_mentions
     or r.reach != m.reach

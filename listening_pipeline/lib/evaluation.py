@@ -110,7 +110,7 @@ def sentiment_agreement(truth_videos: Sequence[Mapping[str, Any]], units: pl.Dat
     return agree / total if total else 1.0
 
 
-MENTION_ORIGINS = ("speech", "caption", "logo", "description", "hashtag", "comment")
+MENTION_ORIGINS = ("speech", "caption", "logo", "description", "hashtag", "comment", "sticker", "effect", "handle")
 PartitionBrand = tuple[str, str, str]  # hashtag, ISO day, brand
 
 

@@ -286,13 +286,19 @@ LOGO_HITS = Table(
 
 TEXT_UNITS = Table(
     name="text_units",
-    description="Every piece of text of the partition with its origin: speech, caption, description, hashtag, comment.",
+    description=(
+        "Every piece of text of the partition with its origin: speech, caption, description, hashtag, comment, "
+        "sticker, effect, handle."
+    ),
     columns=partitioned_columns(
         {
             "unit_id": (pl.String(), "Stable id: <video_id>:<origin>:<origin_ref>."),
             "video_id": (pl.String(), "Video the text belongs to."),
-            "origin": (pl.String(), "speech | caption | description | hashtag | comment."),
-            "origin_ref": (pl.String(), "Segment no, span no, comment id or hashtag within the origin."),
+            "origin": (pl.String(), "speech | caption | description | hashtag | comment | sticker | effect | handle."),
+            "origin_ref": (
+                pl.String(),
+                "Segment no, span no, comment id, hashtag, sticker text no, effect id or handle within the origin.",
+            ),
             "text": (pl.String(), "The text."),
             "language": (pl.String(), "Language when known (speech: detected by the ASR model)."),
             "start_s": (pl.Float64(), "Start in the video, seconds, for speech and captions."),
@@ -302,7 +308,7 @@ TEXT_UNITS = Table(
     key=("hashtag", "day", "unit_id"),
     not_null=("hashtag", "day", "unit_id", "video_id", "origin", "text"),
     ranges={"start_s": (0, None), "end_s": (0, None)},
-    allowed={"origin": ("speech", "caption", "description", "hashtag", "comment")},
+    allowed={"origin": ("speech", "caption", "description", "hashtag", "comment", "sticker", "effect", "handle")},
     written_daily=True,
 )
 
@@ -334,7 +340,10 @@ BRAND_MENTIONS = Table(
             "mention_id": (pl.String(), "Stable id of the mention."),
             "video_id": (pl.String(), "Video mentioning the brand."),
             "brand": (pl.String(), "Catalog brand."),
-            "origin": (pl.String(), "speech | caption | description | hashtag | comment | logo."),
+            "origin": (
+                pl.String(),
+                "speech | caption | description | hashtag | comment | sticker | effect | handle | logo.",
+            ),
             "unit_id": (pl.String(), "Text unit matched (null for logo hits)."),
             "matched_text": (pl.String(), "Alias as it appears in the text (null for logo hits)."),
             "t_s": (pl.Float64(), "Time in the video, seconds, where known."),
@@ -375,7 +384,7 @@ BRAND_MENTIONS = Table(
         "end_s": (0, None),
     },
     allowed={
-        "origin": ("speech", "caption", "description", "hashtag", "comment", "logo"),
+        "origin": ("speech", "caption", "description", "hashtag", "comment", "sticker", "effect", "handle", "logo"),
         "match_rule": ("exact", "tolerant", "hashtag", "capitalised", "context", "confirmed"),
         "sentiment_label": ("positive", "neutral", "negative"),
     },

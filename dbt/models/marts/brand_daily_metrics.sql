@@ -47,6 +47,9 @@ counts as (
         count(*) filter (where origin = 'description') as description_mentions,
         count(*) filter (where origin = 'hashtag') as hashtag_mentions,
         count(*) filter (where origin = 'comment') as comment_mentions,
+        count(*) filter (where origin = 'sticker') as sticker_mentions,
+        count(*) filter (where origin = 'effect') as effect_mentions,
+        count(*) filter (where origin = 'handle') as handle_mentions,
         count(*) filter (where sentiment_label = 'positive') as positive_mentions,
         count(*) filter (where sentiment_label = 'neutral') as neutral_mentions,
         count(*) filter (where sentiment_label = 'negative') as negative_mentions
@@ -77,6 +80,10 @@ select
         when c.positive_mentions + c.neutral_mentions + c.negative_mentions > 0
             then cast(c.positive_mentions - c.negative_mentions as double precision)
                 / (c.positive_mentions + c.neutral_mentions + c.negative_mentions)
-    end as net_sentiment
+    end as net_sentiment,
+    -- Appended after the columns BI tools already read (the contract appends new columns).
+    c.sticker_mentions,
+    c.effect_mentions,
+    c.handle_mentions
 from counts as c
 inner join reach as r on c.brand = r.brand and c.day = r.day and c.hashtag = r.hashtag

@@ -10,7 +10,7 @@ mention counts against it. Nothing here imports Dagster.
 Output folder::
 
     videos.jsonl        Research-API-shaped video objects, one per line, with every documented
-                        field (sound, effects, stickers, playlist... corpus.platform_fields), plus "media"
+                        field (sound, effects, stickers, playlist... platform.platform_fields), plus "media"
     comments.jsonl      comment objects (id, video_id, text, like_count, reply_count,
                         parent_comment_id, create_time); top-level comments have
                         parent_comment_id == video_id, as the Research API returns them

@@ -4,7 +4,6 @@ all in a staging folder renamed over the previous corpus."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -17,6 +16,7 @@ from listening_pipeline.catalog import Catalog, load_catalog
 from listening_pipeline.lib.sample_data.audio import require_espeak, soundtrack
 from listening_pipeline.lib.sample_data.ground_truth import build_ground_truth
 from listening_pipeline.lib.sample_data.plan import CorpusPlan, plan_corpus
+from listening_pipeline.lib.sample_data.platform import platform_fields
 from listening_pipeline.lib.sample_data.spec import SampleDataError
 from listening_pipeline.lib.sample_data.video import render_video, write_corrupt_media
 from listening_pipeline.lib.sample_data.video_plan import CommentPlan, VideoPlan
@@ -111,49 +111,6 @@ def video_record(video: VideoPlan) -> dict[str, Any]:
         **platform_fields(video),
         "media": video.media,
     }
-
-
-MUSIC_ID_BASE = 7_500_000_000_000_000_000
-EFFECT_ID_BASE = 7_600_000_000_000_000_000
-EFFECTS = ("Green Screen", "Slow Zoom", "Vintage Film", "Sparkle")
-
-
-def platform_fields(video: VideoPlan) -> dict[str, Any]:
-    """The rest of the Research API's video fields (sound, effects, playlist, favourites, labels...).
-
-    Derived from the video's number, not drawn from the plan's random stream, so adding them changed
-    no other part of the corpus. Every field appears somewhere: each video has a sound, every third an
-    effect, every fourth with speech TikTok's transcript of it, every fifth a sticker and a playlist,
-    every seventh a mentioned user and a label. A video's sound is its own (an "original sound", one
-    music id per video, as most uploads are) unless the plan gave it a planted one.
-    """
-    n = video.number
-    effects = [EFFECT_ID_BASE + n % len(EFFECTS)] if n % 3 == 0 else []
-    fields: dict[str, Any] = {
-        "music_id": video.music_id if video.music_id is not None else MUSIC_ID_BASE + n,
-        "effect_ids": effects,
-        "effect_info_list": [{"effect_id": str(e), "effect_name": EFFECTS[e - EFFECT_ID_BASE]} for e in effects],
-        "favorites_count": video.like_count // 4,
-        "is_stem_verified": n % 11 == 0,
-        "hashtag_info_list": [
-            {"hashtag_id": str(_tag_id(tag)), "hashtag_name": tag, "hashtag_description": ""}
-            for tag in video.hashtag_names
-        ],
-        "video_mention_list": [video.username] if n % 7 == 0 else [],
-        "sticker_info_list": [{"sticker_text": ["POV: day " + str(n)]}] if n % 5 == 0 else [],
-    }
-    if video.speech_text and n % 4 == 0:  # TikTok's own transcript: the words as spoken
-        fields["voice_to_text"] = video.speech_text
-    if n % 5 == 0:
-        fields["playlist_id"] = 7_700_000_000_000_000_000 + n % 2
-    if n % 7 == 0:
-        fields["video_label"] = {"content": "Learn more about this topic"}
-        fields["video_tag"] = {"type": 1, "value": "sample"}
-    return fields
-
-
-def _tag_id(tag: str) -> int:
-    return int(hashlib.sha1(tag.encode("utf-8")).hexdigest()[:15], 16)
 
 
 def comment_record(comment: CommentPlan, video: VideoPlan) -> dict[str, Any]:

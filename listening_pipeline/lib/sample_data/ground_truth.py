@@ -9,11 +9,12 @@ from typing import Any
 from listening_pipeline.catalog import Catalog
 from listening_pipeline.lib.sample_data.brands import MENTION_RULE, brands_in_hashtag, brands_named_in
 from listening_pipeline.lib.sample_data.plan import CorpusPlan
+from listening_pipeline.lib.sample_data.platform import platform_texts
 from listening_pipeline.lib.sample_data.spec import AUDIO_RATE, ESPEAK_VOICES, FPS, HEIGHT, WIDTH
 from listening_pipeline.lib.sample_data.video import video_codec
 from listening_pipeline.lib.sample_data.video_plan import VideoPlan
 
-ORIGINS = ("speech", "caption", "logo", "description", "hashtag", "comment")
+ORIGINS = ("speech", "caption", "logo", "description", "hashtag", "comment", "sticker", "effect", "handle")
 
 
 def _video_truth(video: VideoPlan, catalog: Catalog) -> dict[str, Any]:
@@ -69,6 +70,12 @@ def _video_truth(video: VideoPlan, catalog: Catalog) -> dict[str, Any]:
         # The '#tags' it ends with are the video's hashtags, counted there (docs/bi.md, "How mentions are counted").
         "brands": brands_named_in(re.sub(r"#\w+", " ", video.description), catalog),
     }
+    sticker_texts, effects, handles = platform_texts(video)
+    platform = {
+        "stickers": [{"text": t, "brands": brands_named_in(t, catalog)} for t in sticker_texts],
+        "effects": [{"id": str(e), "name": name, "brands": brands_named_in(name, catalog)} for e, name in effects],
+        "handles": [{"handle": h, "brands": brands_in_hashtag(h, catalog)} for h in handles],
+    }
     per_origin: dict[str, set[str]] = {origin: set() for origin in ORIGINS}
     per_origin["speech"].update(speech["brands"] if speech else [])
     per_origin["caption"].update(b for c in captions for b in c["brands"])
@@ -76,6 +83,8 @@ def _video_truth(video: VideoPlan, catalog: Catalog) -> dict[str, Any]:
     per_origin["description"].update(description["brands"])
     per_origin["hashtag"].update(b for h in hashtags for b in h["brands"])
     per_origin["comment"].update(b for c in comments for b in c["brands"])
+    for origin, items in (("sticker", "stickers"), ("effect", "effects"), ("handle", "handles")):
+        per_origin[origin].update(b for item in platform[items] for b in item["brands"])
     return {
         "id": str(video.video_id),
         "hashtag": video.hashtag,
@@ -92,6 +101,7 @@ def _video_truth(video: VideoPlan, catalog: Catalog) -> dict[str, Any]:
         "description": description,
         "hashtags": hashtags,
         "comments": comments,
+        **platform,
         "mentions": {origin: sorted(brands) for origin, brands in per_origin.items()},
     }
 
@@ -116,6 +126,9 @@ def _mention_counts(videos: list[dict[str, Any]]) -> list[dict[str, Any]]:
             add(video, "hashtag", tag["brands"])
         for comment in video["comments"]:
             add(video, "comment", comment["brands"])
+        for origin, items in (("sticker", "stickers"), ("effect", "effects"), ("handle", "handles")):
+            for item in video[items]:
+                add(video, origin, item["brands"])
     return [
         {"hashtag": h, "day": d, "brand": b, "origin": o, "count": n}
         for (h, d, b, o), n in sorted(counts.items(), key=_mention_order)

@@ -35,8 +35,8 @@ from listening_pipeline.lib.text.folding import fold_with_offsets, word_spans
 
 MATCH_RULES = ("exact", "tolerant", "hashtag", "capitalised", "context", "confirmed")
 CONTEXT_WINDOW_WORDS = 6  # each side of the name, within its text unit
-WRITTEN_ORIGINS = frozenset({"caption", "description", "comment"})  # the casing is the writer's
-CONFIRMING_ORIGINS = frozenset({"speech", "caption", "description", "hashtag"})  # the creator's own text
+WRITTEN_ORIGINS = frozenset({"caption", "description", "comment", "sticker"})  # the casing is the writer's
+CONFIRMING_ORIGINS = frozenset({"speech", "caption", "description", "hashtag", "sticker", "handle"})  # the creator's
 _SENTENCE_ENDS = frozenset(".!?¡¿:;…\n\r")
 _OPENERS = " \t\"'“”‘’«»()[]*-–—"
 _WORDS = re.compile(r"[^\W\d_]{2,}")  # words of two letters or more: "I" says nothing about casing

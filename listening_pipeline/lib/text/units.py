@@ -32,7 +32,7 @@ def build_text_units(
     media could not be fetched still have their speech. Rows are ordered by video and
     origin (input order within), so the same inputs give the same frame.
     """
-    parts = [_description_units(videos), _hashtag_units(videos)]
+    parts = [_description_units(videos), _hashtag_units(videos), _platform_object_units(videos)]
     if comments is not None:
         parts.append(_comment_units(comments))
     if transcripts is not None:
@@ -85,6 +85,39 @@ def _hashtag_units(videos: pl.DataFrame) -> pl.DataFrame:
         .with_columns(pl.col("tag").str.strip_chars().str.strip_chars_start("#"))
     )
     return tags.select(_unit_columns("hashtag", pl.col("tag"), pl.lit("#") + pl.col("tag")))
+
+
+def _platform_object_units(videos: pl.DataFrame) -> pl.DataFrame:
+    """The text inside the platform's objects: each sticker's words (numbered), each effect's name (keyed
+    by effect id) and each mentioned handle, written '@handle' as a person tags an account."""
+    rows: list[tuple[str, str, str, object, str, str]] = []
+    present = [c for c in ("sticker_texts", "effect_ids", "effect_names", "mentioned_users") if c in videos.columns]
+    for video in videos.select("hashtag", "day", "video_id", *present).iter_rows(named=True):
+        where = (video["hashtag"], video["video_id"], video["day"])
+        for n, text in enumerate(video.get("sticker_texts") or []):
+            rows.append((*where, "sticker", str(n), text))
+        effects = zip(video.get("effect_ids") or [], video.get("effect_names") or [], strict=False)
+        rows.extend((*where, "effect", effect_id, name) for effect_id, name in effects if name)
+        for handle in video.get("mentioned_users") or []:
+            name = (handle or "").strip().lstrip("@")
+            if name:
+                rows.append((*where, "handle", name, f"@{name}"))
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "hashtag": pl.String(),
+            "video_id": pl.String(),
+            "day": pl.Date(),
+            "origin": pl.String(),
+            "origin_ref": pl.String(),
+            "text": pl.String(),
+        },
+        orient="row",
+    )
+    return frame.select(
+        "hashtag", "day", "video_id", "origin", "origin_ref", "text",
+        language=_NO_TEXT, start_s=_NO_TIME, end_s=_NO_TIME,
+    )  # fmt: skip
 
 
 def _comment_units(comments: pl.DataFrame) -> pl.DataFrame:
