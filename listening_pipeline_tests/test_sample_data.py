@@ -207,7 +207,7 @@ def test_corpus_covers_languages_sentiments_and_edge_cases(truth: dict[str, Any]
     music = next(v for v in videos if v["kind"] == "music_only")
     assert music["speech"] is None and music["captions"] == [] and music["language"] is None
     origins = {row["origin"] for row in truth["mention_counts"]}
-    assert origins == {"speech", "caption", "logo", "description", "hashtag", "comment"}
+    assert origins == {"speech", "caption", "logo", "description", "hashtag", "comment", "sticker", "effect", "handle"}
 
 
 def test_malformed_lines_are_where_ground_truth_says(corpus: Path, truth: dict[str, Any]) -> None:
