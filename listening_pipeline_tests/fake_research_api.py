@@ -37,6 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 TOKEN_PATH = "/v2/oauth/token/"
 VIDEO_QUERY_PATH = "/v2/research/video/query/"
 COMMENT_LIST_PATH = "/v2/research/video/comment/list/"
+USER_INFO_PATH = "/v2/research/user/info/"
 MEDIA_PREFIX = "/media/"
 RAW_KEY = "__raw_record__"  # a stand-in record carrying this key is served as the registered raw text
 
@@ -68,6 +69,21 @@ VIDEO_FIELDS = frozenset(
     }
 )
 COMMENT_FIELDS = frozenset({"id", "video_id", "text", "like_count", "reply_count", "parent_comment_id", "create_time"})
+USER_FIELDS = frozenset(
+    {
+        "display_name",
+        "bio_description",
+        "avatar_url",
+        "is_verified",
+        "follower_count",
+        "following_count",
+        "likes_count",
+        "video_count",
+    }
+)
+# A private, deleted or unknown account: the documented invalid_params envelope (RESEARCH_API.md names no
+# user-specific code), so a client must treat a 400 on user info as "this user only".
+USER_UNAVAILABLE = "The user account is private, deleted or does not exist"
 QUERY_FIELDS = {
     "create_date",
     "username",
@@ -202,6 +218,8 @@ class FakeResearchApi:
         self.videos: list[dict[str, Any]] = []
         self.comments: dict[str, list[dict[str, Any]]] = {}
         self.media: dict[str, bytes] = {}
+        self.users: dict[str, dict[str, Any]] = {}  # username -> profile (a RAW_KEY stand-in for hostile ones)
+        self.private_users: set[str] = set()
         self._raw: dict[str, bytes] = {}  # placeholder -> raw JSON text served in its place
         self._tokens: dict[str, float] = {}  # token -> monotonic expiry
         self._searches: dict[str, list[dict[str, Any]]] = {}  # search_id -> result snapshot
@@ -255,6 +273,13 @@ class FakeResearchApi:
     def add_comments(self, video_id: int | str, records: Iterable[Mapping[str, Any]]) -> None:
         with self._lock:
             self.comments.setdefault(str(video_id), []).extend(dict(r) for r in records)
+
+    def add_user(self, username: str, profile: Mapping[str, Any], *, private: bool = False) -> None:
+        """A profile the user-info endpoint serves; ``private``: refused like a private or deleted account."""
+        with self._lock:
+            self.users[username] = dict(profile)
+            if private:
+                self.private_users.add(username)
 
     def raw(self, text: str, **searchable: Any) -> dict[str, Any]:
         """A stand-in record that pages serve as ``text``, verbatim: add it with :meth:`add_videos` or
@@ -353,6 +378,7 @@ class FakeResearchApi:
         routes = {
             VIDEO_QUERY_PATH: (self._video_query, VIDEO_FIELDS),
             COMMENT_LIST_PATH: (self._comment_list, COMMENT_FIELDS),
+            USER_INFO_PATH: (self._user_info, USER_FIELDS),
         }
         if path not in routes:
             return _envelope(404, None, "invalid_params", f"no endpoint {path}", log_id)
@@ -492,6 +518,19 @@ class FakeResearchApi:
             # Like the real API, has_more says whether more exist, even beyond what is reachable.
             "has_more": cursor + len(page) < len(comments),
         }
+
+    # ----------------------------------------------------------------- user info
+
+    def _user_info(self, request: Mapping[str, Any], fields: list[str]) -> dict[str, Any]:
+        username = request.get("username")
+        if not isinstance(username, str) or not username:
+            raise _Problem(400, "invalid_params", "username must be a non-empty string")
+        with self._lock:
+            profile = self.users.get(username)
+            private = username in self.private_users
+        if profile is None or private:
+            raise _Problem(400, "invalid_params", USER_UNAVAILABLE)
+        return _project(profile, fields)
 
 
 class _Handler(BaseHTTPRequestHandler):

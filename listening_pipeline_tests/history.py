@@ -48,7 +48,7 @@ class History:
         new = not self.export.exists()
         if new:
             self.export.mkdir()
-            for name in ("videos.jsonl", "comments.jsonl"):
+            for name in ("videos.jsonl", "comments.jsonl", "creators.jsonl"):
                 shutil.copyfile(sample_corpus / name, self.export / name)
             (self.export / "media").mkdir()
             for video_id in history.get("filmed", []):  # the wave's filmed complaint

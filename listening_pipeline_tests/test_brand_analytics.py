@@ -282,3 +282,65 @@ def test_returns_follow_the_complaint_wave_three_days_later(history, truth, ware
     assert mart[("returns", "negative_mentions", PLANTED_LAG_DAYS)]["correlation"] > 0.99
     # Orders were planted with no link to the talk: nothing close to that.
     assert max(abs(r["correlation"]) for (m, *_), r in mart.items() if m == "orders") < 0.6
+
+
+def _switches_from_raw(warehouse) -> set[tuple]:
+    """Brand switchers computed in Python from the raw tables: each creator's daily stance per brand
+    (net sentiment of their own mentions, comments left out), then A positive before B, never after."""
+    mentions = warehouse.query(
+        "select distinct m.day, m.mention_id, m.brand, m.sentiment_label, v.creator, b.competitor_group"
+        " from raw.brand_mentions m join raw.videos v on m.day = v.day and m.video_id = v.video_id"
+        " join raw.brands b on m.brand = b.brand where m.origin != 'comment' and v.creator is not null"
+    )
+    stance: dict[tuple, list[int]] = {}
+    for row in mentions.iter_rows(named=True):
+        pos_neg = stance.setdefault((row["creator"], row["competitor_group"], row["brand"], row["day"]), [0, 0, 0])
+        pos_neg[0] += row["sentiment_label"] == "positive"
+        pos_neg[1] += row["sentiment_label"] == "negative"
+        pos_neg[2] += row["sentiment_label"] is not None
+    positive: dict[tuple, list] = {}
+    for (creator, group, brand, day), (pos, neg, labelled) in stance.items():
+        if labelled and pos > neg:
+            positive.setdefault((creator, group, brand), []).append(day)
+    return {
+        (a[0], a[2], b[2], max(days_a).isoformat(), min(days_b).isoformat())
+        for a, days_a in positive.items()
+        for b, days_b in positive.items()
+        if a[:2] == b[:2] and a[2] != b[2] and max(days_a) < min(days_b)
+    }
+
+
+def test_the_planted_brand_switcher_is_found_with_its_days_and_profile(history, truth, warehouse):
+    """The creator the generator made positive on one coffee brand early and on its competitor late is a
+    switcher with exactly those days; every other row is what the raw mentions say; its profile is joined."""
+    from listening_pipeline.lib.insights.creators import summary_line
+    from listening_pipeline.lib.sample_data.corpus import creator_record
+
+    [planted] = truth["planted_switchers"]
+    switches = warehouse.query(
+        "select creator, from_brand, to_brand, cast(last_positive_day_on_from as varchar) as last_from,"
+        " cast(first_positive_day_on_to as varchar) as first_to, follower_count from marts.creator_brand_switches"
+    )
+    mine = switches.filter(pl.col("creator") == planted["creator"])
+    assert mine.drop("follower_count").rows() == [
+        (
+            planted["creator"],
+            planted["from_brand"],
+            planted["to_brand"],
+            planted["last_positive_day_on_from"],
+            planted["first_positive_day_on_to"],
+        )
+    ]
+    profile = creator_record(planted["creator"])
+    assert mine["follower_count"][0] == profile["follower_count"]
+    assert set(switches.drop("follower_count").rows()) == _switches_from_raw(warehouse)
+    days = warehouse.query(
+        "select cast(day as varchar) as day, videos, brands_mentioned, follower_count, display_name"
+        " from marts.creator_profiles where creator = ? order by day",
+        [planted["creator"]],
+    )
+    assert days.rows() == [
+        (planted["last_positive_day_on_from"], 1, planted["from_brand"], profile["follower_count"], "Brand Hopper"),
+        (planted["first_positive_day_on_to"], 1, planted["to_brand"], profile["follower_count"], "Brand Hopper"),
+    ]
+    assert planted["creator"] in summary_line(warehouse)

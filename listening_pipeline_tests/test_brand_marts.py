@@ -271,6 +271,8 @@ MARTS = {
     "sound_trends": ["music_id", "day"],
     "effect_trends": ["effect_id", "day"],
     "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],
+    "creator_profiles": ["day", "creator"],
+    "creator_brand_switches": ["creator", "from_brand", "to_brand"],
 }
 
 

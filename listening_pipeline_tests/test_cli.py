@@ -149,6 +149,8 @@ MART_ROWS = {  # one row per mart: enough to see every mart written, in its own 
     "share_of_voice": "select DATE '2024-03-05' as day, 'g' as competitor_group, 'OnlyHere' as brand,"
     " 0.5 as share_of_voice",
     "creator_leaderboard": "select DATE '2024-03-05' as day, 'OnlyHere' as brand, 1 as rank_by_reach, 'ana' as creator",
+    "creator_profiles": "select DATE '2024-03-05' as day, 'ana' as creator, 1200 as reach,"
+    " 'OnlyHere' as brands_mentioned",
     "hashtag_trends": "select DATE '2024-03-05' as day, 'latte' as co_hashtag, true as is_rising, 3 as videos",
     "brand_alerts": "select DATE '2024-03-05' as day, 'OnlyHere' as brand, ['mentions', 'negative'] as reasons",
     "mention_evidence": "select DATE '2024-03-05' as day, 'pgtag' as hashtag, 'OnlyHere' as brand, 'v1' as video_id,"

@@ -37,6 +37,7 @@ MART_VIEWS: dict[str, MartView] = {
         MartView("hashtag_daily_metrics", "day desc, videos desc, hashtag", "Tracked hashtags per day"),
         MartView("share_of_voice", "day desc, competitor_group, share_of_voice desc, brand", "Share of voice"),
         MartView("creator_leaderboard", "day desc, brand, rank_by_reach", "Creators by reach, per brand"),
+        MartView("creator_profiles", "day desc, reach desc, creator", "Creators per day: profile, reach, brands"),
         MartView("hashtag_trends", "day desc, is_rising desc, videos desc, co_hashtag", "Co-occurring hashtags"),
         MartView("brand_alerts", "day desc, brand", "Alerts"),
         MartView(

@@ -128,6 +128,41 @@ COMMENTS = Table(
     ranges={"like_count": (0, None), "reply_count": (0, None)},
 )
 
+CREATORS = Table(
+    name="creators",
+    description=(
+        "The profile of each creator of the partition's videos (the Research API's user info, or a folder "
+        "export's creators.jsonl), as read for that day: one row per creator. A profile already read for the "
+        "same day under another hashtag is copied, not fetched again (once per creator per day)."
+    ),
+    columns=partitioned_columns(
+        {
+            "creator": (pl.String(), "Username of the creator (videos.creator)."),
+            "display_name": (pl.String(), "Name shown on the profile."),
+            "bio_description": (pl.String(), "Profile text (NUL bytes removed)."),
+            "avatar_url": (pl.String(), "Profile picture URL, when the source gives one."),
+            "is_verified": (pl.Boolean(), "Whether the platform verified the account."),
+            "follower_count": (pl.Int64(), "Followers when the profile was read."),
+            "following_count": (pl.Int64(), "Accounts the creator follows, when the profile was read."),
+            "likes_count": (pl.Int64(), "Likes over all the creator's videos, when the profile was read."),
+            "video_count": (pl.Int64(), "Videos on the profile, when the profile was read."),
+            "fetched_at": (
+                pl.Datetime("us", "UTC"),
+                "When the profile was read (UTC): the API call's time, or the folder export's creators.jsonl "
+                "modification time.",
+            ),
+        }
+    ),
+    key=("hashtag", "day", "creator"),
+    not_null=("hashtag", "day", "creator", "fetched_at"),
+    ranges={
+        "follower_count": (0, None),
+        "following_count": (0, None),
+        "likes_count": (0, None),
+        "video_count": (0, None),
+    },
+)
+
 QUARANTINE = Table(
     name="quarantine",
     description="Inputs a stage could not read, with where and why; the rest of the partition went on.",
@@ -430,6 +465,7 @@ ALL_TABLES: dict[str, Table] = {
     for t in (
         VIDEOS,
         COMMENTS,
+        CREATORS,
         VIDEO_STATS_SNAPSHOTS,
         QUARANTINE,
         BRANDS,

@@ -1,4 +1,4 @@
-"""The videos and comments of each hashtag x day, media copied once into the media store."""
+"""The videos, comments and creator profiles of each hashtag x day, media copied once into the media store."""
 
 import datetime as dt
 import time
@@ -13,10 +13,11 @@ from listening_pipeline.defs.stage import quarantine, stage_asset
 from listening_pipeline.lib.media.store import attach_media
 from listening_pipeline.lib.retention import hash_handles
 from listening_pipeline.lib.sources.base import stats_snapshots
+from listening_pipeline.lib.sources.creators import collect_creators, partition_creators
 from listening_pipeline.lib.sources.recollection import shrinking_recollection
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.io_manager import WarehouseResource
-from listening_pipeline.warehouse.tables import COMMENTS, VIDEO_STATS_SNAPSHOTS, VIDEOS
+from listening_pipeline.warehouse.tables import COMMENTS, CREATORS, VIDEO_STATS_SNAPSHOTS, VIDEOS
 
 # At most N collecting steps at once across the deployment (the Research API limits each client).
 COLLECT_POOL = SOURCE_POOL
@@ -114,3 +115,38 @@ def comments(
         output_name="result", metadata={"quarantined_records": quarantined, "videos": videos.height}
     )
     yield from checked(COMMENTS, collected.rows)
+
+
+@stage_asset(
+    CREATORS,
+    group="collect",
+    kinds={"python", "polars"},
+    pool=COLLECT_POOL,
+    description=(
+        "Profiles of the partition's creators (followers, verified...), read at most once per creator per day: "
+        "a profile stored for the day under any hashtag is copied, not fetched again."
+    ),
+)
+def creators(
+    context: AssetExecutionContext, videos: pl.DataFrame, source: SourceResource, warehouse: WarehouseResource
+):
+    hashtag, day = split_partition_key(context.partition_key)
+    if source.handle_hash_key:
+        # Handles are stored keyed-hashed: there is no handle to look up, and a profile would name the person.
+        context.log.info(f"creators [{hashtag} {day}]: creator handles are hashed; no profiles are read")
+        yield from checked(CREATORS, CREATORS.empty())
+        return
+    store = warehouse.get(log=context.log.warning)
+    stored = store.query(f"SELECT * FROM raw.{CREATORS.name} WHERE day = {store.param}", [day], missing_ok=True)
+    stored = CREATORS.frame(stored) if stored.height else CREATORS.empty()
+    collected = collect_creators(source.get(), partition_creators(videos), stored, hashtag, day)
+    quarantined = quarantine(context, warehouse, "creators", collected.problems)
+    context.add_output_metadata(
+        output_name="result",
+        metadata={
+            "quarantined_records": quarantined,
+            "profiles_fetched": collected.fetched,
+            "profiles_reused": collected.reused,
+        },
+    )
+    yield from checked(CREATORS, collected.rows)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from listening_pipeline.lib.insights import first_party, platform
+from listening_pipeline.lib.insights import creators, first_party, platform
 from listening_pipeline.warehouse import Warehouse
 
 SUMMARIES: tuple[Callable[[Warehouse], str], ...] = (
     platform.sound_line,
     platform.effect_line,
     platform.growth_line,
+    creators.summary_line,
     first_party.summary_line,
 )
 

@@ -4,6 +4,7 @@ all in a staging folder renamed over the previous corpus."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -71,6 +72,8 @@ def _write_corpus(plan: CorpusPlan, catalog: Catalog, root: Path, logo_files: di
     video_lines, comment_lines = _manifest_lines(plan)
     (root / "videos.jsonl").write_text("\n".join(video_lines) + "\n", encoding="utf-8")
     (root / "comments.jsonl").write_text("\n".join(comment_lines) + "\n", encoding="utf-8")
+    creators = sorted({v.username for v in plan.videos})
+    (root / "creators.jsonl").write_text("\n".join(_jsonl(creator_record(u) for u in creators)) + "\n", "utf-8")
     truth = build_ground_truth(plan, catalog)
     (root / "ground_truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -110,6 +113,28 @@ def video_record(video: VideoPlan) -> dict[str, Any]:
         "video_duration": video.duration_s,
         **platform_fields(video),
         "media": video.media,
+    }
+
+
+def creator_record(username: str) -> dict[str, Any]:
+    """The folder export's profile of a creator (the Research API's user-info fields, plus ``username``).
+
+    Derived from a hash of the username, never from the plan's random stream, so the profiles changed
+    no other part of the corpus and a creator's profile is the same whatever the seed.
+    """
+    h = int(hashlib.sha1(username.encode("utf-8")).hexdigest(), 16)
+    followers = 500 + h % 250_000
+    name = " ".join(part.capitalize() for part in username.replace("_", ".").split(".") if part)
+    return {
+        "username": username,
+        "display_name": name,
+        "bio_description": f"{name} | coffee, trails and cold drinks | DM for collabs",
+        "avatar_url": f"https://p16.example.invalid/avatar/{h % 10**12}.jpeg",
+        "is_verified": followers > 150_000,
+        "follower_count": followers,
+        "following_count": 20 + (h >> 20) % 900,
+        "likes_count": followers * (3 + (h >> 40) % 20),
+        "video_count": 10 + (h >> 60) % 400,
     }
 
 

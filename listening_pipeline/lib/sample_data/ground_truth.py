@@ -90,6 +90,7 @@ def _video_truth(video: VideoPlan, catalog: Catalog) -> dict[str, Any]:
         "hashtag": video.hashtag,
         "day": video.day.isoformat(),
         "kind": video.kind,
+        "username": video.username,
         "media": video.media,
         "duration_s": video.duration_s,
         "language": video.language if video.kind == "speech" else None,
@@ -163,5 +164,6 @@ def build_ground_truth(plan: CorpusPlan, catalog: Catalog) -> dict[str, Any]:
         "history": plan.history,
         "planted_alerts": plan.planted_alerts,
         "planted_trends": plan.planted_trends,
+        "planted_switchers": plan.planted_switchers,
         "mention_counts": _mention_counts(videos),
     }

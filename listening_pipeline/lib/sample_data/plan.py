@@ -33,6 +33,10 @@ WAVE_VIDEOS = 4
 # The sound the wave's videos share: heard once a few days before, then on every wave video (a rising sound).
 RISING_SOUND_ID = 7_400_000_000_000_000_001
 RISING_SOUND_FIRST_HEARD_DAYS_BEFORE = 5
+# The planted brand switcher's handle (no other video has it): positive on a brand in the history's first
+# days, positive on a competitor in its last days before the wave.
+SWITCHER_USERNAME = "brand.hopper"
+SWITCH_EARLY_DAYS = 4
 
 
 @dataclass
@@ -50,6 +54,7 @@ class CorpusPlan:
     history: dict[str, Any] | None = None  # the metadata-only days before start_day
     planted_alerts: list[dict[str, Any]] = field(default_factory=list)
     planted_trends: list[dict[str, Any]] = field(default_factory=list)
+    planted_switchers: list[dict[str, Any]] = field(default_factory=list)
 
 
 def plan_corpus(catalog: Catalog, *, seed: int, start_day: dt.date, days: int, history_days: int = 0) -> CorpusPlan:
@@ -144,6 +149,7 @@ def _plan_history(
                 video.music_id = RISING_SOUND_ID
                 plan.videos.append(video)
                 wave_ids.append(str(video.video_id))
+    _plant_switcher(plan, first, history_days, wave_day, wave_ids)
     plan.history = {
         "hashtag": hashtag,
         "start_day": first.isoformat(),
@@ -166,6 +172,50 @@ def _plan_history(
             "day": wave_day.isoformat(),
             "reasons": ["mentions", "negative_share"],
             "videos": wave_ids,
+        }
+    )
+
+
+def _plant_switcher(
+    plan: CorpusPlan, first: dt.date, history_days: int, wave_day: dt.date, wave_ids: list[str]
+) -> None:
+    """Give one positive history video about brand A on an early day, and one positive video about a
+    competitor B on a later day, a new creator of their own: a brand switcher the creator marts must find.
+
+    Only usernames change (never a text, so no mention count moves), chosen from a Random stream of
+    its own. The two videos are metadata-only, so the creator's own words are their description and
+    hashtags, which name only the video's brand.
+    """
+    rng = Random(plan.seed * 1_000_003 + 29)
+    early_end = first + dt.timedelta(days=SWITCH_EARLY_DAYS)
+    history = [
+        v
+        for v in plan.videos
+        if v.kind == "metadata_only" and first <= v.day < wave_day and str(v.video_id) not in wave_ids
+    ]
+    early = [v for v in history if v.day < early_end and v.sentiment == "positive" and v.brand]
+    if not early:
+        return
+    before = rng.choice(early)
+    late = [
+        v
+        for v in history
+        if v.day >= first + dt.timedelta(days=history_days - SWITCH_EARLY_DAYS - 1)
+        and v.sentiment == "positive"
+        and v.brand not in (None, before.brand)
+    ]
+    if not late:
+        return
+    after = rng.choice(late)
+    before.username = after.username = SWITCHER_USERNAME
+    plan.planted_switchers.append(
+        {
+            "creator": SWITCHER_USERNAME,
+            "from_brand": before.brand,
+            "to_brand": after.brand,
+            "last_positive_day_on_from": before.day.isoformat(),
+            "first_positive_day_on_to": after.day.isoformat(),
+            "videos": [str(before.video_id), str(after.video_id)],
         }
     )
 

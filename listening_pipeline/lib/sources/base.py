@@ -85,6 +85,9 @@ class VideoSource(Protocol):
     def comments(self, videos: pl.DataFrame, hashtag: str, day: dt.date) -> Collected:
         """Comments of the given VIDEOS rows, as COMMENTS rows."""
 
+    def creators(self, usernames: Sequence[str], hashtag: str, day: dt.date) -> Collected:
+        """CREATORS rows (profiles) of ``usernames``; see :mod:`.creators` for the once-a-day cache."""
+
     def fetch_media(self, video: Mapping[str, Any], dest: Path) -> Path:
         """A local file holding the video's media, or :class:`MediaUnavailable`.
 

@@ -5,6 +5,8 @@ Layout::
     <root>/videos.jsonl     one Research-API-shaped video object per line, plus "media":
                             a path (relative to <root>) or URL of the media file
     <root>/comments.jsonl   one comment object per line (id, video_id, text, ...)
+    <root>/creators.jsonl   optional: one user-info object per creator (username, display_name,
+                            follower_count, ...: the Research API's user-info fields)
     <root>/media/...        the media files
 
 A line that is not valid JSON or not a valid record (see :mod:`.records` for the rules per
@@ -16,7 +18,7 @@ that name its hashtag and whose creation day is its day or cannot be read.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from listening_pipeline.lib.sources.base import (
     video_row,
     videos_frame,
 )
+from listening_pipeline.lib.sources.creators import creator_row, creators_frame
 from listening_pipeline.lib.sources.records import load_json
 
 
@@ -86,6 +89,29 @@ class FolderSource:
             if row["video_id"] in wanted:
                 rows.append(row)
         return Collected(rows=comments_frame(rows), problems=problems)
+
+    def creators(self, usernames: Sequence[str], hashtag: str, day: dt.date) -> Collected:
+        """Profiles of ``usernames`` from creators.jsonl (none when the export has no such file)."""
+        path = self.root / "creators.jsonl"
+        if not path.exists() or not usernames:
+            return Collected(rows=creators_frame([]), problems=[])
+        wanted = set(usernames)
+        fetched_at = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
+        rows, problems = [], []
+        for where, record, error in _read_jsonl(path):
+            if error is not None:
+                if any(f'"{name}"' in (error.raw or "") for name in wanted):
+                    problems.append(error)
+                continue
+            try:
+                row = creator_row(record, hashtag=hashtag, day=day, fetched_at=fetched_at)
+            except RecordError as exc:
+                if record.get("username") in wanted:
+                    problems.append(problem_for(where, exc, record))
+                continue
+            if row["creator"] in wanted:
+                rows.append(row)
+        return Collected(rows=creators_frame(rows), problems=problems, as_of=fetched_at)
 
     def fetch_media(self, video: Mapping[str, Any], dest: Path) -> Path:
         ref = self._media_index.get(str(video["video_id"]))

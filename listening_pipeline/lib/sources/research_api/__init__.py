@@ -15,6 +15,9 @@ What the client handles, and why:
   covers the wanted days under either reading, and drop videos created outside the wanted
   days ourselves. A one-day query also carries ``create_date EQ <day>``, so the API returns
   exactly that day whichever reading it uses and no quota is spent on the neighbour day.
+* **User info** (``user_info``) is one request per creator; the creators asset asks it at most once per
+  creator per day (``lib/sources/creators.py``). A private or deleted account is refused with a 4xx and
+  quarantined for that creator alone.
 * **Comments** are reachable only among the top 1,000 (``cursor + max_count <= 1000``).
 * **Failures**: 429 ``rate_limit_exceeded`` and 5xx (including a 504 with an HTML body)
   are retried with jittered exponential backoff (``Retry-After`` honoured); the daily
@@ -53,6 +56,8 @@ from listening_pipeline.lib.sources.research_api.query import (
     MAX_COUNT,
     MAX_WINDOW_DAYS,
     TOKEN_PATH,
+    USER_FIELDS,
+    USER_INFO_PATH,
     VIDEO_FIELDS,
     VIDEO_QUERY_PATH,
 )
@@ -66,6 +71,8 @@ __all__ = [
     "MAX_COUNT",
     "MAX_WINDOW_DAYS",
     "TOKEN_PATH",
+    "USER_FIELDS",
+    "USER_INFO_PATH",
     "VIDEO_FIELDS",
     "VIDEO_QUERY_PATH",
     "CommentListState",

@@ -35,6 +35,8 @@ from listening_pipeline.lib.sources.research_api.query import (
     COMMENT_LIST_PATH,
     MAX_COUNT,
     TOKEN_PATH,
+    USER_FIELDS,
+    USER_INFO_PATH,
     VIDEO_FIELDS,
     VIDEO_QUERY_PATH,
     check_resume,
@@ -182,6 +184,17 @@ class ResearchApiClient:
                 break
             cursor = next_cursor(data, cursor, COMMENT_LIST_PATH)
         return list(seen.values())
+
+    def user_info(self, username: str, fields: Sequence[str] = USER_FIELDS) -> dict[str, Any]:
+        """The profile of ``username`` as a raw API record, with ``username`` added (the API does not echo it).
+
+        A private, deleted or unknown account is refused by the API with a 4xx: that raises
+        :class:`ResearchApiError` like any other refusal; the caller decides it is about this user only.
+        """
+        if not isinstance(username, str) or not username.strip():
+            raise ValueError(f"user info needs a username, got {username!r}")
+        data = self._call(USER_INFO_PATH, {"username": username}, field_list(fields))
+        return {**data, "username": username}
 
     # ----------------------------------------------------------------- video windows
 

@@ -14,6 +14,7 @@ DEFAULT_BASE_URL = "https://open.tiktokapis.com"
 TOKEN_PATH = "/v2/oauth/token/"
 VIDEO_QUERY_PATH = "/v2/research/video/query/"
 COMMENT_LIST_PATH = "/v2/research/video/comment/list/"
+USER_INFO_PATH = "/v2/research/user/info/"
 
 # Every field the Research API documents for a video (the VIDEOS table keeps them all); comments' fields.
 VIDEO_FIELDS: tuple[str, ...] = (
@@ -49,6 +50,18 @@ COMMENT_FIELDS: tuple[str, ...] = (
     "reply_count",
     "parent_comment_id",
     "create_time",
+)
+
+# Every field the Research API documents for a user's profile (the CREATORS table keeps them all).
+USER_FIELDS: tuple[str, ...] = (
+    "display_name",
+    "bio_description",
+    "avatar_url",
+    "is_verified",
+    "follower_count",
+    "following_count",
+    "likes_count",
+    "video_count",
 )
 
 MAX_COUNT = 100  # the most records the API returns per page

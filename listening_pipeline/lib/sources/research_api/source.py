@@ -21,11 +21,12 @@ from listening_pipeline.lib.sources.base import (
     video_row,
     videos_frame,
 )
+from listening_pipeline.lib.sources.creators import creator_row, creators_frame
 from listening_pipeline.lib.sources.records import shown
 from listening_pipeline.lib.sources.research_api.client import ResearchApiClient
 from listening_pipeline.lib.sources.research_api.errors import ResearchApiError
 from listening_pipeline.lib.sources.research_api.media import MediaDownloader, NoMediaDownloader
-from listening_pipeline.lib.sources.research_api.query import COMMENT_FIELDS, VIDEO_FIELDS
+from listening_pipeline.lib.sources.research_api.query import COMMENT_FIELDS, USER_FIELDS, VIDEO_FIELDS
 
 
 class ResearchApiSource:
@@ -45,11 +46,13 @@ class ResearchApiSource:
         media: MediaDownloader | None = None,
         video_fields: Sequence[str] = VIDEO_FIELDS,
         comment_fields: Sequence[str] = COMMENT_FIELDS,
+        user_fields: Sequence[str] = USER_FIELDS,
     ) -> None:
         self.client = client
         self.media = media or NoMediaDownloader()
         self.video_fields = tuple(video_fields)
         self.comment_fields = tuple(comment_fields)
+        self.user_fields = tuple(user_fields)
 
     def videos(self, hashtag: str, day: dt.date) -> Collected:
         as_of = dt.datetime.now(dt.UTC)
@@ -89,6 +92,25 @@ class ResearchApiSource:
                     item = f"research_api comment {number} of video {video_id}"
                     problems.append(problem_for(item, exc, record))
         return Collected(rows=comments_frame(rows), problems=problems)
+
+    def creators(self, usernames: Sequence[str], hashtag: str, day: dt.date) -> Collected:
+        """One user-info request per username; a refused account (private, deleted: a 4xx) is a Problem."""
+        rows: list[dict[str, Any]] = []
+        problems: list[Problem] = []
+        for username in usernames:
+            item = f"research_api creator {shown(username, 80)} (#{hashtag} {day.isoformat()})"
+            try:
+                record = self.client.user_info(username, self.user_fields)
+            except ResearchApiError as exc:
+                if exc.status is None or exc.status in (401, 429) or exc.status >= 500:
+                    raise  # not about this creator: the whole partition must be retried
+                problems.append(problem_for(item, exc))
+                continue
+            try:
+                rows.append(creator_row(record, hashtag=hashtag, day=day, fetched_at=dt.datetime.now(dt.UTC)))
+            except RecordError as exc:
+                problems.append(problem_for(item, exc, record))
+        return Collected(rows=creators_frame(rows), problems=problems)
 
     def fetch_media(self, video: Mapping[str, Any], dest: Path) -> Path:
         return self.media.fetch(video, dest)
