@@ -25,12 +25,15 @@
     its rows (removed videos) is emptied too, and a re-run never duplicates. The marts run it as
     their pre-hook (dbt_project.yml), inside the model's transaction. On PostgreSQL two dbt runs
     over the same days could otherwise both delete, then both insert: a transaction-scoped lock per
-    model makes the second wait for the first to commit (DuckDB allows one writer per file anyway). -#}
+    model makes the second wait for the first to commit (DuckDB allows one writer per file anyway); the
+    marts built as whole tables (first_party, campaigns, switches) take the same lock. -#}
 {% macro delete_partition_window(column='day') -%}
-  {%- if is_incremental() -%}
-    {%- if target.type == 'postgres' -%}
+  {%- if target.type == 'postgres' -%}
+    {#- Also for a first build and for the marts built as whole tables: two runs creating the same
+        table at once would collide on its name. -#}
     select pg_advisory_xact_lock(hashtext('{{ this }}'));
-    {% endif -%}
+  {% endif -%}
+  {%- if is_incremental() -%}
     delete from {{ this }} where {{ partition_window(column) }}
   {%- else -%}
     select 1
