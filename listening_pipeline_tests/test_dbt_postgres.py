@@ -25,6 +25,7 @@ MARTS = {
     "sound_trends": ["music_id", "day"],
     "effect_trends": ["effect_id", "day"],
     "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],
+    "campaign_performance": ["campaign", "day"],
 }
 # Marts fed by brand mentions: empty after a collect-only run (brands need the enrichment run).
 BRAND_MARTS = {"brand_daily_metrics", "share_of_voice", "creator_leaderboard", "brand_alerts"}
