@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from listening_pipeline.lib.insights import first_party, platform
+from listening_pipeline.lib.insights import campaigns, first_party, platform
 from listening_pipeline.warehouse import Warehouse
 
 SUMMARIES: tuple[Callable[[Warehouse], str], ...] = (
@@ -16,6 +16,7 @@ SUMMARIES: tuple[Callable[[Warehouse], str], ...] = (
     platform.effect_line,
     platform.growth_line,
     first_party.summary_line,
+    campaigns.summary_line,
 )
 
 
