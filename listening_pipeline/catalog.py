@@ -1,4 +1,4 @@
-"""The brand catalog (``brands.yaml``): brands, aliases, tracked hashtags, logos, competitor groups.
+"""The brand catalog (``brands.yaml``): brands, aliases, tracked hashtags, logos, competitor groups, campaigns.
 
 The catalog is validated as a whole: one bad hashtag makes the file invalid, so a sensor
 or CLI reading it writes nothing rather than half of it. The format is declared once, as the
@@ -11,6 +11,7 @@ and the field.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from pydantic_core import ErrorDetails
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, SequenceNode
 
-from listening_pipeline.catalog_schema import BrandEntry, CatalogFile
+from listening_pipeline.catalog_schema import BrandEntry, CampaignEntry, CampaignTarget, CatalogFile
 
 BUNDLED_CATALOG = Path(__file__).parent / "data" / "brands.yaml"
 # The keys the format knows, from its one declaration (catalog_schema.py).
@@ -138,22 +139,42 @@ class Brand:
 
 
 @dataclass(frozen=True)
+class Campaign:
+    """A brand's hashtag between two days (both included), with an optional target over the whole run."""
+
+    name: str
+    brand: str
+    hashtag: str
+    start: dt.date
+    end: dt.date
+    target_metric: str | None = None  # videos | views | creators | mentions
+    target_value: int | None = None
+
+
+@dataclass(frozen=True)
 class Catalog:
     path: Path
     brands: tuple[Brand, ...]
     extra_hashtags: tuple[str, ...]
     # Spoken languages to expect (ISO 639-1); speech recognition picks among them. Empty: any.
     languages: tuple[str, ...] = ()
+    campaigns: tuple[Campaign, ...] = ()
 
     @property
     def tracked_hashtags(self) -> tuple[str, ...]:
-        """Hashtags to collect, in first-seen order: the catalog's own list, then the brands'."""
+        """Hashtags to collect, in first-seen order: the catalog's own list, the brands', then the campaigns'.
+
+        A campaign's hashtag is collected as a partition of its own, so every video carrying it is found,
+        not only those that also carry another tracked hashtag.
+        """
         seen: dict[str, None] = {}
         for tag in self.extra_hashtags:
             seen.setdefault(tag, None)
         for brand in self.brands:
             for tag in brand.hashtags:
                 seen.setdefault(tag, None)
+        for campaign in self.campaigns:
+            seen.setdefault(campaign.hashtag, None)
         return tuple(seen)
 
     def brand(self, name: str) -> Brand:
@@ -209,6 +230,8 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                 f"{path}:{raw.line}: brand {brand.name!r} is listed twice (first on line {first[brand.name]})"
             )
         first.setdefault(brand.name, raw.line)
+    campaigns, campaign_errors = _campaigns(path, doc, parsed.campaigns or [], [b.name for b in brands])
+    errors += campaign_errors
     if errors:
         raise CatalogError("invalid brand catalog:\n  " + "\n  ".join(errors))
     return Catalog(
@@ -216,7 +239,41 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         brands=tuple(brands),
         extra_hashtags=tuple(dict.fromkeys(parsed.hashtags or ())),
         languages=tuple(dict.fromkeys(parsed.languages or ())),
+        campaigns=campaigns,
     )
+
+
+def _campaigns(
+    path: Path, doc: LineMapping, entries: list[CampaignEntry], brand_names: list[str]
+) -> tuple[tuple[Campaign, ...], list[str]]:
+    """The campaigns, and what is wrong across entries: a brand the catalog does not list, a name used twice."""
+    errors: list[str] = []
+    first: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        if entry.brand not in brand_names:
+            close = difflib.get_close_matches(entry.brand, brand_names, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (brands: {', '.join(brand_names)})"
+            line = _line_of(doc, ("campaigns", i, "brand"))
+            errors.append(
+                f"{path}:{line}: campaign {entry.name!r}: 'brand' {entry.brand!r} is not in the catalog{hint}"
+            )
+        line = _line_of(doc, ("campaigns", i))
+        if entry.name in first:
+            errors.append(f"{path}:{line}: campaign {entry.name!r} is listed twice (first on line {first[entry.name]})")
+        first.setdefault(entry.name, line)
+    campaigns = tuple(
+        Campaign(
+            name=e.name,
+            brand=e.brand,
+            hashtag=e.hashtag,
+            start=e.start,
+            end=e.end,
+            target_metric=e.target.metric if e.target else None,
+            target_value=e.target.value if e.target else None,
+        )
+        for e in entries
+    )
+    return campaigns, errors
 
 
 # --------------------------------------------------------------------------- errors, in the file's words
@@ -239,18 +296,23 @@ def _line_of(doc: LineMapping, loc: tuple[int | str, ...]) -> int:
 def _explain(doc: LineMapping, err: ErrorDetails) -> str:
     """One pydantic error as the catalog's user would say it: where (brand), which field, what to write."""
     loc = err["loc"]
-    where = "the catalog"
-    if len(loc) >= 2 and loc[0] == "brands" and isinstance(loc[1], int):
-        name = doc["brands"][loc[1]].get("name") if isinstance(doc["brands"][loc[1]], dict) else None
-        where = f"brand {name.strip()!r}" if isinstance(name, str) and name.strip() else f"brands[{loc[1]}]"
+    where, fields = "the catalog", CatalogFile.model_fields
+    if len(loc) >= 2 and loc[0] in ("brands", "campaigns") and isinstance(loc[1], int):
+        entries = doc[loc[0]]
+        name = entries[loc[1]].get("name") if isinstance(entries[loc[1]], dict) else None
+        what = "brand" if loc[0] == "brands" else "campaign"
+        where = f"{what} {name.strip()!r}" if isinstance(name, str) and name.strip() else f"{loc[0]}[{loc[1]}]"
         field = loc[2:]
+        fields = BrandEntry.model_fields if loc[0] == "brands" else CampaignEntry.model_fields
+        if loc[0] == "campaigns" and field[:1] == ("target",) and len(field) > 1:
+            fields = CampaignTarget.model_fields
     else:
         field = loc
     key = next((p for p in reversed(field) if isinstance(p, str)), "")
     item = isinstance(field[-1], int) if field else False
     value, kind = err["input"], err["type"]
     if kind == "extra_forbidden":
-        allowed = list(BrandEntry.model_fields if where != "the catalog" else CatalogFile.model_fields)
+        allowed = list(fields)
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         place = "at the top level" if where == "the catalog" else f"in {where}"
@@ -258,9 +320,19 @@ def _explain(doc: LineMapping, err: ErrorDetails) -> str:
     if kind == "missing":
         if key == "name":
             return f"{where} needs a 'name'"
+        if where != "the catalog":
+            return f"{where} needs {key!r}"
         return f"the catalog needs a {key!r} list"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if key == "target":
+            return f"{where}: 'target' must be a mapping such as {{metric: videos, value: 100}}, not {value!r}"
         return f"{where} must be a mapping with a 'name' (name: ..., aliases: [...])"
+    if kind == "literal_error":
+        return f"{where}: {key!r} must be one of {err['ctx']['expected']}, not {value!r}"
+    if kind in ("greater_than", "int_type"):
+        return f"{where}: {key!r} must be a whole number above 0, not {value!r}"
+    if kind in ("date_type", "date_parsing"):
+        return f"{where}: {key!r} must be a day written YYYY-MM-DD, not {value!r}"
     if kind == "list_type":
         hint = f" (write [{value}])" if isinstance(value, str) else ""
         return f"{where}: {key!r} must be a list, not {_kind(value)} {value!r}{hint}"

@@ -10,8 +10,9 @@ and forbid unknown keys, because YAML would otherwise keep a misspelt key withou
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
@@ -93,6 +94,61 @@ class BrandEntry(BaseModel):
         return words
 
 
+TARGET_METRICS = ("videos", "views", "creators", "mentions")
+
+
+class CampaignTarget(BaseModel):
+    """What a campaign aims for over its whole run: one metric and the number to reach."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="campaign target")
+
+    metric: Literal["videos", "views", "creators", "mentions"] = Field(
+        description="videos posted with the hashtag, their views, distinct creators, or the brand's mentions in "
+        "them; counted from the campaign's start day (marts.campaign_performance)."
+    )
+    value: int = Field(gt=0, description="The number to reach by the end day: a whole number above 0.")
+
+
+class CampaignEntry(BaseModel):
+    """A brand's hashtag challenge: the videos carrying its hashtag between two days, against a target."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="campaign")
+
+    name: Name = Field(description="The campaign as marts.campaign_performance shows it; unique in the catalog.")
+    brand: Name = Field(description="The brand running it: the name of one of the catalog's brands.")
+    hashtag: Hashtag = Field(
+        description="The campaign's hashtag, without '#'. It is collected (it joins the tracked hashtags), and "
+        "a video carrying it counts whichever tracked hashtag it was collected under."
+    )
+    start: dt.date = Field(description="First day of the campaign, written YYYY-MM-DD (UTC days).")
+    end: dt.date = Field(description="Last day of the campaign (inclusive), written YYYY-MM-DD; not before start.")
+    target: CampaignTarget | None = Field(
+        default=None,
+        description="Optional: {metric: videos|views|creators|mentions, value: N}, the total to reach by the end day.",
+    )
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _a_day(cls, value: object) -> object:
+        """YAML reads 2026-10-25 as a date; a quoted '2026-10-25' is read the same way, a time is refused."""
+        if isinstance(value, dt.datetime):
+            raise ValueError(f"must be a day written YYYY-MM-DD, not a time ({value.isoformat()})")
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"must be a day written YYYY-MM-DD, not {value!r}") from None
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _not_before_start(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if isinstance(start, dt.date) and end < start:
+            raise ValueError(f"the campaign ends on {end} before it starts on {start}")
+        return end
+
+
 class CatalogFile(BaseModel):
     """A brand catalog: the hashtags to collect, the languages to expect and the brands to find."""
 
@@ -112,6 +168,11 @@ class CatalogFile(BaseModel):
         "Without it, any language Whisper knows.",
     )
     brands: list[BrandEntry] = Field(description="One entry per brand.")
+    campaigns: list[CampaignEntry] | None = Field(
+        default=None,
+        description="Hashtag challenges and campaigns: a brand's hashtag between two days, with an optional target "
+        "(marts.campaign_performance).",
+    )
 
 
 def json_schema() -> dict[str, Any]:

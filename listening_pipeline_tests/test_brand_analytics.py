@@ -344,3 +344,56 @@ def test_the_planted_brand_switcher_is_found_with_its_days_and_profile(history, 
         (planted["first_positive_day_on_to"], 1, planted["to_brand"], profile["follower_count"], "Brand Hopper"),
     ]
     assert planted["creator"] in summary_line(warehouse)
+
+
+def test_the_sample_campaign_is_what_the_generator_put_under_its_hashtag(history, truth, warehouse):
+    """The catalog's campaign (Mokka Mia on #coffeetime, target 45 videos over 14 days) over the history:
+    a row for every day from its start to the last collected day, each day's videos, creators, views and
+    engagement those of the export's videos the ground truth lists, the running total against the target
+    (behind until the wave day's four extra videos put it on track), and the wave day the most negative."""
+    import datetime as dt
+
+    [planted] = truth["campaigns"]
+    start, end = dt.date.fromisoformat(planted["start_day"]), dt.date.fromisoformat(planted["end_day"])
+    target = planted["target"]
+    assert target["metric"] == "videos" and start in history.days and end > history.days[-1]
+    records = {str(r["id"]): r for r in history._all()}
+    mart = warehouse.query(
+        "select * from marts.campaign_performance where campaign = ? order by day", [planted["name"]]
+    )
+    assert mart["day"].to_list() == [d for d in history.days if d >= start]  # to the last collected day
+    brand_days = warehouse.query(
+        "select day, mentions, positive_mentions, neutral_mentions, negative_mentions"
+        " from marts.brand_daily_metrics where brand = ? and hashtag = ?",
+        [planted["brand"], planted["hashtag"]],
+    )
+    campaign_days, running, creators, pace = (end - start).days + 1, 0, set(), []
+    for number, row in enumerate(mart.iter_rows(named=True), start=1):
+        videos = [records[i] for i in planted["days"].get(row["day"].isoformat(), [])]
+        running += len(videos)
+        creators |= {v["username"] for v in videos}
+        assert (row["videos"], row["creators"], row["views"], row["engagement"]) == (
+            len(videos),
+            len({v["username"] for v in videos}),
+            sum(v["view_count"] for v in videos),
+            sum(v["like_count"] + v["comment_count"] + v["share_count"] for v in videos),
+        ), row["day"]
+        assert row["views_gained"] == 0  # the sample observes each video once: no growth to see
+        assert (row["cumulative_videos"], row["cumulative_creators"]) == (running, len(creators))
+        assert (row["target_cumulative"], row["target_value"]) == (running, target["value"])
+        assert row["progress"] == pytest.approx(running / target["value"])
+        assert row["on_track"] == (running * campaign_days >= number * target["value"])
+        pace.append(row["on_track"])
+        # Every campaign video is a #coffeetime video here: the brand's mentions in them are its day's mentions
+        # on the hashtag (brand_daily_metrics, equal to the ground truth above), all of its mentions that day.
+        [day_row] = brand_days.filter(pl.col("day") == row["day"]).iter_rows(named=True)
+        assert (row["brand_mentions"], row["positive_mentions"], row["neutral_mentions"]) == (
+            day_row["mentions"],
+            day_row["positive_mentions"],
+            day_row["neutral_mentions"],
+        )
+        assert row["negative_mentions"] == day_row["negative_mentions"]
+        assert row["all_brand_mentions"] == row["brand_mentions"] and row["share_of_brand_mentions"] == 1.0
+    wave = dt.date.fromisoformat(truth["planted_alerts"][0]["day"])
+    assert pace[-1] and not any(pace[:-1]), "behind its pace until the wave day's extra videos"
+    assert mart.sort("net_sentiment")["day"][0] == wave and mart["net_sentiment"][-1] < 0

@@ -26,7 +26,14 @@ import pytest
 
 from listening_pipeline.settings import DBT_PROJECT_DIR
 from listening_pipeline.warehouse import DuckDBWarehouse
-from listening_pipeline.warehouse.tables import ALL_TABLES, BRAND_MENTIONS, BRANDS, VIDEO_STATS_SNAPSHOTS, VIDEOS
+from listening_pipeline.warehouse.tables import (
+    ALL_TABLES,
+    BRAND_MENTIONS,
+    BRANDS,
+    CAMPAIGNS,
+    VIDEO_STATS_SNAPSHOTS,
+    VIDEOS,
+)
 
 START = dt.date(2026, 10, 1)
 DAYS = 20
@@ -41,6 +48,13 @@ RISING_SOUND = 7_500_000_000_000_000_099
 EFFECT_ID = 7_600_000_000_000_000_000
 EFFECT_NAMES = ("Green Screen", "Slow Zoom")
 SNAPSHOT_GAIN = 5  # views each video gains between its two observations
+# Alpha's campaign rides #pumpkinspice (never a partition of its own) and runs past the last day; Beta's
+# hashtag is on no video; Delta's starts after the last collected day.
+CAMPAIGN_ROWS = [
+    ("Alpha Pumpkin", "Alpha", "pumpkinspice", 9, 25, "videos", 8),
+    ("Beta Quiet", "Beta", "betachallenge", 18, 30, None, None),
+    ("Delta Later", "Delta", "greentea", DAYS + 1, DAYS + 5, "views", 1000),
+]
 
 # Mentions per day: Alpha is quiet (10 +- 2) except the spike; Beta goes 8 -> 17 on day 13.
 ALPHA = [9, 11, 10, 12, 8, 10, 11, 9, 13, 10, 7, 10, 12, 9, 11, 10, 40, 11, 9, 10]
@@ -238,10 +252,15 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
         {"brand": brand, "competitor_group": group, "aliases": [brand.lower()], "hashtags": []}
         for brand, group, _ in CATALOG
     ]
+    campaigns = [
+        dict(zip(CAMPAIGNS.columns, (name, brand, tag, day(first), day(last), metric, value), strict=True))
+        for name, brand, tag, first, last, metric, value in CAMPAIGN_ROWS
+    ]
     return {
         VIDEOS.name: VIDEOS.frame(video_rows),
         BRAND_MENTIONS.name: BRAND_MENTIONS.frame(mention_rows),
         BRANDS.name: BRANDS.frame(brands),
+        CAMPAIGNS.name: CAMPAIGNS.frame(campaigns),
         # The video collected under both hashtags was observed once per collection, not once per hashtag.
         VIDEO_STATS_SNAPSHOTS.name: VIDEO_STATS_SNAPSHOTS.frame(
             list({(r["video_id"], r["collected_at"]): r for r in snapshot_rows}.values())
@@ -273,6 +292,7 @@ MARTS = {
     "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],
     "creator_profiles": ["day", "creator"],
     "creator_brand_switches": ["creator", "from_brand", "to_brand"],
+    "campaign_performance": ["campaign", "day"],
 }
 
 
@@ -368,6 +388,55 @@ def test_each_video_grows_by_what_its_later_observation_saw(built):
     assert first["views_gained"].null_count() == first.height and (first["views_since_first_seen"] == 0).all()
     assert (later["views_gained"] == SNAPSHOT_GAIN).all() and (later["engagement_gained"] == 0).all()
     assert (later["observed_on"] == later["day"] + dt.timedelta(days=1)).all()
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+def test_a_campaign_counts_the_videos_carrying_its_hashtag_every_day_to_the_last_collected(built):
+    """Alpha's #pumpkinspice rides #coffeetime videos: every day from its start to the last collected day
+    is a row (zeros between), each video's +SNAPSHOT_GAIN shows a day later as growth, and the running
+    total meets the target of 8 videos against the elapsed share of its days."""
+    store, _, raw = built
+    mart = read_mart(store, "campaign_performance")
+    name, brand, tag, first, last, _, target = CAMPAIGN_ROWS[0]
+    videos = (
+        raw[VIDEOS.name]
+        .filter(pl.col("hashtags").list.contains(tag), pl.col("day").is_between(day(first), day(last)))
+        .unique("video_id")
+    )
+    mentions = raw[BRAND_MENTIONS.name].filter(pl.col("brand") == brand).unique("mention_id")
+    alpha = mart.filter(pl.col("campaign") == name)
+    assert alpha["day"].to_list() == [day(i) for i in range(first, DAYS)]  # stops at the last collected day
+    total_days = last - first + 1
+    running = 0
+    for number, row in enumerate(alpha.iter_rows(named=True), start=1):
+        today = videos.filter(pl.col("day") == row["day"])
+        ours = mentions.filter(pl.col("video_id").is_in(today["video_id"].to_list()), pl.col("day") == row["day"])
+        everywhere = mentions.filter(pl.col("day") == row["day"])
+        grown = videos.filter(pl.col("day") == row["day"] - dt.timedelta(days=1)).height * SNAPSHOT_GAIN
+        running += today.height
+        assert (row["videos"], row["creators"], row["views"], row["views_gained"]) == (
+            today.height,
+            today["creator"].n_unique(),
+            today["view_count"].sum(),
+            grown,
+        ), row["day"]
+        assert (row["brand_mentions"], row["negative_mentions"], row["all_brand_mentions"]) == (
+            ours.height,
+            ours.filter(pl.col("sentiment_label") == "negative").height,
+            everywhere.height,
+        ), row["day"]
+        assert row["share_of_brand_mentions"] == pytest.approx(ours.height / everywhere.height)
+        assert (row["cumulative_videos"], row["target_cumulative"]) == (running, running)
+        assert row["progress"] == pytest.approx(running / target)
+        assert row["on_track"] == (running * total_days >= number * target)
+    assert alpha["videos"].sum() == sum(TREND_DAYS.values()) and alpha["views_gained"].sum() > 0
+    assert (alpha["videos"] == 0).sum() == alpha.height - len(TREND_DAYS)  # quiet days are rows of zeros
+    # No target: nulls; a campaign starting after the last collected day has no rows yet.
+    quiet = mart.filter(pl.col("campaign") == CAMPAIGN_ROWS[1][0])
+    assert quiet.height == DAYS - CAMPAIGN_ROWS[1][3] and quiet["progress"].null_count() == quiet.height
+    assert (quiet["videos"] == 0).all() and mart.filter(pl.col("campaign") == CAMPAIGN_ROWS[2][0]).is_empty()
 
 
 # --------------------------------------------------------------------------- share of voice

@@ -162,6 +162,8 @@ MART_ROWS = {  # one row per mart: enough to see every mart written, in its own 
     " 2 as videos, false as is_rising",
     "video_growth": "select DATE '2024-03-05' as day, 'v1' as video_id, DATE '2024-03-06' as observed_on,"
     " 120 as views_gained",
+    "campaign_performance": "select DATE '2024-03-05' as day, 'Spring' as campaign, 'OnlyHere' as brand,"
+    " 4 as videos, 0.4 as progress",
 }
 
 

@@ -27,6 +27,7 @@ MARTS = {
     "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],
     "creator_profiles": ["day", "creator"],
     "creator_brand_switches": ["creator", "from_brand", "to_brand"],
+    "campaign_performance": ["campaign", "day"],
 }
 # Marts fed by brand mentions: empty after a collect-only run (brands need the enrichment run).
 BRAND_MARTS = {"brand_daily_metrics", "share_of_voice", "creator_leaderboard", "brand_alerts", "creator_brand_switches"}

@@ -55,6 +55,7 @@ MART_VIEWS: dict[str, MartView] = {
             "day desc, brand, hashtag, video_id, start_s nulls last, mention_id",
             "Evidence: each mention, its quote, second and box",
         ),
+        MartView("campaign_performance", "day desc, campaign", "Campaigns: participation and progress per day"),
     )
 }
 

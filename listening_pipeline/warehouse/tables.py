@@ -192,6 +192,28 @@ BRANDS = Table(
     partitioned=False,
 )
 
+CAMPAIGNS = Table(
+    name="campaigns",
+    description=(
+        "The catalog's campaigns as a table: one row per campaign (a brand's hashtag between two days, with an "
+        "optional target), for marts.campaign_performance."
+    ),
+    columns={
+        "campaign": (pl.String(), "Campaign name as in brands.yaml."),
+        "brand": (pl.String(), "Brand running the campaign (a brand of the catalog)."),
+        "hashtag": (pl.String(), "The campaign's hashtag, normalised, without '#'."),
+        "start_day": (pl.Date(), "First day of the campaign (UTC)."),
+        "end_day": (pl.Date(), "Last day of the campaign, included (UTC)."),
+        "target_metric": (pl.String(), "What the target counts: videos, views, creators or mentions; null: no target."),
+        "target_value": (pl.Int64(), "The total of target_metric to reach by end_day; null: no target."),
+    },
+    key=("campaign",),
+    not_null=("campaign", "brand", "hashtag", "start_day", "end_day"),
+    partitioned=False,
+    ranges={"target_value": (1, None)},
+    allowed={"target_metric": ("videos", "views", "creators", "mentions")},
+)
+
 MEDIA = Table(
     name="media",
     description="One row per decoded video: stream facts and where its audio and kept frames were stored.",
@@ -469,6 +491,7 @@ ALL_TABLES: dict[str, Table] = {
         VIDEO_STATS_SNAPSHOTS,
         QUARANTINE,
         BRANDS,
+        CAMPAIGNS,
         MEDIA,
         FRAMES,
         TRANSCRIPTS,

@@ -78,6 +78,11 @@ evidence has a second and a frame), listed under ``"history": {"filmed": [id]}``
 ``"planted_alerts": [{"brand", "day", "reasons": ["mentions", "negative_share"], "videos"}]``
 and describes the history under ``"history"``.
 
+Campaigns: ``"campaigns"`` lists the catalog's campaigns (``campaigns:`` in ``brands.yaml``) as
+``{"name", "brand", "hashtag", "start_day", "end_day", "target": {"metric", "value"} | null,
+"days": {"YYYY-MM-DD": [video ids]}}``: per day, the planned videos created that day that carry the
+campaign's hashtag. The bundled catalog's campaign runs on ``coffeetime`` across the wave day.
+
 ``mention_counts`` counts text units (one speech track, caption, description, hashtag
 or comment) naming the brand, and logo appearances; a corrupt video contributes only its
 metadata (description, hashtags, comments). The corrupt and music-only videos have empty

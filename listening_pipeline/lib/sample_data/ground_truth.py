@@ -8,6 +8,7 @@ from typing import Any
 
 from listening_pipeline.catalog import Catalog
 from listening_pipeline.lib.sample_data.brands import MENTION_RULE, brands_in_hashtag, brands_named_in
+from listening_pipeline.lib.sample_data.campaigns import campaign_truth
 from listening_pipeline.lib.sample_data.plan import CorpusPlan
 from listening_pipeline.lib.sample_data.platform import platform_texts
 from listening_pipeline.lib.sample_data.spec import AUDIO_RATE, ESPEAK_VOICES, FPS, HEIGHT, WIDTH
@@ -165,5 +166,6 @@ def build_ground_truth(plan: CorpusPlan, catalog: Catalog) -> dict[str, Any]:
         "planted_alerts": plan.planted_alerts,
         "planted_trends": plan.planted_trends,
         "planted_switchers": plan.planted_switchers,
+        "campaigns": campaign_truth(plan.videos, catalog),
         "mention_counts": _mention_counts(videos),
     }
