@@ -150,5 +150,6 @@ def build_ground_truth(plan: CorpusPlan, catalog: Catalog) -> dict[str, Any]:
         "history": plan.history,
         "planted_alerts": plan.planted_alerts,
         "planted_trends": plan.planted_trends,
+        "planted_reactions": plan.planted_reactions,
         "mention_counts": _mention_counts(videos),
     }
