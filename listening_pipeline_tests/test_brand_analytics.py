@@ -324,3 +324,13 @@ def test_audience_reaction_shows_the_planted_thread_that_disagrees_with_its_vide
     assert {units[r["unit_id"]]: (r["purchase_intent"], r["complaint"]) for r in flags.to_dicts()} == {
         i: (c["purchase_intent"], c["complaint"]) for i, c in thread.items()
     }
+
+
+def test_the_demo_line_names_the_disagreeing_thread(truth, warehouse):
+    from listening_pipeline.lib.insights.audience import summary_line
+
+    [planted] = truth["planted_reactions"]
+    assert summary_line(warehouse) == (
+        f"audience_reaction: {planted['brand']} on {planted['day']}: 100% of 6 comments disagree with the video; "
+        "2 purchase intent, 4 complaints"
+    )

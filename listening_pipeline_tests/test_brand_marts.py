@@ -24,9 +24,18 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from listening_pipeline.lib.text.units import with_intents
 from listening_pipeline.settings import DBT_PROJECT_DIR
 from listening_pipeline.warehouse import DuckDBWarehouse
-from listening_pipeline.warehouse.tables import ALL_TABLES, BRAND_MENTIONS, BRANDS, VIDEO_STATS_SNAPSHOTS, VIDEOS
+from listening_pipeline.warehouse.tables import (
+    ALL_TABLES,
+    BRAND_MENTIONS,
+    BRANDS,
+    COMMENTS,
+    SENTIMENT,
+    VIDEO_STATS_SNAPSHOTS,
+    VIDEOS,
+)
 
 START = dt.date(2026, 10, 1)
 DAYS = 20
@@ -238,8 +247,11 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
         {"brand": brand, "competitor_group": group, "aliases": [brand.lower()], "hashtags": []}
         for brand, group, _ in CATALOG
     ]
+    comment_rows, sentiment_rows = _thread_on_the_video_collected_twice(video_rows)
     return {
         VIDEOS.name: VIDEOS.frame(video_rows),
+        COMMENTS.name: COMMENTS.frame(comment_rows),
+        SENTIMENT.name: SENTIMENT.frame(with_intents(pl.DataFrame(sentiment_rows))),
         BRAND_MENTIONS.name: BRAND_MENTIONS.frame(mention_rows),
         BRANDS.name: BRANDS.frame(brands),
         # The video collected under both hashtags was observed once per collection, not once per hashtag.
@@ -247,6 +259,33 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
             list({(r["video_id"], r["collected_at"]): r for r in snapshot_rows}.values())
         ),
     }
+
+
+# Comments on the video collected under two hashtags (each counted once): text, label.
+THREAD = (
+    ("Love it, just ordered two", "positive"),
+    ("Arrived broken, I want a refund", "negative"),
+    ("Where can I buy it?", "neutral"),
+)
+
+
+def _thread_on_the_video_collected_twice(video_rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    ids = [r["video_id"] for r in video_rows]
+    comments, scored = [], []
+    for row in (r for r in video_rows if ids.count(r["video_id"]) == 2):
+        for n, (text, label) in enumerate(THREAD):
+            key = {"hashtag": row["hashtag"], "day": row["day"], "video_id": row["video_id"]}
+            comment_id = f"c{n}"
+            comments.append(
+                {**key, "comment_id": comment_id, "parent_comment_id": row["video_id"], "text": text,
+                 "like_count": 10 * (n + 1), "reply_count": 0, "created_at": row["created_at"]}
+            )  # fmt: skip
+            polarity = {"positive": 0.8, "neutral": 0.0, "negative": -0.8}[label]
+            scored.append(
+                {**key, "unit_id": f"{row['video_id']}:comment:{comment_id}", "text": text, "label": label,
+                 "score": 0.9, "polarity": polarity, "model": "synthetic"}
+            )  # fmt: skip
+    return comments, scored
 
 
 def write_synthetic_warehouse(store) -> dict[str, pl.DataFrame]:
@@ -271,6 +310,7 @@ MARTS = {
     "sound_trends": ["music_id", "day"],
     "effect_trends": ["effect_id", "day"],
     "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],
+    "audience_reaction": ["brand", "day"],
 }
 
 
@@ -366,6 +406,20 @@ def test_each_video_grows_by_what_its_later_observation_saw(built):
     assert first["views_gained"].null_count() == first.height and (first["views_since_first_seen"] == 0).all()
     assert (later["views_gained"] == SNAPSHOT_GAIN).all() and (later["engagement_gained"] == 0).all()
     assert (later["observed_on"] == later["day"] + dt.timedelta(days=1)).all()
+
+
+def test_audience_reaction_counts_each_comment_once_with_its_intents(built):
+    """The thread on the video collected under two hashtags: each comment once, per brand it mentions."""
+    store, _, raw = built
+    twice = raw[VIDEOS.name].filter(pl.col("video_id").is_duplicated()).row(0, named=True)
+    brands = raw[BRAND_MENTIONS.name].filter(pl.col("video_id") == twice["video_id"])["brand"].unique().to_list()
+    rows = read_mart(store, "audience_reaction")
+    assert rows["day"].unique().to_list() == [twice["day"]] and sorted(rows["brand"]) == sorted(brands)
+    for row in rows.iter_rows(named=True):
+        assert (row["total_comments"], row["positive_comments"], row["negative_comments"]) == (3, 1, 1)
+        assert (row["purchase_intent_comments"], row["complaint_comments"]) == (2, 1)
+        assert row["agreeing_comments"] + row["disagreeing_comments"] + row["no_stance_comments"] == 3
+        assert row["top_complaint"] == "Arrived broken, I want a refund"
 
 
 # --------------------------------------------------------------------------- share of voice

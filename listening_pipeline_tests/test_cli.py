@@ -155,6 +155,8 @@ MART_ROWS = {  # one row per mart: enough to see every mart written, in its own 
     " 2.5 as start_s, 'm1' as mention_id, 'I love OnlyHere' as quote",
     "visual_share_of_voice": "select DATE '2024-03-05' as day, 'g' as competitor_group, 'OnlyHere' as brand,"
     " 0.8 as screen_share",
+    "audience_reaction": "select DATE '2024-03-05' as day, 'OnlyHere' as brand, 0.5 as disagree_share,"
+    " 4 as total_comments",
 }
 
 

@@ -25,9 +25,10 @@ MARTS = {
     "sound_trends": ["music_id", "day"],
     "effect_trends": ["effect_id", "day"],
     "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],
+    "audience_reaction": ["brand", "day"],
 }
 # Marts fed by brand mentions: empty after a collect-only run (brands need the enrichment run).
-BRAND_MARTS = {"brand_daily_metrics", "share_of_voice", "creator_leaderboard", "brand_alerts"}
+BRAND_MARTS = {"brand_daily_metrics", "share_of_voice", "creator_leaderboard", "brand_alerts", "audience_reaction"}
 
 
 def _same_json(text: str) -> str:

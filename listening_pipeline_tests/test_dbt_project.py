@@ -29,6 +29,7 @@ EXPOSURES = {
     "brand_alerts_channel",
     "social_vs_first_party_dashboard",
     "sounds_and_effects_monitor",
+    "audience_reaction_monitor",
 }
 
 

@@ -1,0 +1,1 @@
+"""One-line summaries of the marts, for `make demo` and reports."""
