@@ -29,6 +29,7 @@ MARTS = (
     "hashtag_trends",
     "creator_leaderboard",
     "hashtag_daily_metrics",
+    "audience_reaction",
 )
 
 

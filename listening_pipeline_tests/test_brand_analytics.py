@@ -397,3 +397,55 @@ def test_the_sample_campaign_is_what_the_generator_put_under_its_hashtag(history
     wave = dt.date.fromisoformat(truth["planted_alerts"][0]["day"])
     assert pace[-1] and not any(pace[:-1]), "behind its pace until the wave day's extra videos"
     assert mart.sort("net_sentiment")["day"][0] == wave and mart["net_sentiment"][-1] < 0
+
+
+def test_audience_reaction_shows_the_planted_thread_that_disagrees_with_its_video(truth, warehouse):
+    """A positive video whose comments are all negative: the brand-day disagrees 100 %, with the
+    thread's hand-declared purchase intents and complaints, and its most-liked complaint quoted."""
+    [planted] = truth["planted_reactions"]
+    day, thread = planted["day"], {c["id"]: c for c in planted["comments"]}
+    videos = [v for v in truth["videos"] if v["day"] == day]
+    assert all(v["kind"] == "metadata_only" for v in videos)  # own sentiment: the description's
+    assert [v["id"] for v in videos if v["comments"]] == [planted["video"]]  # the day's comments: the thread
+    [video] = [v for v in videos if v["id"] == planted["video"]]
+    labels = [c["sentiment"] for c in video["comments"]]
+    complaints = [c for c in video["comments"] if thread[c["id"]]["complaint"]]
+    expected = []
+    for brand in sorted({b for origin, found in video["mentions"].items() if origin != "comment" for b in found}):
+        own = video["description"]["sentiment"] if brand in video["description"]["brands"] else "neutral"
+        agree = sum(own != "neutral" and label == own for label in labels)
+        disagree = sum(own != "neutral" and label not in ("neutral", own) for label in labels)
+        expected.append(
+            {
+                "brand": brand,
+                "commented_videos": 1,
+                "total_comments": len(labels),
+                "negative_comments": labels.count("negative"),
+                "agreeing_comments": agree,
+                "disagreeing_comments": disagree,
+                "disagree_share": disagree / len(labels),
+                "purchase_intent_comments": sum(c["purchase_intent"] for c in planted["comments"]),
+                "complaint_comments": len(complaints),
+                "top_complaint": max(complaints, key=lambda c: thread[c["id"]]["like_count"])["text"],
+            }
+        )
+    rows = warehouse.query(f"select * from marts.audience_reaction where day = '{day}' order by brand")
+    assert rows.select(list(expected[0])).to_dicts() == expected
+    [row] = [r for r in expected if r["brand"] == planted["brand"]]
+    assert (row["disagree_share"], row["total_comments"], row["complaint_comments"]) == (1.0, 6, 4)
+    units = {f"{video['id']}:comment:{i}": i for i in thread}
+    flags = warehouse.query("select unit_id, purchase_intent, complaint from raw.sentiment")
+    flags = flags.filter(pl.col("unit_id").is_in(list(units))).unique("unit_id")
+    assert {units[r["unit_id"]]: (r["purchase_intent"], r["complaint"]) for r in flags.to_dicts()} == {
+        i: (c["purchase_intent"], c["complaint"]) for i, c in thread.items()
+    }
+
+
+def test_the_demo_line_names_the_disagreeing_thread(truth, warehouse):
+    from listening_pipeline.lib.insights.audience import summary_line
+
+    [planted] = truth["planted_reactions"]
+    assert summary_line(warehouse) == (
+        f"audience_reaction: {planted['brand']} on {planted['day']}: 100% of 6 comments disagree with the video; "
+        "2 purchase intent, 4 complaints"
+    )

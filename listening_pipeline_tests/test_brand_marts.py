@@ -24,6 +24,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from listening_pipeline.lib.text.units import with_intents
 from listening_pipeline.settings import DBT_PROJECT_DIR
 from listening_pipeline.warehouse import DuckDBWarehouse
 from listening_pipeline.warehouse.tables import (
@@ -31,6 +32,8 @@ from listening_pipeline.warehouse.tables import (
     BRAND_MENTIONS,
     BRANDS,
     CAMPAIGNS,
+    COMMENTS,
+    SENTIMENT,
     VIDEO_STATS_SNAPSHOTS,
     VIDEOS,
 )
@@ -256,8 +259,11 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
         dict(zip(CAMPAIGNS.columns, (name, brand, tag, day(first), day(last), metric, value), strict=True))
         for name, brand, tag, first, last, metric, value in CAMPAIGN_ROWS
     ]
+    comment_rows, sentiment_rows = _thread_on_the_video_collected_twice(video_rows)
     return {
         VIDEOS.name: VIDEOS.frame(video_rows),
+        COMMENTS.name: COMMENTS.frame(comment_rows),
+        SENTIMENT.name: SENTIMENT.frame(with_intents(pl.DataFrame(sentiment_rows))),
         BRAND_MENTIONS.name: BRAND_MENTIONS.frame(mention_rows),
         BRANDS.name: BRANDS.frame(brands),
         CAMPAIGNS.name: CAMPAIGNS.frame(campaigns),
@@ -266,6 +272,33 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
             list({(r["video_id"], r["collected_at"]): r for r in snapshot_rows}.values())
         ),
     }
+
+
+# Comments on the video collected under two hashtags (each counted once): text, label.
+THREAD = (
+    ("Love it, just ordered two", "positive"),
+    ("Arrived broken, I want a refund", "negative"),
+    ("Where can I buy it?", "neutral"),
+)
+
+
+def _thread_on_the_video_collected_twice(video_rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    ids = [r["video_id"] for r in video_rows]
+    comments, scored = [], []
+    for row in (r for r in video_rows if ids.count(r["video_id"]) == 2):
+        for n, (text, label) in enumerate(THREAD):
+            key = {"hashtag": row["hashtag"], "day": row["day"], "video_id": row["video_id"]}
+            comment_id = f"c{n}"
+            comments.append(
+                {**key, "comment_id": comment_id, "parent_comment_id": row["video_id"], "text": text,
+                 "like_count": 10 * (n + 1), "reply_count": 0, "created_at": row["created_at"]}
+            )  # fmt: skip
+            polarity = {"positive": 0.8, "neutral": 0.0, "negative": -0.8}[label]
+            scored.append(
+                {**key, "unit_id": f"{row['video_id']}:comment:{comment_id}", "text": text, "label": label,
+                 "score": 0.9, "polarity": polarity, "model": "synthetic"}
+            )  # fmt: skip
+    return comments, scored
 
 
 def write_synthetic_warehouse(store) -> dict[str, pl.DataFrame]:
@@ -293,6 +326,7 @@ MARTS = {
     "creator_profiles": ["day", "creator"],
     "creator_brand_switches": ["creator", "from_brand", "to_brand"],
     "campaign_performance": ["campaign", "day"],
+    "audience_reaction": ["brand", "day"],
 }
 
 
@@ -437,6 +471,20 @@ def test_a_campaign_counts_the_videos_carrying_its_hashtag_every_day_to_the_last
     quiet = mart.filter(pl.col("campaign") == CAMPAIGN_ROWS[1][0])
     assert quiet.height == DAYS - CAMPAIGN_ROWS[1][3] and quiet["progress"].null_count() == quiet.height
     assert (quiet["videos"] == 0).all() and mart.filter(pl.col("campaign") == CAMPAIGN_ROWS[2][0]).is_empty()
+
+
+def test_audience_reaction_counts_each_comment_once_with_its_intents(built):
+    """The thread on the video collected under two hashtags: each comment once, per brand it mentions."""
+    store, _, raw = built
+    twice = raw[VIDEOS.name].filter(pl.col("video_id").is_duplicated()).row(0, named=True)
+    brands = raw[BRAND_MENTIONS.name].filter(pl.col("video_id") == twice["video_id"])["brand"].unique().to_list()
+    rows = read_mart(store, "audience_reaction")
+    assert rows["day"].unique().to_list() == [twice["day"]] and sorted(rows["brand"]) == sorted(brands)
+    for row in rows.iter_rows(named=True):
+        assert (row["total_comments"], row["positive_comments"], row["negative_comments"]) == (3, 1, 1)
+        assert (row["purchase_intent_comments"], row["complaint_comments"]) == (2, 1)
+        assert row["agreeing_comments"] + row["disagreeing_comments"] + row["no_stance_comments"] == 3
+        assert row["top_complaint"] == "Arrived broken, I want a refund"
 
 
 # --------------------------------------------------------------------------- share of voice

@@ -28,9 +28,17 @@ MARTS = {
     "creator_profiles": ["day", "creator"],
     "creator_brand_switches": ["creator", "from_brand", "to_brand"],
     "campaign_performance": ["campaign", "day"],
+    "audience_reaction": ["brand", "day"],
 }
 # Marts fed by brand mentions: empty after a collect-only run (brands need the enrichment run).
-BRAND_MARTS = {"brand_daily_metrics", "share_of_voice", "creator_leaderboard", "brand_alerts", "creator_brand_switches"}
+BRAND_MARTS = {
+    "brand_daily_metrics",
+    "share_of_voice",
+    "creator_leaderboard",
+    "brand_alerts",
+    "creator_brand_switches",
+    "audience_reaction",
+}
 
 
 def _same_json(text: str) -> str:

@@ -30,6 +30,7 @@ EXPOSURES = {
     "social_vs_first_party_dashboard",
     "sounds_and_effects_monitor",
     "campaign_dashboard",
+    "audience_reaction_monitor",
 }
 
 

@@ -481,6 +481,28 @@ def test_a_malformed_record_becomes_a_problem_and_the_rest_are_kept(api, clock):
     assert str(BIG_ID) in comment_problem.item and "not-an-id" in comment_problem.reason
 
 
+def test_every_comment_page_is_read_up_to_the_cap_and_a_capped_video_is_named(api, clock):
+    api.add_videos(make_video(1, DAY, ["nike"], comment_count=340), make_video(2, DAY, ["nike"], comment_count=120))
+    api.add_comments(1, make_comments(1, 340, first_id=1_000))
+    api.add_comments(2, make_comments(2, 120, first_id=5_000))
+
+    every = ResearchApiSource(make_client(api, clock)).comments(
+        ResearchApiSource(make_client(api, clock)).videos("nike", DAY).rows, "nike", DAY
+    )
+    pages = [(r.json["video_id"], r.json["cursor"], r.json["max_count"]) for r in api.requests_to(COMMENT_LIST_PATH)]
+    assert every.rows.height == 460 and every.rows["comment_id"].n_unique() == 460 and every.capped_videos == []
+    assert pages == [(1, 0, 100), (1, 100, 100), (1, 200, 100), (1, 300, 100), (2, 0, 100), (2, 100, 100)]
+
+    capped_source = ResearchApiSource(make_client(api, clock), max_comments_per_video=250)
+    capped = capped_source.comments(capped_source.videos("nike", DAY).rows, "nike", DAY)
+    last = [(r.json["cursor"], r.json["max_count"]) for r in api.requests_to(COMMENT_LIST_PATH)][len(pages) :]
+    assert capped.rows.filter(capped.rows["video_id"] == "1").height == 250 and capped.capped_videos == ["1"]
+    assert capped.rows.filter(capped.rows["video_id"] == "2").height == 120
+    assert last == [(0, 100), (100, 100), (200, 50), (0, 100), (100, 100)]  # never past the cap
+    with pytest.raises(ValueError, match="1..1000"):
+        ResearchApiSource(make_client(api, clock), max_comments_per_video=1001)
+
+
 def test_comments_refused_for_one_video_become_a_problem(api, clock):
     api.add_videos(
         make_video(1, DAY, ["nike"]), make_video(2, DAY, ["nike"]), make_video(3, DAY, ["nike"], comment_count=0)

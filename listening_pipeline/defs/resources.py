@@ -63,6 +63,11 @@ class SourceResource(dg.ConfigurableResource):
         default=DEFAULT_MIN_SHARE,
         description="A re-collection returning less than this share of the stored videos is refused (0: never).",
     )
+    max_comments_per_video: int = Field(
+        default=1000,
+        description="research_api: comment pages read per video stop at this many comments (1..1000, the API's "
+        "reachable top 1,000); a video that reaches it is logged and listed in the comments asset's metadata.",
+    )
     # Set (with EnvVar) only when LISTENING_PIPELINE_HASH_CREATOR_HANDLES is on: handles are stored keyed-hashed.
     handle_hash_key: str = ""
 
@@ -87,7 +92,9 @@ class SourceResource(dg.ConfigurableResource):
                 if self.media_url_template
                 else research_api.NoMediaDownloader()
             )
-            return research_api.ResearchApiSource(client, media=downloader)
+            return research_api.ResearchApiSource(
+                client, media=downloader, max_comments_per_video=self.max_comments_per_video
+            )
         raise ValueError(f"unknown source kind {self.kind!r}")
 
 

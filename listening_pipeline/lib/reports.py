@@ -51,6 +51,11 @@ MART_VIEWS: dict[str, MartView] = {
             "video_growth", "day desc, views_gained desc nulls last, video_id, observed_on", "Video growth per day"
         ),
         MartView(
+            "audience_reaction",
+            "day desc, disagree_share desc nulls last, total_comments desc, brand",
+            "Audience reaction: comments, stance towards the video, purchase intent, complaints",
+        ),
+        MartView(
             "mention_evidence",
             "day desc, brand, hashtag, video_id, start_s nulls last, mention_id",
             "Evidence: each mention, its quote, second and box",

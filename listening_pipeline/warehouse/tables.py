@@ -371,7 +371,7 @@ TEXT_UNITS = Table(
 
 SENTIMENT = Table(
     name="sentiment",
-    description="Sentiment of each text unit: label, score, and the scorer that produced it.",
+    description="Sentiment of each text unit: label, score, the scorer that produced it, and its intents.",
     columns=partitioned_columns(
         {
             "unit_id": (pl.String(), "Text unit scored."),
@@ -380,6 +380,9 @@ SENTIMENT = Table(
             "score": (pl.Float64(), "Confidence of the label in [0, 1]."),
             "polarity": (pl.Float64(), "Signed score in [-1, 1]: positive minus negative."),
             "model": (pl.String(), "Model or lexicon that scored the unit."),
+            "purchase_intent": (pl.Boolean(), "The text wants to buy or just bought (intent lexicon; null before it)."),
+            "complaint": (pl.Boolean(), "The text complains: broken, refund, scam, never again (intent lexicon)."),
+            "intent_lexicon": (pl.String(), "Intent lexicon version that set the two flags (lib/text/intent.py)."),
         }
     ),
     key=("hashtag", "day", "unit_id"),

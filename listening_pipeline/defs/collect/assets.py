@@ -111,8 +111,20 @@ def comments(
     hashtag, day = split_partition_key(context.partition_key)
     collected = source.get().comments(videos, hashtag, day)
     quarantined = quarantine(context, warehouse, "comments", collected.problems)
+    if collected.capped_videos:
+        context.log.warning(
+            f"comments of {len(collected.capped_videos)} video(s) stopped at the per-video cap "
+            f"(max_comments_per_video): {', '.join(collected.capped_videos[:20])}"
+        )
     context.add_output_metadata(
-        output_name="result", metadata={"quarantined_records": quarantined, "videos": videos.height}
+        output_name="result",
+        metadata={
+            "quarantined_records": quarantined,
+            "videos": videos.height,
+            "comments": collected.rows.height,
+            "videos_at_comment_cap": len(collected.capped_videos),
+            "capped_video_ids": ", ".join(collected.capped_videos[:50]),
+        },
     )
     yield from checked(COMMENTS, collected.rows)
 

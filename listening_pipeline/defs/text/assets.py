@@ -10,7 +10,8 @@ from listening_pipeline.defs.resources import MLModelsResource
 from listening_pipeline.defs.stage import ledger, seconds_since, stage_asset, work_metadata
 from listening_pipeline.defs.work import scored_as_keyed, sentiment_work
 from listening_pipeline.lib.ledger import text_content
-from listening_pipeline.lib.text.units import build_text_units, sentiment_rows
+from listening_pipeline.lib.text.intent import INTENT_LEXICON
+from listening_pipeline.lib.text.units import build_text_units, sentiment_rows, with_intents
 from listening_pipeline.warehouse.io_manager import WarehouseResource
 from listening_pipeline.warehouse.ledger import Outcome
 from listening_pipeline.warehouse.tables import SENTIMENT, TEXT_UNITS
@@ -53,7 +54,7 @@ def sentiment(
         schema={"text": pl.String(), **{c: SENTIMENT.schema[c] for c in SCORES}},
     )
     keys = text_units.select("hashtag", "day", "unit_id", "video_id", "text")
-    rows = SENTIMENT.frame(keys.join(scored, on="text", how="left", maintain_order="left"))
+    rows = SENTIMENT.frame(with_intents(keys.join(scored, on="text", how="left", maintain_order="left")))
     fresh_units = text_units.filter(pl.col("text").is_in(todo))
     reused_units = text_units.filter(~pl.col("text").is_in(todo))
     outcome = Outcome({}, done=fresh_units["unit_id"].to_list(), reused=reused_units["unit_id"].to_list())
@@ -63,6 +64,9 @@ def sentiment(
             **work_metadata(outcome, work.version, noun="units"),
             "texts_scored": len(todo),
             "scorer": scorer_name or (rows["model"][0] if rows.height else "none"),
+            "intent_lexicon": INTENT_LEXICON,
+            "purchase_intent_units": int(rows["purchase_intent"].sum()),
+            "complaint_units": int(rows["complaint"].sum()),
             "units": text_units.height,
             "seconds": seconds_since(started),
         },

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from listening_pipeline.lib.insights import campaigns, creators, first_party, platform
+from listening_pipeline.lib.insights import audience, campaigns, creators, first_party, platform
 from listening_pipeline.warehouse import Warehouse
 
 SUMMARIES: tuple[Callable[[Warehouse], str], ...] = (
@@ -18,6 +18,7 @@ SUMMARIES: tuple[Callable[[Warehouse], str], ...] = (
     creators.summary_line,
     first_party.summary_line,
     campaigns.summary_line,
+    audience.summary_line,
 )
 
 

@@ -167,5 +167,6 @@ def build_ground_truth(plan: CorpusPlan, catalog: Catalog) -> dict[str, Any]:
         "planted_trends": plan.planted_trends,
         "planted_switchers": plan.planted_switchers,
         "campaigns": campaign_truth(plan.videos, catalog),
+        "planted_reactions": plan.planted_reactions,
         "mention_counts": _mention_counts(videos),
     }

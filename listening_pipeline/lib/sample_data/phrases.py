@@ -180,3 +180,16 @@ REGIONS = {"en": ("US", "GB", "CA", "AU"), "es": ("ES", "MX", "AR"), "de": ("DE"
 
 def phrase(rng: Random, language: str, key: str, **fill: str) -> str:
     return rng.choice(PHRASES[language][key]).format(**fill)
+
+
+# The planted disagreeing thread (plan._plant_disagreeing_thread): every comment on one positive video is
+# negative, in three languages, with the intents the intent lexicon must find: (language, text, purchase
+# intent, complaint). Written by hand, so the ground truth's intents do not come from the code under test.
+DISAGREEING_THREAD: tuple[tuple[str, str, bool, bool], ...] = (
+    ("en", "Just ordered {brand} because of this video and it arrived broken. Total ripoff", True, True),
+    ("en", "Where can I buy something better than this? {brand} tastes awful", True, False),
+    ("en", "{brand} customer service is a nightmare, still waiting for my refund", False, True),
+    ("es", "Llegó roto, qué asco de {brand}", False, True),
+    ("de", "{brand} ist total schlecht, funktioniert nicht", False, True),
+    ("en", "This ad is so fake, I hate it", False, False),
+)

@@ -10,7 +10,7 @@ from typing import Any
 
 from listening_pipeline.catalog import Catalog
 from listening_pipeline.lib.sample_data.drawing import caption_layout
-from listening_pipeline.lib.sample_data.phrases import phrase
+from listening_pipeline.lib.sample_data.phrases import DISAGREEING_THREAD, phrase
 from listening_pipeline.lib.sample_data.spec import WIDTH, SampleDataError
 from listening_pipeline.lib.sample_data.video_plan import (
     CAPTION_BANDS,
@@ -19,6 +19,7 @@ from listening_pipeline.lib.sample_data.video_plan import (
     SENTIMENTS,
     VIDEO_ID_BASE,
     CaptionPlan,
+    CommentPlan,
     IdCounter,
     LogoPlan,
     Slot,
@@ -55,6 +56,7 @@ class CorpusPlan:
     planted_alerts: list[dict[str, Any]] = field(default_factory=list)
     planted_trends: list[dict[str, Any]] = field(default_factory=list)
     planted_switchers: list[dict[str, Any]] = field(default_factory=list)
+    planted_reactions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def plan_corpus(catalog: Catalog, *, seed: int, start_day: dt.date, days: int, history_days: int = 0) -> CorpusPlan:
@@ -174,6 +176,67 @@ def _plan_history(
             "videos": wave_ids,
         }
     )
+    _plant_disagreeing_thread(plan, counter, hashtag, first, wave_brand)
+
+
+def _plant_disagreeing_thread(
+    plan: CorpusPlan, counter: IdCounter, hashtag: str, first: dt.date, wave_brand: str
+) -> None:
+    """One positive history video whose comments all disagree with it (audience_reaction's story).
+
+    The video is the first positive one of a quiet history day (days 1-6: before the alert baseline's
+    warm-up ends, so no alert can fire) whose brand is not the wave's; its comments become
+    :data:`DISAGREEING_THREAD`, with purchase intent and complaints, and the day's other videos keep
+    none, so audience_reaction's rows for that day are the thread's alone.
+    Ids come last from the counter and likes from a Random of its own: nothing else moves.
+    """
+    rng = Random(plan.seed * 1_000_003 + 29)
+    for offset in range(1, 7):
+        day = first + dt.timedelta(days=offset)
+        today = [v for v in plan.videos if v.hashtag == hashtag and v.day == day]
+        for video in today:
+            brand = video.brand
+            if video.sentiment != "positive" or brand in (None, wave_brand):
+                continue
+            likes = sorted(rng.sample(range(5, 400), len(DISAGREEING_THREAD)), reverse=True)
+            video.comments = [
+                CommentPlan(
+                    comment_id=COMMENT_ID_BASE + counter.next_comment(),
+                    parent_id=video.video_id,
+                    text=text.format(brand=brand),
+                    language=language,
+                    sentiment="negative",
+                    like_count=like_count,
+                    reply_count=0,
+                    create_time=video.create_time + rng.randint(60, 36_000),
+                )
+                for (language, text, _, _), like_count in zip(DISAGREEING_THREAD, likes, strict=True)
+            ]
+            video.comment_count = max(video.comment_count, len(video.comments))
+            for other in today:  # the brand-day's comments are the thread's alone: exact numbers to test
+                if other is not video:
+                    other.comments = []
+            plan.planted_reactions.append(
+                {
+                    "kind": "disagreeing_thread",
+                    "brand": brand,
+                    "day": day.isoformat(),
+                    "video": str(video.video_id),
+                    "video_sentiment": "positive",
+                    "comments": [
+                        {
+                            "id": str(c.comment_id),
+                            "sentiment": c.sentiment,
+                            "purchase_intent": purchase,
+                            "complaint": complaint,
+                            "like_count": c.like_count,
+                        }
+                        for c, (_, _, purchase, complaint) in zip(video.comments, DISAGREEING_THREAD, strict=True)
+                    ],
+                }
+            )
+            return
+    raise SampleDataError("no quiet positive history video to plant the disagreeing thread on")
 
 
 def _plant_switcher(

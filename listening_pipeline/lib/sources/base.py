@@ -74,6 +74,8 @@ class Collected:
     problems: list[Problem] = field(default_factory=list)
     # When the rows' counts (views, likes...) were observed; None: now, when they are stored.
     as_of: dt.datetime | None = None
+    # Videos whose comments stopped at the source's per-video cap (more may exist): shown, never silent.
+    capped_videos: list[str] = field(default_factory=list)
 
 
 class VideoSource(Protocol):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from listening_pipeline.lib.text.intent import INTENT_LEXICON, classify
 from listening_pipeline.lib.text.scoring import SentimentScorer
 from listening_pipeline.warehouse.tables import SENTIMENT, TEXT_UNITS
 
@@ -174,4 +175,16 @@ def sentiment_rows(units: pl.DataFrame, scorer: SentimentScorer) -> pl.DataFrame
     )
     rows = units.select("hashtag", "day", "unit_id", "video_id", "text")
     rows = rows.join(scored, on="text", how="left", maintain_order="left")
-    return SENTIMENT.frame(rows)
+    return SENTIMENT.frame(with_intents(rows))
+
+
+def with_intents(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (with a ``text`` column) plus the intent flags of each text and the lexicon's version."""
+    found = {text: classify(text) for text in rows.get_column("text").unique().to_list()}
+    return rows.with_columns(
+        purchase_intent=pl.col("text").replace_strict(
+            {t: i.purchase_intent for t, i in found.items()}, return_dtype=pl.Boolean()
+        ),
+        complaint=pl.col("text").replace_strict({t: i.complaint for t, i in found.items()}, return_dtype=pl.Boolean()),
+        intent_lexicon=pl.lit(INTENT_LEXICON, dtype=pl.String()),
+    )

@@ -159,8 +159,11 @@ class ResearchApiClient:
         fields: Sequence[str] = COMMENT_FIELDS,
         *,
         resume: CommentListState | None = None,
+        limit: int = COMMENT_LIMIT,
     ) -> list[dict[str, Any]]:
-        """The reachable comments of a video (at most the top 1,000), as raw API records."""
+        """The reachable comments of a video, every page up to ``limit`` (at most the API's top 1,000)."""
+        if not 1 <= limit <= COMMENT_LIMIT:
+            raise ValueError(f"comment limit must be 1..{COMMENT_LIMIT}, not {limit}")
         video = parse_id(video_id, "video_id")
         fields = field_list(fields)
         seen: dict[str, dict[str, Any]] = {}
@@ -170,8 +173,8 @@ class ResearchApiClient:
                 raise ValueError(f"resume state is for comments of video {resume.video_id}, not {video}")
             seen.update((record_key(r), r) for r in resume.collected)
             cursor = resume.cursor
-        while cursor < COMMENT_LIMIT:
-            count = min(MAX_COUNT, COMMENT_LIMIT - cursor)
+        while cursor < limit:
+            count = min(MAX_COUNT, limit - cursor)
             body = {"video_id": int(video), "max_count": count, "cursor": cursor}
             try:
                 data = self._call(COMMENT_LIST_PATH, body, fields)

@@ -26,7 +26,7 @@ from listening_pipeline.lib.sources.records import shown
 from listening_pipeline.lib.sources.research_api.client import ResearchApiClient
 from listening_pipeline.lib.sources.research_api.errors import ResearchApiError
 from listening_pipeline.lib.sources.research_api.media import MediaDownloader, NoMediaDownloader
-from listening_pipeline.lib.sources.research_api.query import COMMENT_FIELDS, USER_FIELDS, VIDEO_FIELDS
+from listening_pipeline.lib.sources.research_api.query import COMMENT_FIELDS, COMMENT_LIMIT, USER_FIELDS, VIDEO_FIELDS
 
 
 class ResearchApiSource:
@@ -35,6 +35,10 @@ class ResearchApiSource:
     Malformed records become :class:`Problem` rows; a video whose comments the API refuses
     (removed, private) becomes a Problem too. Quota exhaustion and give-ups after retries are
     raised, so the partition is retried rather than silently left incomplete.
+
+    Every comment page of a video is read, up to ``max_comments_per_video`` (default and most: the
+    API's top 1,000; lower it to save quota on viral videos). A video that reaches the cap is listed
+    in :attr:`Collected.capped_videos`, which the comments asset logs and shows in its metadata.
     """
 
     name = "research_api"
@@ -47,7 +51,11 @@ class ResearchApiSource:
         video_fields: Sequence[str] = VIDEO_FIELDS,
         comment_fields: Sequence[str] = COMMENT_FIELDS,
         user_fields: Sequence[str] = USER_FIELDS,
+        max_comments_per_video: int = COMMENT_LIMIT,
     ) -> None:
+        if not 1 <= max_comments_per_video <= COMMENT_LIMIT:
+            raise ValueError(f"max_comments_per_video must be 1..{COMMENT_LIMIT}, not {max_comments_per_video}")
+        self.max_comments_per_video = max_comments_per_video
         self.client = client
         self.media = media or NoMediaDownloader()
         self.video_fields = tuple(video_fields)
@@ -72,17 +80,20 @@ class ResearchApiSource:
     def comments(self, videos: pl.DataFrame, hashtag: str, day: dt.date) -> Collected:
         rows: list[dict[str, Any]] = []
         problems: list[Problem] = []
+        capped: list[str] = []
         for video in videos.select("video_id", "comment_count").iter_rows(named=True):
             video_id = video["video_id"]
             if video["comment_count"] == 0:
                 continue  # nothing to read: save the quota
             try:
-                records = self.client.list_comments(video_id, self.comment_fields)
+                records = self.client.list_comments(video_id, self.comment_fields, limit=self.max_comments_per_video)
             except ResearchApiError as exc:
                 if exc.status is None or exc.status in (401, 429) or exc.status >= 500:
                     raise  # not about this video: the whole partition must be retried
                 problems.append(problem_for(f"research_api comments of video {video_id}", exc))
                 continue
+            if len(records) >= self.max_comments_per_video:
+                capped.append(video_id)
             for number, record in enumerate(records, start=1):
                 if isinstance(record, Mapping) and record.get("video_id") is None:
                     record = {**record, "video_id": video_id}  # we know which video we asked about
@@ -91,7 +102,7 @@ class ResearchApiSource:
                 except RecordError as exc:
                     item = f"research_api comment {number} of video {video_id}"
                     problems.append(problem_for(item, exc, record))
-        return Collected(rows=comments_frame(rows), problems=problems)
+        return Collected(rows=comments_frame(rows), problems=problems, capped_videos=capped)
 
     def creators(self, usernames: Sequence[str], hashtag: str, day: dt.date) -> Collected:
         """One user-info request per username; a refused account (private, deleted: a 4xx) is a Problem."""
