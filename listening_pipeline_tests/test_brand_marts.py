@@ -216,7 +216,7 @@ def synthetic_raw_tables() -> dict[str, pl.DataFrame]:
                 "created_at": dt.datetime.combine(video.day, dt.time(12), tzinfo=dt.UTC),
                 "description": "synthetic",
                 "hashtags": video.hashtags,
-                "region": "US",
+                "region": ("US", "DE", "")[number % 3],  # '' as a platform leaves it when it does not know
                 "view_count": video.views,
                 "like_count": video.views // 10,
                 "comment_count": 3,
@@ -327,6 +327,7 @@ MARTS = {
     "creator_brand_switches": ["creator", "from_brand", "to_brand"],
     "campaign_performance": ["campaign", "day"],
     "audience_reaction": ["brand", "day"],
+    "brand_region_metrics": ["brand", "day", "region", "language"],
 }
 
 
@@ -485,6 +486,24 @@ def test_audience_reaction_counts_each_comment_once_with_its_intents(built):
         assert (row["purchase_intent_comments"], row["complaint_comments"]) == (2, 1)
         assert row["agreeing_comments"] + row["disagreeing_comments"] + row["no_stance_comments"] == 3
         assert row["top_complaint"] == "Arrived broken, I want a refund"
+
+
+# --------------------------------------------------------------------------- regions and languages
+
+
+def test_regions_split_each_brands_day_and_share_their_voice_per_region(built):
+    """Every mention once in exactly one region and language; per region, a group's shares sum to 1."""
+    store, _, raw = built
+    regions = read_mart(store, "brand_region_metrics")
+    videos = raw[VIDEOS.name].unique(["day", "video_id"]).select("day", "video_id", "region")
+    mentions = raw[BRAND_MENTIONS.name].unique(["day", "mention_id"]).join(videos, on=["day", "video_id"])
+    mentions = mentions.with_columns(region=pl.when(pl.col("region") == "").then(pl.lit("unknown")).otherwise("region"))
+    expected = mentions.group_by("brand", "day", "region").agg(pl.len().alias("mentions"))
+    got = regions.group_by("brand", "day", "region").agg(pl.col("mentions").sum())
+    assert got.sort(got.columns).equals(expected.sort(expected.columns).cast({"mentions": pl.Int64}))
+    assert set(regions["region"]) == {"US", "DE", "unknown"} and set(regions["language"]) == {"und"}
+    shares = regions.unique(["brand", "day", "region"]).group_by("competitor_group", "day", "region")
+    assert (shares.agg(pl.col("region_share_of_voice").sum())["region_share_of_voice"] - 1).abs().max() < 1e-9
 
 
 # --------------------------------------------------------------------------- share of voice

@@ -29,6 +29,7 @@ MARTS = {
     "creator_brand_switches": ["creator", "from_brand", "to_brand"],
     "campaign_performance": ["campaign", "day"],
     "audience_reaction": ["brand", "day"],
+    "brand_region_metrics": ["brand", "day", "region", "language"],
 }
 # Marts fed by brand mentions: empty after a collect-only run (brands need the enrichment run).
 BRAND_MARTS = {
@@ -38,6 +39,7 @@ BRAND_MARTS = {
     "brand_alerts",
     "creator_brand_switches",
     "audience_reaction",
+    "brand_region_metrics",
 }
 
 

@@ -249,3 +249,47 @@ def _brand(name: str, alias: str):
     from listening_pipeline.catalog import Brand
 
     return Brand(name=name, competitor_group="drinks", aliases=(name, alias), hashtags=(), logos=())
+
+
+def test_written_text_gets_its_language_and_short_or_unsure_text_gets_none():
+    """Real posts in the catalog's languages are told apart; a bare emoji, a name or a two-word reply is not
+    guessed at, and speech keeps the language its model heard."""
+    from listening_pipeline.lib.text.language import detect_language
+
+    catalog = ("en", "es", "de")
+    assert detect_language("Honestly the new roast tastes burnt, I'm switching back", catalog) == "en"
+    assert detect_language("¿Alguien sabe dónde comprarlo en Madrid? Me encantó", catalog) == "es"
+    assert detect_language("Viel zu teuer für das, was man bekommt, leider", catalog) == "de"
+    for short in ("😍😍😍", "lol ok", "#fizzly", "Mokka Mia", "", None, "1234567890123456"):
+        assert detect_language(short, catalog) is None, short
+    units = build_text_units(
+        VIDEOS.frame(
+            [
+                {
+                    **PARTITION,
+                    "video_id": "v1",
+                    "source": "folder",
+                    "created_at": CREATED,
+                    "description": "Tomando un café con mis amigas en la playa, qué maravilla",
+                    "hashtags": ["cafe"],
+                }
+            ]
+        ),
+        transcripts=TRANSCRIPTS.frame(
+            [
+                {
+                    **PARTITION,
+                    "video_id": "v1",
+                    "segment_no": 0,
+                    "start_s": 0.0,
+                    "end_s": 2.0,
+                    "text": "hallo zusammen",
+                    "language": "de",
+                    "model": "m",
+                }
+            ]  # fmt: skip
+        ),
+        languages=catalog,
+    )
+    by_origin = dict(units.select("origin", "language").iter_rows())
+    assert by_origin == {"description": "es", "hashtag": None, "speech": "de"}

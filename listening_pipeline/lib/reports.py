@@ -45,6 +45,11 @@ MART_VIEWS: dict[str, MartView] = {
             "day desc, competitor_group, screen_share desc nulls last, brand",
             "Screen time: seconds of logos on screen, and their share",
         ),
+        MartView(
+            "brand_region_metrics",
+            "day desc, region, brand, mentions desc, language",
+            "Brand metrics per region and language",
+        ),
         MartView("sound_trends", "day desc, is_rising desc, videos desc, music_id", "Sounds per day, rising first"),
         MartView("effect_trends", "day desc, is_rising desc, videos desc, effect_id", "Effects per day, rising first"),
         MartView(

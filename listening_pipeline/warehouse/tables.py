@@ -357,7 +357,11 @@ TEXT_UNITS = Table(
                 "Segment no, span no, comment id, hashtag, sticker text no, effect id or handle within the origin.",
             ),
             "text": (pl.String(), "The text."),
-            "language": (pl.String(), "Language when known (speech: detected by the ASR model)."),
+            "language": (
+                pl.String(),
+                "Language (ISO 639-1) when known: speech by the speech model, written text (descriptions, comments, "
+                "captions, stickers) by py3langid among the catalog's languages; null when too short or unsure.",
+            ),
             "start_s": (pl.Float64(), "Start in the video, seconds, for speech and captions."),
             "end_s": (pl.Float64(), "End in the video, seconds, for speech and captions."),
         }

@@ -6,7 +6,7 @@ import polars as pl
 from dagster import AssetExecutionContext
 
 from listening_pipeline.defs.checks import checked
-from listening_pipeline.defs.resources import MLModelsResource
+from listening_pipeline.defs.resources import CatalogResource, MLModelsResource
 from listening_pipeline.defs.stage import ledger, seconds_since, stage_asset, work_metadata
 from listening_pipeline.defs.work import scored_as_keyed, sentiment_work
 from listening_pipeline.lib.ledger import text_content
@@ -18,10 +18,18 @@ from listening_pipeline.warehouse.tables import SENTIMENT, TEXT_UNITS
 
 
 @stage_asset(TEXT_UNITS, group="text", kinds={"python", "polars"})
-def text_units(videos: pl.DataFrame, comments: pl.DataFrame, transcripts: pl.DataFrame, ocr_text: pl.DataFrame):
-    yield from checked(
-        TEXT_UNITS, build_text_units(videos, comments=comments, transcripts=transcripts, ocr_text=ocr_text)
+def text_units(
+    videos: pl.DataFrame,
+    comments: pl.DataFrame,
+    transcripts: pl.DataFrame,
+    ocr_text: pl.DataFrame,
+    catalog: CatalogResource,
+):
+    """Written text gets its language among the catalog's (speech has the speech model's)."""
+    units = build_text_units(
+        videos, comments=comments, transcripts=transcripts, ocr_text=ocr_text, languages=catalog.load().languages
     )
+    yield from checked(TEXT_UNITS, units)
 
 
 # What the ledger keeps per scored text: everything of a SENTIMENT row that does not name the unit.

@@ -8,9 +8,12 @@ polars frames shaped by :mod:`listening_pipeline.warehouse.tables`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from listening_pipeline.lib.text.intent import INTENT_LEXICON, classify
+from listening_pipeline.lib.text.language import with_written_languages
 from listening_pipeline.lib.text.scoring import SentimentScorer
 from listening_pipeline.warehouse.tables import SENTIMENT, TEXT_UNITS
 
@@ -25,6 +28,7 @@ def build_text_units(
     comments: pl.DataFrame | None = None,
     transcripts: pl.DataFrame | None = None,
     ocr_text: pl.DataFrame | None = None,
+    languages: Sequence[str] = (),
 ) -> pl.DataFrame:
     """TEXT_UNITS rows for one partition: descriptions, hashtags, comments, speech segments, captions.
 
@@ -49,7 +53,7 @@ def build_text_units(
         .unique(subset=["hashtag", "day", "unit_id"], keep="first", maintain_order=True)
         .sort(["video_id", "origin"], maintain_order=True)  # stable: segments, spans, comments keep input order
     )
-    return TEXT_UNITS.frame(units)
+    return TEXT_UNITS.frame(with_written_languages(units, languages))
 
 
 def _unit_columns(
