@@ -328,6 +328,7 @@ MARTS = {
     "campaign_performance": ["campaign", "day"],
     "audience_reaction": ["brand", "day"],
     "brand_region_metrics": ["brand", "day", "region", "language"],
+    "brand_topics": ["brand", "day", "topic_kind", "topic_rank"],
 }
 
 
@@ -504,6 +505,26 @@ def test_regions_split_each_brands_day_and_share_their_voice_per_region(built):
     assert set(regions["region"]) == {"US", "DE", "unknown"} and set(regions["language"]) == {"und"}
     shares = regions.unique(["brand", "day", "region"]).group_by("competitor_group", "day", "region")
     assert (shares.agg(pl.col("region_share_of_voice").sum())["region_share_of_voice"] - 1).abs().max() < 1e-9
+
+
+def test_topics_are_the_other_hashtags_of_a_brands_videos_counted_in_videos(built):
+    """No speech or captions in the synthetic history: its topics are the co-hashtags, without the tracked ones."""
+    store, _, raw = built
+    topics = read_mart(store, "brand_topics")
+    videos = raw[VIDEOS.name].unique(["day", "video_id"]).select("day", "video_id", "hashtags")
+    mentioning = raw[BRAND_MENTIONS.name].select("brand", "day", "video_id").unique()
+    tags = mentioning.join(videos, on=["day", "video_id"]).explode("hashtags").rename({"hashtags": "topic"})
+    tracked = set(raw[VIDEOS.name]["hashtag"])
+    expected = (
+        tags.filter(~pl.col("topic").is_in(tracked))
+        .group_by("brand", "day", "topic")
+        .agg(pl.col("video_id").n_unique().alias("videos"))
+    )
+    assert set(topics["topic_kind"]) == {"hashtag"}
+    got = topics.select("brand", "day", "topic", "videos")
+    assert got.sort(got.columns).equals(expected.sort(expected.columns).cast({"videos": pl.Int64}))
+    spike = topics.filter((pl.col("brand") == "Alpha") & (pl.col("day") == day(SPIKE)))
+    assert spike.sort("topic_rank")["topic"].to_list()[:2] == ["latte", "pumpkinspice"]
 
 
 # --------------------------------------------------------------------------- share of voice

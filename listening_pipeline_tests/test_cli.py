@@ -164,6 +164,8 @@ MART_ROWS = {  # one row per mart: enough to see every mart written, in its own 
     " 120 as views_gained",
     "campaign_performance": "select DATE '2024-03-05' as day, 'Spring' as campaign, 'OnlyHere' as brand,"
     " 4 as videos, 0.4 as progress",
+    "brand_topics": "select DATE '2024-03-05' as day, 'OnlyHere' as brand, 'hashtag' as topic_kind, 1 as topic_rank,"
+    " 'latte' as topic",
     "brand_region_metrics": "select DATE '2024-03-05' as day, 'OnlyHere' as brand, 'DE' as region, 'de' as language,"
     " 3 as mentions",
     "audience_reaction": "select DATE '2024-03-05' as day, 'OnlyHere' as brand, 0.5 as disagree_share,"

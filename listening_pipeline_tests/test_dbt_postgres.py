@@ -30,6 +30,7 @@ MARTS = {
     "campaign_performance": ["campaign", "day"],
     "audience_reaction": ["brand", "day"],
     "brand_region_metrics": ["brand", "day", "region", "language"],
+    "brand_topics": ["brand", "day", "topic_kind", "topic_rank"],
 }
 # Marts fed by brand mentions: empty after a collect-only run (brands need the enrichment run).
 BRAND_MARTS = {
@@ -40,6 +41,7 @@ BRAND_MARTS = {
     "creator_brand_switches",
     "audience_reaction",
     "brand_region_metrics",
+    "brand_topics",
 }
 
 

@@ -14,6 +14,7 @@ import json
 import os
 from collections import Counter
 
+import polars as pl
 import pytest
 
 from listening_pipeline.lib.insights.platform import growth_line, sound_line
@@ -128,3 +129,51 @@ def test_a_day_collected_again_later_shows_each_videos_growth(history, grown):
     # Collecting the same export again is no new observation: nothing is added, nothing doubled.
     assert history.run("collect_job", day)
     assert history.warehouse.query(snapshots).row(0, named=True) == before
+
+
+def test_the_wave_is_talked_about_with_its_captions_hashtags_and_spoken_complaint(history, truth):
+    """brand_topics on the wave day: the filmed complaint's captions as shown, the wave videos' other
+    hashtags counted in videos, and keywords of what was said (never a word that was not)."""
+    from listening_pipeline.lib.text.keywords import keywords
+
+    [alert] = truth["planted_alerts"]
+    brand, day = alert["brand"], dt.date.fromisoformat(alert["day"])
+    videos = [v for v in truth["videos"] if v["day"] == alert["day"] and v["hashtag"] == history.hashtag]
+    mentioning = [v for v in videos if any(brand in found for found in v["mentions"].values())]
+    topics = history.warehouse.query(
+        "select topic_kind, topic, videos, topic_rank from marts.brand_topics where brand = ? and day = ?", [brand, day]
+    )
+    by_kind = {kind: topics.filter(pl.col("topic_kind") == kind) for kind in ("hashtag", "caption", "speech")}
+    shown = {" ".join(c["text"].lower().split()) for v in mentioning for c in v["captions"]}
+    assert set(by_kind["caption"]["topic"]) == shown and len(shown) == 2
+    names = brand.lower().replace(" ", "")
+    tags = Counter(
+        h["tag"] for v in mentioning for h in v["hashtags"] if h["tag"] != history.hashtag and h["tag"] not in names
+    )
+    expected = sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    assert by_kind["hashtag"].sort("topic_rank").select("topic", "videos").rows() == expected
+    said = {word for v in mentioning if v["speech"] for word in keywords(v["speech"]["text"])}
+    assert by_kind["speech"].height and set(by_kind["speech"]["topic"]) <= said
+
+
+def test_each_mention_is_in_its_videos_region_and_the_thread_speaks_its_languages(history, truth):
+    """brand_region_metrics adds up to the brand's days, region by region as the export says; the planted
+    thread's Spanish and German complaints are counted in Spanish and German."""
+    regions = history.warehouse.query("select * from marts.brand_region_metrics")
+    evidence = history.warehouse.query("select distinct day, brand, mention_id, video_id from marts.mention_evidence")
+    region_of = {str(r["id"]): r.get("region_code") or "unknown" for r in history._all()}
+    expected = Counter((r["brand"], r["day"], region_of[r["video_id"]]) for r in evidence.iter_rows(named=True))
+    got = Counter()
+    for row in regions.iter_rows(named=True):
+        got[(row["brand"], row["day"], row["region"])] += row["mentions"]
+    assert got == expected
+    [thread] = truth["planted_reactions"]
+    comments = {c["id"]: c for v in truth["videos"] for c in v["comments"]}
+    spoken = Counter(
+        comments[c["id"]]["language"] for c in thread["comments"] if thread["brand"] in comments[c["id"]]["brands"]
+    )
+    day = dt.date.fromisoformat(thread["day"])
+    slices = regions.filter((pl.col("brand") == thread["brand"]) & (pl.col("day") == day))
+    by_language = dict(slices.group_by("language").agg(pl.col("mentions").sum()).rows())
+    for language in ("es", "de"):
+        assert by_language.get(language, 0) >= spoken[language] > 0, (language, by_language, spoken)

@@ -45,6 +45,7 @@ MART_VIEWS: dict[str, MartView] = {
             "day desc, competitor_group, screen_share desc nulls last, brand",
             "Screen time: seconds of logos on screen, and their share",
         ),
+        MartView("brand_topics", "day desc, brand, topic_kind, topic_rank", "What brands are talked about with"),
         MartView(
             "brand_region_metrics",
             "day desc, region, brand, mentions desc, language",

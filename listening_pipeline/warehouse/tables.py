@@ -364,6 +364,10 @@ TEXT_UNITS = Table(
             ),
             "start_s": (pl.Float64(), "Start in the video, seconds, for speech and captions."),
             "end_s": (pl.Float64(), "End in the video, seconds, for speech and captions."),
+            "keywords": (
+                pl.List(pl.String()),
+                "Its content words: folded, without function words, numbers and words under 4 letters (topics).",
+            ),
         }
     ),
     key=("hashtag", "day", "unit_id"),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from listening_pipeline.lib.insights import audience, campaigns, creators, first_party, platform, regions
+from listening_pipeline.lib.insights import audience, campaigns, creators, first_party, platform, regions, topics
 from listening_pipeline.warehouse import Warehouse
 
 SUMMARIES: tuple[Callable[[Warehouse], str], ...] = (
     regions.summary_line,
+    topics.summary_line,
     platform.sound_line,
     platform.effect_line,
     platform.growth_line,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from listening_pipeline.lib.text.intent import INTENT_LEXICON, classify
+from listening_pipeline.lib.text.keywords import keywords
 from listening_pipeline.lib.text.language import with_written_languages
 from listening_pipeline.lib.text.scoring import SentimentScorer
 from listening_pipeline.warehouse.tables import SENTIMENT, TEXT_UNITS
@@ -52,6 +53,9 @@ def build_text_units(
         .with_columns(unit_id=pl.concat_str(["video_id", "origin", "origin_ref"], separator=":"))
         .unique(subset=["hashtag", "day", "unit_id"], keep="first", maintain_order=True)
         .sort(["video_id", "origin"], maintain_order=True)  # stable: segments, spans, comments keep input order
+    )
+    units = units.with_columns(
+        keywords=pl.col("text").map_elements(keywords, return_dtype=pl.List(pl.String()), skip_nulls=True)
     )
     return TEXT_UNITS.frame(with_written_languages(units, languages))
 
