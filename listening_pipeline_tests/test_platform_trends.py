@@ -144,8 +144,11 @@ def test_the_wave_is_talked_about_with_its_captions_hashtags_and_spoken_complain
         "select topic_kind, topic, videos, topic_rank from marts.brand_topics where brand = ? and day = ?", [brand, day]
     )
     by_kind = {kind: topics.filter(pl.col("topic_kind") == kind) for kind in ("hashtag", "caption", "speech")}
-    shown = {" ".join(c["text"].lower().split()) for v in mentioning for c in v["captions"]}
-    assert set(by_kind["caption"]["topic"]) == shown and len(shown) == 2
+    # What OCR read of the planted captions (a line may come as pieces), never the brand's bare name.
+    shown = [" ".join(c["text"].lower().split()) for v in mentioning for c in v["captions"]]
+    read = set(by_kind["caption"]["topic"])
+    assert read and all(any(topic in caption for caption in shown) for topic in read), (read, shown)
+    assert f"{brand.lower()}: awful" in read and not read & {brand.lower(), *brand.lower().split()}
     names = brand.lower().replace(" ", "")
     tags = Counter(
         h["tag"] for v in mentioning for h in v["hashtags"] if h["tag"] != history.hashtag and h["tag"] not in names

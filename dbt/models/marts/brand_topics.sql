@@ -106,9 +106,8 @@ counted as (
     inner join names as n on t.brand = n.brand
     where
         t.topic is not null and t.topic <> ''
-        -- a hashtag or keyword that is (part of) the brand's name; a caption phrase that is just the name
-        and not (t.topic_kind <> 'caption' and (strpos(n.spaced, t.topic) > 0 or strpos(n.solid, t.topic) > 0))
-        and not (t.topic_kind = 'caption' and strpos('|' || n.spaced || '|', '|' || t.topic || '|') > 0)
+        -- a topic that is (part of) the brand's own name: the logo's wordmark read as a caption, #mokkamia
+        and strpos(n.spaced, t.topic) = 0 and strpos(n.solid, t.topic) = 0
     group by t.brand, t.day, t.topic_kind, t.topic
 ),
 
