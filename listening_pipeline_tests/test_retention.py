@@ -17,6 +17,7 @@ from listening_pipeline.warehouse import DuckDBWarehouse
 from listening_pipeline.warehouse.tables import (
     BRAND_MENTIONS,
     COMMENTS,
+    CREATORS,
     FRAMES,
     MEDIA,
     QUARANTINE,
@@ -125,6 +126,19 @@ def _plant(store: DuckDBWarehouse, media: MediaStore, scratch: Path) -> None:
             "thumbnail_uri": thumb_uri,
         }
         store.replace_partition(BRAND_MENTIONS, BRAND_MENTIONS.frame([mention]), hashtag=TAG, day=day)
+        profiles = [
+            {
+                **part,
+                "creator": c,
+                "display_name": c.title(),
+                "bio_description": f"{c} from Berlin",
+                "avatar_url": f"https://cdn.example/{c}.jpg",
+                "follower_count": 1200,
+                "fetched_at": dt.datetime.combine(day, dt.time(13), dt.UTC),
+            }
+            for c in dict.fromkeys(who)
+        ]
+        store.replace_partition(CREATORS, CREATORS.frame(profiles), hashtag=TAG, day=day)
 
 
 def _partition(store, table, day) -> pl.DataFrame:
@@ -163,7 +177,7 @@ def test_retention_job_erases_what_is_past_the_window_and_the_check_proves_it(pl
     definitions = defs()
     recent = [
         (t, _partition(store, t, NEW))
-        for t in (VIDEOS, COMMENTS, TEXT_UNITS, QUARANTINE, MEDIA, FRAMES, BRAND_MENTIONS)
+        for t in (VIDEOS, COMMENTS, TEXT_UNITS, QUARANTINE, MEDIA, FRAMES, BRAND_MENTIONS, CREATORS)
     ]
     files_before = _files(media_root)
 
@@ -193,8 +207,12 @@ def test_retention_job_erases_what_is_past_the_window_and_the_check_proves_it(pl
     assert _partition(store, MEDIA, OLD)["audio_uri"].is_null().all()
     assert _partition(store, FRAMES, OLD).height == 0
     assert _partition(store, BRAND_MENTIONS, OLD)["thumbnail_uri"].is_null().all()
+    # The profile keeps its counts under the anonym its videos have, and loses what a person wrote or shows.
+    [profile] = _partition(store, CREATORS, OLD).iter_rows(named=True)
+    assert profile["creator"] == videos["creator"][0] and profile["follower_count"] == 1200
+    assert (profile["display_name"], profile["bio_description"], profile["avatar_url"]) == (None, None, None)
     everything = json.dumps(
-        [_partition(store, t, OLD).to_dicts() for t in (VIDEOS, COMMENTS, TEXT_UNITS, QUARANTINE)],
+        [_partition(store, t, OLD).to_dicts() for t in (VIDEOS, COMMENTS, TEXT_UNITS, QUARANTINE, CREATORS)],
         default=str,
     )
     assert "alice" not in everything and "bob" not in everything

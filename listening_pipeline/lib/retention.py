@@ -37,6 +37,7 @@ from listening_pipeline.lib.media.store import MediaStore
 from listening_pipeline.warehouse.tables import (
     BRAND_MENTIONS,
     COMMENTS,
+    CREATORS,
     FRAMES,
     MEDIA,
     QUARANTINE,
@@ -46,6 +47,7 @@ from listening_pipeline.warehouse.tables import (
     Table,
 )
 
+PROFILE_TEXT = ("display_name", "bio_description", "avatar_url")  # what a person wrote or shows on a profile
 PSEUDONYM_PREFIX = "hmac:"  # a kept-key pseudonym (collection option); handles never hold ':'
 ANONYM_PREFIX = "anon:"  # a thrown-away-key anonym (retention)
 MEDIA_DELETED = "media deleted after the retention window"
@@ -98,6 +100,11 @@ _PERSONAL_LEFT: tuple[tuple[Table, str], ...] = (
     (COMMENTS, "text IS NOT NULL"),
     (TEXT_UNITS, "origin = 'comment'"),
     (QUARANTINE, "raw IS NOT NULL"),
+    (
+        CREATORS,
+        f"(creator NOT LIKE '{ANONYM_PREFIX}%' OR display_name IS NOT NULL OR bio_description IS NOT NULL"
+        " OR avatar_url IS NOT NULL)",
+    ),
     (
         VIDEOS,
         f"(creator NOT LIKE '{ANONYM_PREFIX}%' OR EXISTS (SELECT 1 FROM unnest(mentioned_users) AS u(name)"
@@ -229,6 +236,20 @@ def _rewritten(
         out.append((COMMENTS, read(COMMENTS).with_columns(pl.lit(None, dtype=pl.String).alias("text"))))
         out.append((TEXT_UNITS, read(TEXT_UNITS).filter(pl.col("origin") != "comment")))
         out.append((QUARANTINE, read(QUARANTINE).with_columns(pl.lit(None, dtype=pl.String).alias("raw"))))
+        # A profile keeps its counts (followers...) under the same anonym as its videos: the marts still join.
+        creators = read(CREATORS)
+        out.append(
+            (
+                CREATORS,
+                creators.with_columns(
+                    pl.Series("creator", [pseudonym(c, anonym_key, ANONYM_PREFIX) for c in creators["creator"]]),
+                    *(
+                        pl.lit(None, dtype=pl.String).alias(c)
+                        for c in ("display_name", "bio_description", "avatar_url")
+                    ),
+                ),
+            )
+        )
     if media:
         videos = videos.with_columns(
             pl.when(pl.col("media_uri").is_not_null())
