@@ -16,15 +16,19 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from listening_pipeline.warehouse import DuckDBWarehouse
-from listening_pipeline.warehouse.tables import ALL_TABLES, BRANDS
+from listening_pipeline.warehouse.tables import ALL_TABLES, BRANDS, CAMPAIGNS, VIDEO_STATS_SNAPSHOTS
 from listening_pipeline_tests.test_brand_marts import MARTS, SPIKE, Dbt, day, read_mart, synthetic_raw_tables
 
 
 def _land_day(store: DuckDBWarehouse, raw: dict[str, pl.DataFrame], when: dt.date) -> None:
     """The day's rows as the daily run writes them: one partition write per tracked hashtag and table."""
+    videos_of_the_day = raw[VIDEO_STATS_SNAPSHOTS.name].filter(
+        pl.col("video_id").is_in(raw["videos"].filter(pl.col("day") == when)["video_id"].to_list())
+    )
+    store.upsert_rows(VIDEO_STATS_SNAPSHOTS, videos_of_the_day)  # each collection observes its videos' counts
     for name, frame in raw.items():
-        if name == BRANDS.name:
-            continue
+        if not ALL_TABLES[name].partitioned:
+            continue  # the catalog's tables (brands, campaigns) are written before the days; snapshots above
         rows = frame.filter(pl.col("day") == when)
         for hashtag in rows["hashtag"].unique():
             store.replace_partition(
@@ -37,8 +41,10 @@ def test_marts_built_day_by_day_equal_a_full_refresh(tmp_path):
     store = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
     raw = synthetic_raw_tables()
     store.ensure_tables(ALL_TABLES.values())
-    store.replace_table(BRANDS, raw[BRANDS.name])
+    for catalog_table in (BRANDS, CAMPAIGNS):
+        store.replace_table(catalog_table, raw[catalog_table.name])
     dbt = Dbt(store.path, tmp_path)
+    dbt("seed")  # `dbt run` builds no seeds; the pipeline's `dbt build` does (the first-party sample)
 
     # The first backfill: every day up to the one before the spike, in one window; then the spike's day alone.
     # (`dbt run`: the marts' rows are the point here; the asset's `dbt build` adds the data tests.)

@@ -410,7 +410,7 @@ def test_dagster_yaml_validates_and_its_limits_name_what_the_code_tags(name):
         for step in create_execution_plan(defs().resolve_job_def(job_name)).steps:
             if step.pool:
                 pools.setdefault(step.pool, set()).add(step.key)
-    assert pools == {SOURCE_POOL: {"videos", "comments"}, GPU_POOL: set(GPU_MODEL_ASSETS)}
+    assert pools == {SOURCE_POOL: {"videos", "comments", "creators"}, GPU_POOL: set(GPU_MODEL_ASSETS)}
     assert SOURCE_POOL in (DOCKER / name).read_text() and GPU_POOL in (DOCKER / name).read_text()
 
 
