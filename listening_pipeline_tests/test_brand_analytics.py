@@ -280,8 +280,9 @@ def test_returns_follow_the_complaint_wave_three_days_later(history, truth, ware
         )
     assert [lag for lag in lags if mart[("returns", "negative_mentions", lag)]["is_best_lag"]] == [PLANTED_LAG_DAYS]
     assert mart[("returns", "negative_mentions", PLANTED_LAG_DAYS)]["correlation"] > 0.99
-    # Orders were planted with no link to the talk: nothing close to that.
-    assert max(abs(r["correlation"]) for (m, *_), r in mart.items() if m == "orders") < 0.6
+    # Orders were planted with no link to the talk: nothing close to that (over 14 day pairs and 30
+    # correlations, noise alone reaches about 0.6).
+    assert max(abs(r["correlation"]) for (m, *_), r in mart.items() if m == "orders") < 0.75
 
 
 def _switches_from_raw(warehouse) -> set[tuple]:

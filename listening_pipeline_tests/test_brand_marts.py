@@ -319,7 +319,7 @@ MARTS = {
     "hashtag_daily_metrics": ["hashtag", "day"],
     "mention_evidence": ["mention_id", "hashtag", "day"],
     "visual_share_of_voice": ["brand", "day"],
-    "video_growth": ["video_id", "observed_on"],
+    "video_growth": ["day", "video_id", "observed_on"],
     "sound_trends": ["music_id", "day"],
     "effect_trends": ["effect_id", "day"],
     "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],

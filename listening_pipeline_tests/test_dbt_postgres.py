@@ -21,7 +21,7 @@ MARTS = {
     "creator_leaderboard": ["brand", "day", "creator"],
     "hashtag_trends": ["hashtag", "day", "co_hashtag"],
     "brand_alerts": ["brand", "day"],
-    "video_growth": ["video_id", "observed_on"],
+    "video_growth": ["day", "video_id", "observed_on"],
     "sound_trends": ["music_id", "day"],
     "effect_trends": ["effect_id", "day"],
     "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],
@@ -104,7 +104,13 @@ def _assert_same_marts(duck, pg, may_be_empty=frozenset(), days=None) -> None:
             actual = actual.filter(pl.col("day").is_in(sorted(days)))
         assert expected.height > 0 or mart in may_be_empty, mart
         assert actual.columns == expected.columns, mart
-        assert actual.equals(expected), f"{mart} differs between DuckDB and PostgreSQL"
+        if not actual.equals(expected):
+            only_duck = expected.join(actual, on=key, how="anti")
+            only_pg = actual.join(expected, on=key, how="anti")
+            raise AssertionError(
+                f"{mart} differs between DuckDB and PostgreSQL: only in DuckDB {only_duck.head(8)}, "
+                f"only in PostgreSQL {only_pg.head(8)}"
+            )
 
 
 def test_postgres_marts_match_duckdb_row_by_row(collected_sample, postgres_db, tmp_path, warehouse):

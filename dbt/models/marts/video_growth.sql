@@ -1,6 +1,7 @@
 -- Per video and day it was observed: its counts at the day's last observation and what it gained
 -- since the day before it was observed, and since it was first seen. `day` is the video's creation
--- day (its partition), so rebuilding a partition rebuilds its videos' whole growth.
+-- day (its partition), so rebuilding a partition rebuilds its videos' whole growth. Every window is
+-- per (day, video): should two exports give the same id to videos of two days, each keeps its rows.
 with videos as (
     select
         day,
@@ -23,7 +24,9 @@ observed as (
         s.share_count,
         s.favorites_count,
         s.engagement,
-        row_number() over (partition by s.video_id, s.observed_on order by s.collected_at desc) as latest_first
+        row_number() over (
+            partition by v.day, s.video_id, s.observed_on order by s.collected_at desc
+        ) as latest_first
     from videos as v
     inner join {{ ref('stg_video_stats_snapshots') }} as s on v.video_id = s.video_id
 ),
@@ -46,13 +49,13 @@ growth as (
         share_count,
         favorites_count,
         engagement,
-        min(observed_on) over (partition by video_id) as first_seen_on,
-        view_count - lag(view_count) over (partition by video_id order by observed_on) as views_gained,
-        engagement - lag(engagement) over (partition by video_id order by observed_on) as engagement_gained,
+        min(observed_on) over (partition by day, video_id) as first_seen_on,
+        view_count - lag(view_count) over (partition by day, video_id order by observed_on) as views_gained,
+        engagement - lag(engagement) over (partition by day, video_id order by observed_on) as engagement_gained,
         view_count
-        - first_value(view_count) over (partition by video_id order by observed_on) as views_since_first_seen,
+        - first_value(view_count) over (partition by day, video_id order by observed_on) as views_since_first_seen,
         engagement
-        - first_value(engagement) over (partition by video_id order by observed_on) as engagement_since_first_seen
+        - first_value(engagement) over (partition by day, video_id order by observed_on) as engagement_since_first_seen
     from daily
 )
 
