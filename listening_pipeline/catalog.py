@@ -25,6 +25,7 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, SequenceNode
 
 from listening_pipeline.catalog_schema import BrandEntry, CampaignEntry, CampaignTarget, CatalogFile
+from listening_pipeline.queries import TrackedQuery
 
 BUNDLED_CATALOG = Path(__file__).parent / "data" / "brands.yaml"
 # The keys the format knows, from its one declaration (catalog_schema.py).
@@ -133,6 +134,8 @@ class Brand:
     aliases: tuple[str, ...]
     hashtags: tuple[str, ...]
     logos: tuple[Path, ...]
+    keywords: tuple[str, ...] = ()  # normalised words ("oat milk"), see listening_pipeline.queries
+    creators: tuple[str, ...] = ()  # handles without '@'
     # Names that are also ordinary words, and the words that make them the brand (docs/bi.md).
     common_words: tuple[str, ...] = ()
     context_words: tuple[str, ...] = ()
@@ -159,6 +162,20 @@ class Catalog:
     # Spoken languages to expect (ISO 639-1); speech recognition picks among them. Empty: any.
     languages: tuple[str, ...] = ()
     campaigns: tuple[Campaign, ...] = ()
+    keywords: tuple[str, ...] = ()
+    creators: tuple[str, ...] = ()
+
+    @property
+    def tracked_queries(self) -> tuple[str, ...]:
+        """Every partition key to collect: the tracked hashtags, then keyword and creator queries.
+
+        A video that two queries find (a tracked creator's video carrying a tracked hashtag) is
+        collected under both, as a video carrying two tracked hashtags always was; its work is done once.
+        """
+        keywords = [*self.keywords, *(k for b in self.brands for k in b.keywords)]
+        creators = [*self.creators, *(c for b in self.brands for c in b.creators)]
+        queries = [TrackedQuery("keyword", k) for k in keywords] + [TrackedQuery("creator", c) for c in creators]
+        return tuple(dict.fromkeys([*self.tracked_hashtags, *(q.key for q in queries)]))
 
     @property
     def tracked_hashtags(self) -> tuple[str, ...]:
@@ -221,6 +238,8 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                 logos=logos,
                 common_words=tuple(dict.fromkeys(entry.common_words or ())),
                 context_words=tuple(dict.fromkeys(entry.context_words or ())),
+                keywords=tuple(dict.fromkeys(entry.keywords or ())),
+                creators=tuple(dict.fromkeys(entry.creators or ())),
             )
         )
     first: dict[str, int] = {}
@@ -240,6 +259,8 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         extra_hashtags=tuple(dict.fromkeys(parsed.hashtags or ())),
         languages=tuple(dict.fromkeys(parsed.languages or ())),
         campaigns=campaigns,
+        keywords=tuple(dict.fromkeys(parsed.keywords or ())),
+        creators=tuple(dict.fromkeys(parsed.creators or ())),
     )
 
 

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from listening_pipeline.hashtags import MAX_HASHTAG_LENGTH, normalize_hashtag
 from listening_pipeline.lib.text.folding import fold
+from listening_pipeline.queries import MAX_HANDLE_LENGTH, MAX_KEYWORD_WORDS, normalize_handle, normalize_keyword
 
 LANGUAGE_PATTERN = r"^\s*[A-Za-z]{2,3}\s*$"
 
@@ -33,6 +34,23 @@ Hashtag = Annotated[
     Field(
         description=f"A hashtag without '#' (a leading '#' is dropped): letters, digits and '_' only, at most "
         f"{MAX_HASHTAG_LENGTH} characters; it becomes a partition key."
+    ),
+]
+Keyword = Annotated[
+    str,
+    AfterValidator(normalize_keyword),  # its InvalidQuery (a ValueError) says what is refused
+    Field(
+        description=f"A keyword the Research API searches descriptions for: at most {MAX_KEYWORD_WORDS} words of "
+        "letters and digits ('-' inside a word), matched as whole words, case and accents aside. Its partition "
+        "key is keyword:WORDS_JOINED_BY_UNDERSCORES."
+    ),
+]
+CreatorHandle = Annotated[
+    str,
+    AfterValidator(normalize_handle),
+    Field(
+        description="A TikTok username (a leading '@' is dropped): letters a-z, digits, '_' and '.', at most "
+        f"{MAX_HANDLE_LENGTH} characters. Every video it posts is collected; its partition key is creator:HANDLE."
     ),
 ]
 Language = Annotated[
@@ -63,6 +81,16 @@ class BrandEntry(BaseModel):
     )
     hashtags: list[Hashtag] | None = Field(
         default=None, description="Hashtags tracked for this brand, in addition to the catalog's own list."
+    )
+    keywords: list[Keyword] | None = Field(
+        default=None,
+        description="Keywords tracked for this brand (a product name nobody tags): videos whose description holds "
+        "one are collected under a partition of their own, keyword:WORDS.",
+    )
+    creators: list[CreatorHandle] | None = Field(
+        default=None,
+        description="Accounts tracked for this brand (its own, its ambassadors'): every video they post is "
+        "collected under a partition of its own, creator:HANDLE.",
     )
     common_words: list[Name] | None = Field(
         default=None,
@@ -150,7 +178,7 @@ class CampaignEntry(BaseModel):
 
 
 class CatalogFile(BaseModel):
-    """A brand catalog: the hashtags to collect, the languages to expect and the brands to find."""
+    """A brand catalog: the hashtags, keywords and creators to collect, the languages to expect, the brands."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -160,7 +188,16 @@ class CatalogFile(BaseModel):
     )
 
     hashtags: list[Hashtag] | None = Field(
-        default=None, description="Campaign hashtags to collect, without '#'; each becomes a partition key."
+        default=None, description="Hashtags to collect, without '#'; each becomes a partition key."
+    )
+    keywords: list[Keyword] | None = Field(
+        default=None,
+        description="Keywords to collect videos by (searched in descriptions); each becomes a partition key "
+        "keyword:WORDS.",
+    )
+    creators: list[CreatorHandle] | None = Field(
+        default=None,
+        description="Creator accounts to collect every video of; each becomes a partition key creator:HANDLE.",
     )
     languages: list[Language] | None = Field(
         default=None,

@@ -16,7 +16,8 @@ from typing import Any
 
 from listening_pipeline.commands.common import CliError, read_warehouse, warehouse_name
 from listening_pipeline.commands.export import add_arguments as add_export_arguments
-from listening_pipeline.hashtags import InvalidHashtag, normalize_hashtag
+from listening_pipeline.hashtags import InvalidHashtag
+from listening_pipeline.queries import normalize_query
 from listening_pipeline.runs import add_hashtag_partitions, open_instance, run_partitions
 from listening_pipeline.settings import Settings
 
@@ -42,20 +43,20 @@ def cmd_hashtags(args: argparse.Namespace, settings: Settings) -> int:
         from listening_pipeline.catalog import CatalogError, load_catalog
 
         try:
-            tags = list(load_catalog(args.catalog or settings.catalog_path).tracked_hashtags)
+            tags = list(load_catalog(args.catalog or settings.catalog_path).tracked_queries)
         except CatalogError as exc:
             return _fail(f"{exc}; nothing was added")
     else:
         tags = []
         try:
-            tags = [normalize_hashtag(raw) for raw in getattr(args, "hashtags", [])]
+            tags = [normalize_query(raw) for raw in getattr(args, "hashtags", [])]
         except InvalidHashtag as exc:
             return _fail(f"{exc}; nothing was changed")
     instance = open_instance(settings)
     known = instance.get_dynamic_partitions(hashtag_partitions.name)
     if args.action in ("add", "sync"):
         new = add_hashtag_partitions(instance, tags)
-        print(f"added {len(new)} hashtag(s): {', '.join(new) or '-'}")
+        print(f"added {len(new)} tracked query(ies): {', '.join(new) or '-'}")
     elif args.action == "remove":
         unknown = [t for t in tags if t not in known]
         if unknown:
@@ -86,7 +87,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
-        hashtags = [normalize_hashtag(h) for h in args.hashtag] if args.hashtag else None
+        hashtags = [normalize_query(h) for h in args.hashtag] if args.hashtag else None
     except (ValueError, InvalidHashtag) as exc:
         return _fail(str(exc))
     if end < start:
@@ -110,7 +111,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(f"generating the sample corpus in {folder} ...")
         cmd_sample_data(argparse.Namespace(out=str(folder), seed=7), settings)
     catalog = load_catalog(settings.catalog_path)
-    partitions = partitions_in_folder(folder, catalog.tracked_hashtags)
+    partitions = partitions_in_folder(folder, catalog.tracked_queries)
     print(f"materializing {len(partitions)} hashtag-day partitions into {warehouse_name(settings)} ...", flush=True)
     ok = run_partitions(settings, partitions, title="demo")
     print()
@@ -135,7 +136,7 @@ def cmd_rematch(args: argparse.Namespace, settings: Settings) -> int:
     if until < since:
         raise CliError(f"--until {until} is before --since {since}")
     try:
-        hashtags = [normalize_hashtag(h) for h in args.hashtag or []]
+        hashtags = [normalize_query(h) for h in args.hashtag or []]
     except InvalidHashtag as exc:
         raise CliError(str(exc)) from None
     store = read_warehouse(settings)
@@ -289,13 +290,22 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     sample.set_defaults(func=cmd_sample_data)
 
-    tags = _command(sub, "hashtags", "manage tracked hashtags (the dynamic partition dimension)")
+    tags = _command(
+        sub,
+        "hashtags",
+        "manage tracked queries: hashtags, keywords and creators (the dynamic partition dimension)",
+        "Manage the tracked queries, each a partition like a hashtag: a hashtag (coffeetime or #coffeetime), a "
+        "keyword searched in descriptions (keyword:'oat milk', key keyword:oat_milk) or a creator's account "
+        "(@brand.hopper, key creator:brand.hopper).",
+    )
     tags_sub = tags.add_subparsers(dest="action", required=True, metavar="ACTION", title="actions")
     for action, verb in (("add", "start tracking"), ("remove", "stop tracking")):
-        p = _command(tags_sub, action, f"{verb} hashtags")
-        p.add_argument("hashtags", nargs="+", help="hashtags, with or without '#'")
-    _command(tags_sub, "list", "print the tracked hashtags")
-    sync = _command(tags_sub, "sync", "add every hashtag the brand catalog tracks")
+        p = _command(tags_sub, action, f"{verb} hashtags, keywords or creators")
+        p.add_argument(
+            "hashtags", nargs="+", help="hashtags with or without '#', keyword:WORDS, creator:HANDLE or @HANDLE"
+        )
+    _command(tags_sub, "list", "print the tracked queries (partition keys)")
+    sync = _command(tags_sub, "sync", "add every hashtag, keyword and creator the brand catalog tracks")
     sync.add_argument("--catalog", help="brands.yaml (default: the configured or bundled catalog)")
     tags.set_defaults(func=cmd_hashtags)
 
@@ -308,7 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
     backfill.add_argument("--end", required=True, help="last day, YYYY-MM-DD (inclusive)")
-    backfill.add_argument("--hashtag", action="append", help="limit to these hashtags (repeatable)")
+    backfill.add_argument(
+        "--hashtag", action="append", help="limit to these hashtags or queries, e.g. @handle (repeatable)"
+    )
     backfill.add_argument("--collect-only", action="store_true", help="videos and comments only, no enrichment")
     backfill.set_defaults(func=cmd_backfill)
 
@@ -323,7 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rematch.add_argument("--since", required=True, help="first day, YYYY-MM-DD")
     rematch.add_argument("--until", help="last day, YYYY-MM-DD (inclusive; default: today, UTC)")
-    rematch.add_argument("--hashtag", action="append", help="limit to these hashtags (repeatable)")
+    rematch.add_argument(
+        "--hashtag", action="append", help="limit to these hashtags or queries, e.g. @handle (repeatable)"
+    )
     rematch.set_defaults(func=cmd_rematch)
 
     export = _command(sub, "export", "write marts to CSV, Parquet or Excel files, from the configured warehouse")

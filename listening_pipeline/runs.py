@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from listening_pipeline.progress import StepProgress, progress_line
+from listening_pipeline.queries import parse_query
 from listening_pipeline.settings import Settings
 
 __all__ = ["progress_line", "run_partitions", "run_dbt_days", "dbt_days_for", "open_instance", "open_warehouse"]
@@ -126,7 +127,8 @@ def run_partitions(
             ok &= success
         job = definitions.resolve_job_def("collect_job" if collect_only else "hashtag_day_job")
         for hashtag, day in partitions:
-            progress.upcoming(f"{day} #{hashtag}")
+            label = f"{day} {parse_query(hashtag).label}"
+            progress.upcoming(label)
             result = job.execute_in_process(
                 instance=instance,
                 partition_key=partition_key(hashtag, day),
@@ -134,7 +136,7 @@ def run_partitions(
                 raise_on_error=False,
                 asset_selection=selection,
             )
-            progress.step(f"{day} #{hashtag}", result.success)
+            progress.step(label, result.success)
             ok &= result.success
         if with_dbt and partitions:
             first, last = dbt_days_for(sorted({d for _, d in partitions}), last_collected_day(settings))

@@ -14,6 +14,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -76,10 +77,11 @@ class History:
         )
         return result.success
 
-    def dbt(self, first: dt.date, last: dt.date) -> None:
+    def dbt(self, first: dt.date, last: dt.date, **kwargs: Any) -> None:
+        """dbt over first..last; ``asset_selection`` builds only those models."""
         from listening_pipeline.runs import run_dbt_days
 
-        assert run_dbt_days(self.instance, first, last).success
+        assert run_dbt_days(self.instance, first, last, **kwargs).success
 
     def marts(self) -> dict[str, pl.DataFrame]:
         # Floats rounded to 9 places: DuckDB sums in parallel, so the last bits of an average may

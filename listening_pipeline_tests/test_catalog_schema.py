@@ -46,7 +46,7 @@ MISTAKES = [
         "hashtag: [summerdrinks]\nbrands:\n  - name: Fizzly\n",
         1,
         "'hashtag'",
-        "unknown key 'hashtag' at the top level (allowed: hashtags, languages, brands, campaigns); "
+        "unknown key 'hashtag' at the top level (allowed: hashtags, keywords, creators, languages, brands, campaigns); "
         "did you mean 'hashtags'?",
         id="misspelt-top-level-hashtags",
     ),

@@ -219,7 +219,7 @@ def test_own_catalog_and_export_give_mentions_from_every_origin_then_a_new_logo_
     data_dir = tmp_path / "data"  # empty: no weights, no warehouse, no instance
     env = user_env(data_dir, catalog, user_files / "export")
 
-    assert "added 1 hashtag(s): gadgetweek" in cli(env, "hashtags", "sync")
+    assert "added 1 tracked query(ies): gadgetweek" in cli(env, "hashtags", "sync")
     cli(env, "backfill", "--start", DAY.isoformat(), "--end", DAY.isoformat())
 
     first = detector_folders(data_dir)

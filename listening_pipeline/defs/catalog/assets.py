@@ -19,7 +19,11 @@ def brands(context: AssetExecutionContext, catalog: CatalogResource) -> pl.DataF
     loaded = catalog.load()
     context.add_output_metadata(
         output_name="result",
-        metadata={"catalog": str(loaded.path), "tracked_hashtags": ", ".join(loaded.tracked_hashtags)},
+        metadata={
+            "catalog": str(loaded.path),
+            "tracked_hashtags": ", ".join(loaded.tracked_hashtags),
+            "tracked_queries": ", ".join(loaded.tracked_queries),
+        },
     )
     return BRANDS.frame(
         [

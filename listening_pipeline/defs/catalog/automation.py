@@ -33,7 +33,7 @@ catalog_job = define_asset_job(
     minimum_interval_seconds=300,
     default_status=DefaultSensorStatus.RUNNING,
     description=(
-        "Adds the catalog's tracked hashtags as partitions and reloads the brands table when brands.yaml changes. "
+        "Adds the catalog's tracked hashtags, keywords and creators as partitions and reloads the brands table when brands.yaml changes. "
         "A hashtag removed from the catalog keeps its partition and history; the daily schedule no longer collects it."
     ),
 )
@@ -45,10 +45,10 @@ def catalog_sensor(context: SensorEvaluationContext, catalog: CatalogResource):
         context.log.error(str(exc))
         return SkipReason(f"brand catalog refused, nothing added: {exc}")
     known = set(context.instance.get_dynamic_partitions(HASHTAG_DIMENSION))
-    new = [tag for tag in loaded.tracked_hashtags if tag not in known]
+    new = [tag for tag in loaded.tracked_queries if tag not in known]
     # Partitions are never deleted here: a hashtag removed from the catalog keeps its history
     # (partitions, warehouse rows); the daily schedule stops collecting it, and nothing re-adds it.
-    retired = sorted(known - set(loaded.tracked_hashtags))
+    retired = sorted(known - set(loaded.tracked_queries))
     digest = hashlib.sha256(loaded.path.read_bytes()).hexdigest()
     run_requests = [] if digest == context.cursor else [RunRequest(run_key=digest, job_name=catalog_job.name)]
     if not new and not run_requests:

@@ -61,14 +61,14 @@ def days_to_collect(scheduled_for: dt.datetime) -> list[dt.date]:
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description=(
-        f"Daily ({DAILY_RUN_CRON} UTC): every hashtag the brand catalog tracks now, last complete day plus the "
+        f"Daily ({DAILY_RUN_CRON} UTC): every hashtag, keyword and creator the brand catalog tracks now, last complete day plus the "
         f"{RECOLLECT_DAYS} before it. "
         "A hashtag removed from brands.yaml is no longer collected; its partitions and rows stay for history."
     ),
 )
 def daily_collection(context: ScheduleEvaluationContext, catalog: CatalogResource) -> SkipReason | list[RunRequest]:
     try:
-        tracked = catalog.load().tracked_hashtags
+        tracked = catalog.load().tracked_queries
     except CatalogError as exc:
         context.log.error(str(exc))
         return SkipReason(f"brand catalog refused, nothing collected until it is fixed: {exc}")

@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import polars as pl
 
 from listening_pipeline.lib.sources.records import RecordError, clean_text, comment_row, parse_id, video_row
+from listening_pipeline.lib.text.folding import strip_accents
+from listening_pipeline.queries import parse_query
 from listening_pipeline.warehouse.tables import COMMENTS, QUARANTINE, VIDEO_STATS_SNAPSHOTS, VIDEOS, truncate
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "comment_row",
     "comments_frame",
     "in_partition",
+    "keyword_in",
     "parse_id",
     "problem_for",
     "problems_frame",
@@ -98,9 +101,30 @@ class VideoSource(Protocol):
         """
 
 
-def in_partition(row: Mapping[str, Any], hashtag: str, day: dt.date) -> bool:
-    """A video belongs to (hashtag, day) when it carries the hashtag and was created that UTC day."""
-    return row["created_at"].date() == day and hashtag in row["hashtags"]
+def in_partition(row: Mapping[str, Any], query: str, day: dt.date, *, keyword_matched: bool = False) -> bool:
+    """A video belongs to (query, day) when it was created that UTC day and the query finds it.
+
+    A hashtag query finds videos carrying the hashtag; a creator query, the creator's videos; a
+    keyword query, videos whose description holds the keyword's words in a row, as whole words, case
+    and accents aside. With ``keyword_matched`` the source has searched by keyword itself (the
+    Research API matches descriptions its own way, and its judgement is kept: refusing its results
+    here would lose rows without a word).
+    """
+    if row["created_at"].date() != day:
+        return False
+    wanted = parse_query(query)
+    if wanted.kind == "creator":
+        return str(row.get("creator") or "").casefold() == wanted.value
+    if wanted.kind == "keyword":
+        return keyword_matched or keyword_in(wanted.value, row.get("description") or "")
+    return wanted.value in row["hashtags"]
+
+
+def keyword_in(keyword: str, text: str) -> bool:
+    """Whether ``text`` holds ``keyword``'s words in a row as whole words (case and accents aside)."""
+    words = [re.escape(strip_accents(w)) for w in keyword.split()]
+    pattern = r"(?<![\w-])" + r"[\s_-]+".join(words) + r"(?![\w-])"
+    return re.search(pattern, strip_accents(text).casefold()) is not None
 
 
 def videos_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:

@@ -33,12 +33,14 @@ from listening_pipeline.lib.sources.base import (
     comment_row,
     comments_frame,
     in_partition,
+    keyword_in,
     problem_for,
     video_row,
     videos_frame,
 )
 from listening_pipeline.lib.sources.creators import creator_row, creators_frame
 from listening_pipeline.lib.sources.records import load_json
+from listening_pipeline.queries import parse_query
 
 
 class FolderSource:
@@ -55,7 +57,7 @@ class FolderSource:
         for where, record, error in _read_jsonl(self.root / "videos.jsonl"):
             if error is not None:
                 # A line we cannot parse is quarantined by each partition whose hashtag it names.
-                if hashtag in (error.raw or "").casefold():
+                if parse_query(hashtag).value in (error.raw or "").casefold():
                     problems.append(error)
                 continue
             try:
@@ -134,22 +136,29 @@ class FolderSource:
         return index
 
 
-def _could_belong(record: Mapping[str, Any], hashtag: str, day: dt.date) -> bool:
-    """Whether a record that failed its checks could be one of (hashtag, day)'s videos, read leniently.
+def _could_belong(record: Mapping[str, Any], query: str, day: dt.date) -> bool:
+    """Whether a record that failed its checks could be one of (query, day)'s videos, read leniently.
 
-    Its hashtags must name ``hashtag`` (a bare string counts as one hashtag); when they cannot be read
-    at all (a number, an object), a creation time on ``day``, or else the hashtag's text anywhere in
-    the record, is enough. A readable creation time on another day never belongs.
+    The field the query searches must name it: the hashtags (a bare string counts as one hashtag),
+    the username, or the description. When that field cannot be read at all (a number, an object),
+    a creation time on ``day``, or else the query's text anywhere in the record, is enough. A
+    readable creation time on another day never belongs.
     """
     created = _created_day(record)
     if created is not None and created != day:
         return False
-    names = record.get("hashtag_names")
-    if isinstance(names, str):
-        names = [names]
-    if isinstance(names, list):
-        return hashtag in {h.strip().lstrip("#").casefold() for h in names if isinstance(h, str)}
-    return created is not None or hashtag in str(record).casefold()
+    wanted = parse_query(query)
+    if wanted.kind == "hashtag":
+        names = record.get("hashtag_names")
+        if isinstance(names, str):
+            names = [names]
+        if isinstance(names, list):
+            return wanted.value in {h.strip().lstrip("#").casefold() for h in names if isinstance(h, str)}
+    elif wanted.kind == "creator" and isinstance(record.get("username"), str):
+        return record["username"].strip().lstrip("@").casefold() == wanted.value
+    elif wanted.kind == "keyword" and isinstance(record.get("video_description"), str):
+        return keyword_in(wanted.value, record["video_description"])
+    return created is not None or wanted.value in str(record).casefold()
 
 
 def _created_day(record: Mapping[str, Any]) -> dt.date | None:
@@ -183,10 +192,9 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, Any, Problem | None]]:
             yield where, record, None
 
 
-def partitions_in_folder(root: str | Path, hashtags: list[str] | tuple[str, ...]) -> list[tuple[str, dt.date]]:
-    """(hashtag, day) pairs of ``hashtags`` that the folder has videos for, sorted by day."""
+def partitions_in_folder(root: str | Path, queries: list[str] | tuple[str, ...]) -> list[tuple[str, dt.date]]:
+    """(query, day) pairs of ``queries`` (partition keys) that the folder has videos for, sorted by day."""
     found: set[tuple[str, dt.date]] = set()
-    wanted = set(hashtags)
     for _, record, error in _read_jsonl(Path(root) / "videos.jsonl"):
         if error is not None:
             continue
@@ -194,6 +202,6 @@ def partitions_in_folder(root: str | Path, hashtags: list[str] | tuple[str, ...]
             row = video_row(record, hashtag="", day=dt.date.min, source="folder")
         except RecordError:
             continue
-        for tag in wanted.intersection(row["hashtags"]):
-            found.add((tag, row["created_at"].date()))
+        day = row["created_at"].date()
+        found.update((query, day) for query in queries if in_partition(row, query, day))
     return sorted(found, key=lambda p: (p[1], p[0]))

@@ -129,7 +129,10 @@ class ResearchApiClient:
         *,
         resume: VideoQueryState | None = None,
     ) -> list[dict[str, Any]]:
-        """Videos carrying ``hashtag`` (any of several) created from ``start`` to ``end`` inclusive (UTC days).
+        """Videos found by ``hashtag`` (any of several) created from ``start`` to ``end`` inclusive (UTC days).
+
+        A value may also be a tracked keyword or creator query (``keyword:oat_milk``, ``creator:x``):
+        the search is then by keyword or username (:func:`query_condition`), one kind per call.
 
         Returns raw API records, one per video id, in the order the API gave them. With
         ``resume`` (from :class:`QuotaExhausted`), continues where that call stopped and

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from listening_pipeline.lib.sources.research_api.errors import ResearchApiError, VideoQueryState
+from listening_pipeline.queries import CREATOR_PREFIX, KEYWORD_PREFIX, parse_query
 
 DEFAULT_BASE_URL = "https://open.tiktokapis.com"
 TOKEN_PATH = "/v2/oauth/token/"
@@ -79,6 +80,28 @@ def hashtag_values(hashtag: str | Sequence[str]) -> tuple[str, ...]:
     return values
 
 
+def query_condition(queries: tuple[str, ...]) -> dict[str, Any]:
+    """The search condition for tracked queries of one kind: ``hashtag_name``, ``keyword`` or ``username``.
+
+    Hashtags are sent as given (``hashtag_values`` has dropped their '#'); a ``keyword:``,
+    ``creator:`` or ``@`` query goes through the partition-key gate first, so only a valid keyword or
+    username is ever sent.
+    """
+    by_field: dict[str, list[str]] = {}
+    for query in queries:
+        field, value = "hashtag_name", query
+        if query.startswith(("@", KEYWORD_PREFIX, CREATOR_PREFIX)):
+            parsed = parse_query(query)
+            field, value = ("keyword" if parsed.kind == "keyword" else "username"), parsed.value
+        by_field.setdefault(field, []).append(value)
+    if len(by_field) != 1:
+        raise ValueError(
+            f"one video query searches one kind of query (hashtags, keywords or creators), not {queries!r}"
+        )
+    field, values = next(iter(by_field.items()))
+    return {"field_name": field, "operation": "EQ" if len(values) == 1 else "IN", "field_values": values}
+
+
 def field_list(fields: Sequence[str]) -> tuple[str, ...]:
     """Fields go unescaped into the URL, as the API expects: only plain field names are allowed."""
     values = tuple(fields)
@@ -101,13 +124,7 @@ def video_query_body(
     hashtags: tuple[str, ...], first: dt.date, last: dt.date, cursor: int, search_id: str | None
 ) -> dict[str, Any]:
     """The JSON body for one page of one window (first..last inclusive, see the module docstring)."""
-    conditions: list[dict[str, Any]] = [
-        {
-            "field_name": "hashtag_name",
-            "operation": "EQ" if len(hashtags) == 1 else "IN",
-            "field_values": list(hashtags),
-        }
-    ]
+    conditions: list[dict[str, Any]] = [query_condition(hashtags)]
     if first == last:
         conditions.append({"field_name": "create_date", "operation": "EQ", "field_values": [_yyyymmdd(first)]})
     body: dict[str, Any] = {

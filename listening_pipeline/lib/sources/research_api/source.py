@@ -73,7 +73,7 @@ class ResearchApiSource:
             except RecordError as exc:
                 problems.append(problem_for(_item("video", record, hashtag, day, number), exc, record))
                 continue
-            if in_partition(row, hashtag, day):
+            if in_partition(row, hashtag, day, keyword_matched=True):
                 rows.append(row)
         return Collected(rows=videos_frame(rows), problems=problems, as_of=as_of)
 
