@@ -170,7 +170,11 @@ def dbt_models(
             # lock); a failure to read them is logged and leaves the materialization without them.
             stream = invocation.stream()
             try:
-                events = list(stream.fetch_column_metadata() if _manifest_fits(warehouse.kind) else stream)
+                events = list(stream)  # blocks on dbt's output until dbt exits
+                if _manifest_fits(warehouse.kind):
+                    # Attached once dbt has exited: dagster-dbt's attaching thread pool polls without sleeping
+                    # while it waits for events, and a build it waits on runs with one CPU core fewer.
+                    events = list(type(stream)(iter(events), invocation).fetch_column_metadata())
             finally:
                 _close_adapter(invocation.adapter)
         if invocation.is_successful():
