@@ -48,3 +48,16 @@ def test_schedule_skips_with_the_reason_when_the_catalog_is_refused(instance, tm
     result = _requests(instance, CatalogResource(path=str(path)))
     assert isinstance(result, SkipReason)
     assert "refused" in result.skip_message and "duplicate key 'hashtags'" in result.skip_message
+
+
+def test_schedule_collects_the_catalogs_keywords_and_creators_like_its_hashtags(instance, tmp_path):
+    path = tmp_path / "brands.yaml"
+    path.write_text(
+        "hashtags: [schedtag_c]\nkeywords: [oat milk]\nbrands:\n  - name: Acme\n    creators: ['@acme.official']\n",
+        encoding="utf-8",
+    )
+    queries = ["schedtag_c", "keyword:oat_milk", "creator:acme.official"]
+    instance.add_dynamic_partitions(hashtag_partitions.name, queries)
+    requests = _requests(instance, CatalogResource(path=str(path)))
+    assert {split_partition_key(r.partition_key)[0] for r in requests} == set(queries)
+    assert len(requests) == 3 * len(queries)

@@ -37,6 +37,7 @@ from listening_pipeline.warehouse.tables import (
     VIDEO_STATS_SNAPSHOTS,
     VIDEOS,
 )
+from listening_pipeline_tests.marts import MART_KEYS
 
 START = dt.date(2026, 10, 1)
 DAYS = 20
@@ -310,28 +311,6 @@ def write_synthetic_warehouse(store) -> dict[str, pl.DataFrame]:
     return raw
 
 
-MARTS = {
-    "share_of_voice": ["brand", "day"],
-    "creator_leaderboard": ["brand", "day", "creator"],
-    "hashtag_trends": ["hashtag", "day", "co_hashtag"],
-    "brand_alerts": ["brand", "day"],
-    "brand_daily_metrics": ["brand", "day", "hashtag"],
-    "hashtag_daily_metrics": ["hashtag", "day"],
-    "mention_evidence": ["mention_id", "hashtag", "day"],
-    "visual_share_of_voice": ["brand", "day"],
-    "video_growth": ["day", "video_id", "observed_on"],
-    "sound_trends": ["music_id", "day"],
-    "effect_trends": ["effect_id", "day"],
-    "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],
-    "creator_profiles": ["day", "creator"],
-    "creator_brand_switches": ["creator", "from_brand", "to_brand"],
-    "campaign_performance": ["campaign", "day"],
-    "audience_reaction": ["brand", "day"],
-    "brand_region_metrics": ["brand", "day", "region", "language"],
-    "brand_topics": ["brand", "day", "topic_kind", "topic_rank"],
-}
-
-
 class Dbt:
     """dbt as Dagster runs it: a subprocess pointed at one warehouse, its target and logs in tmp."""
 
@@ -379,7 +358,7 @@ def built(tmp_path_factory):
 
 
 def read_mart(store: DuckDBWarehouse, mart: str) -> pl.DataFrame:
-    return store.query(f"select * from marts.{mart} order by {', '.join(MARTS[mart])}")
+    return store.query(f"select * from marts.{mart} order by {', '.join(MART_KEYS[mart])}")
 
 
 # --------------------------------------------------------------------------- sounds, effects, growth
@@ -756,7 +735,7 @@ def test_every_count_is_its_evidence_and_a_count_without_evidence_fails_the_buil
 
 def test_rebuilding_a_day_or_a_range_changes_nothing(built):
     store, dbt, _ = built
-    before = {mart: read_mart(store, mart) for mart in MARTS}
+    before = {mart: read_mart(store, mart) for mart in MART_KEYS}
     for window in [(day(SPIKE), day(SPIKE + 1)), (day(SPIKE - 2), day(SPIKE + 2)), (START, day(1))]:
         dbt("build", "--select", "marts", window=window)
         for mart, frame in before.items():
@@ -770,7 +749,7 @@ def test_dbt_docs_generate_gives_a_catalog_of_every_mart(built):
     target = dbt.workdir / "target"
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
-    for mart in MARTS:
+    for mart in MART_KEYS:
         node = f"model.listening_pipeline.{mart}"
         columns = catalog["nodes"][node]["columns"]
         documented = manifest["nodes"][node]["columns"]

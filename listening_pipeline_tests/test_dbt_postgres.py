@@ -11,40 +11,11 @@ import polars as pl
 from listening_pipeline.settings import DBT_PROJECT_DIR
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse
 from listening_pipeline.warehouse.tables import ALL_TABLES
+from listening_pipeline_tests.marts import BRAND_MARTS, MART_KEYS
 from listening_pipeline_tests.postgres import warehouse_env
 
+
 # Every mart with its key (the order rows are compared in).
-MARTS = {
-    "hashtag_daily_metrics": ["hashtag", "day"],
-    "brand_daily_metrics": ["brand", "day", "hashtag"],
-    "share_of_voice": ["brand", "day"],
-    "creator_leaderboard": ["brand", "day", "creator"],
-    "hashtag_trends": ["hashtag", "day", "co_hashtag"],
-    "brand_alerts": ["brand", "day"],
-    "video_growth": ["day", "video_id", "observed_on"],
-    "sound_trends": ["music_id", "day"],
-    "effect_trends": ["effect_id", "day"],
-    "social_vs_first_party": ["brand", "region", "metric", "social_series", "lag_days"],
-    "creator_profiles": ["day", "creator"],
-    "creator_brand_switches": ["creator", "from_brand", "to_brand"],
-    "campaign_performance": ["campaign", "day"],
-    "audience_reaction": ["brand", "day"],
-    "brand_region_metrics": ["brand", "day", "region", "language"],
-    "brand_topics": ["brand", "day", "topic_kind", "topic_rank"],
-}
-# Marts fed by brand mentions: empty after a collect-only run (brands need the enrichment run).
-BRAND_MARTS = {
-    "brand_daily_metrics",
-    "share_of_voice",
-    "creator_leaderboard",
-    "brand_alerts",
-    "creator_brand_switches",
-    "audience_reaction",
-    "brand_region_metrics",
-    "brand_topics",
-}
-
-
 def _same_json(text: str) -> str:
     """JSON text as one engine would write it: PostgreSQL writes 3.0 as 3 and puts spaces around colons."""
     return json.dumps(json.loads(text, parse_int=float, parse_float=lambda v: round(float(v), 9)), sort_keys=True)
@@ -94,7 +65,7 @@ def _postgres_env(dsn: str) -> dict[str, str]:
 
 
 def _assert_same_marts(duck, pg, may_be_empty=frozenset(), days=None) -> None:
-    for mart, key in MARTS.items():
+    for mart, key in MART_KEYS.items():
         order = ", ".join(key)
         # Sorted here too: PostgreSQL orders text by its locale, DuckDB by bytes.
         expected = _comparable(duck.query(f"select * from marts.{mart} order by {order}")).sort(key)
@@ -151,7 +122,7 @@ def test_overlapping_dbt_runs_on_postgres_never_duplicate_mart_rows(postgres_db,
     write_synthetic_warehouse(pg)
     env = _postgres_env(postgres_db)
     _dbt_build(tmp_path / "first", env)
-    once = {mart: _comparable(pg.query(f"select * from marts.{mart}")).sort(key) for mart, key in MARTS.items()}
+    once = {mart: _comparable(pg.query(f"select * from marts.{mart}")).sort(key) for mart, key in MART_KEYS.items()}
 
     dbt = Path(sys.executable).with_name("dbt")
     runs = [
@@ -180,6 +151,6 @@ def test_overlapping_dbt_runs_on_postgres_never_duplicate_mart_rows(postgres_db,
     for run in runs:
         output, _ = run.communicate(timeout=600)
         assert run.returncode == 0, output[-4000:]
-    for mart, key in MARTS.items():
+    for mart, key in MART_KEYS.items():
         again = _comparable(pg.query(f"select * from marts.{mart}")).sort(key)
         assert again.equals(once[mart]), f"{mart}: overlapping runs changed its rows"

@@ -17,7 +17,8 @@ from polars.testing import assert_frame_equal
 
 from listening_pipeline.warehouse import DuckDBWarehouse
 from listening_pipeline.warehouse.tables import ALL_TABLES, BRANDS, CAMPAIGNS, VIDEO_STATS_SNAPSHOTS
-from listening_pipeline_tests.test_brand_marts import MARTS, SPIKE, Dbt, day, read_mart, synthetic_raw_tables
+from listening_pipeline_tests.marts import MART_KEYS
+from listening_pipeline_tests.test_brand_marts import SPIKE, Dbt, day, read_mart, synthetic_raw_tables
 
 
 def _land_day(store: DuckDBWarehouse, raw: dict[str, pl.DataFrame], when: dt.date) -> None:
@@ -53,7 +54,7 @@ def test_marts_built_day_by_day_equal_a_full_refresh(tmp_path):
     dbt("run", window=(day(0), day(SPIKE)))
     _land_day(store, raw, day(SPIKE))
     dbt("run", window=(day(SPIKE), day(SPIKE + 1)))
-    incremental = {mart: read_mart(store, mart) for mart in MARTS}
+    incremental = {mart: read_mart(store, mart) for mart in MART_KEYS}
 
     dbt("run", "--full-refresh")
     for mart, built in incremental.items():

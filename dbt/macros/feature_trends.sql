@@ -1,7 +1,7 @@
 {#- sound_trends and effect_trends: per day and sound (or effect) over every tracked hashtag, its
     videos, creators, reach and the brands mentioned in those videos, against a trailing baseline (its
     average videos per collected day over the trend_baseline_days before, any tracked hashtag); rising
-    by the same rule as hashtag_trends. The baseline reads upstream views, not the mart, so a day
+    by the same rule as hashtag_trends (macros/trend_rule.sql). The baseline reads upstream views, not the mart, so a day
     rebuilt alone and the same day rebuilt in a range agree. `feature` is 'sound' or 'effect'. -#}
 {% macro feature_trends(feature, id_column) -%}
 {%- set lookback = var('trend_baseline_days') | int -%}
@@ -108,12 +108,8 @@ scored as (
         coalesce(h.tracked_hashtags, 0) as tracked_hashtags,
         coalesce(br.mentioning_videos, 0) as mentioning_videos,
         br.co_mentioned_brands,
-        case
-            when b.baseline_days > 0 then cast(tr.trailing_videos as double precision) / b.baseline_days
-        end as baseline_videos,
-        case
-            when b.baseline_days > 0 then cast(tr.trailing_views as double precision) / b.baseline_days
-        end as baseline_views
+        {{ trend_baseline('tr.trailing_videos', 'b.baseline_days') }} as baseline_videos,
+        {{ trend_baseline('tr.trailing_views', 'b.baseline_days') }} as baseline_views
     from today as t
     inner join baseline_days as b on t.day = b.day
     inner join trailing_counts as tr on t.day = tr.day and t.feature_id = tr.feature_id
@@ -134,14 +130,9 @@ select
     co_mentioned_brands,
     cast(baseline_days as integer) as baseline_days,
     baseline_videos,
-    case when baseline_videos > 0 then cast(videos as double precision) / baseline_videos end as growth_ratio,
+    {{ trend_growth('videos', 'baseline_videos') }} as growth_ratio,
     baseline_views,
-    case when baseline_views > 0 then cast(views as double precision) / baseline_views end as views_growth_ratio,
-    coalesce(
-        baseline_days >= {{ var('trend_min_baseline_days') | int }}
-        and videos >= {{ var('trend_min_videos') | int }}
-        and (baseline_videos = 0 or videos >= cast({{ var('trend_min_ratio') }} as double precision) * baseline_videos),
-        false
-    ) as is_rising
+    {{ trend_growth('views', 'baseline_views') }} as views_growth_ratio,
+    {{ trend_is_rising('videos', 'baseline_days', 'baseline_videos') }} as is_rising
 from scored
 {%- endmacro %}

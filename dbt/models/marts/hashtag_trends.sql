@@ -1,7 +1,7 @@
 {%- set lookback = var('trend_baseline_days') | int %}
 -- Per day and tracked hashtag, the other hashtags on its videos (co-hashtags), with their volume
 -- against a trailing baseline: the average videos per collected day of the tracked hashtag over
--- the trend_baseline_days before. The baseline reads upstream models, not this mart, so a day
+-- the trend_baseline_days before (the rule in macros/trend_rule.sql). The baseline reads upstream models, not this mart, so a day
 -- rebuilt alone and the same day rebuilt in a range agree.
 with daily as (
     select
@@ -69,9 +69,7 @@ scored as (
         t.videos,
         t.views,
         b.baseline_days,
-        case
-            when b.baseline_days > 0 then cast(tr.trailing_videos as double precision) / b.baseline_days
-        end as baseline_videos
+        {{ trend_baseline('tr.trailing_videos', 'b.baseline_days') }} as baseline_videos
     from today as t
     inner join baseline_days as b on t.hashtag = b.hashtag and t.day = b.day
     inner join trailing_counts as tr
@@ -86,11 +84,6 @@ select
     cast(views as bigint) as views,
     cast(baseline_days as integer) as baseline_days,
     baseline_videos,
-    case when baseline_videos > 0 then cast(videos as double precision) / baseline_videos end as growth_ratio,
-    coalesce(
-        baseline_days >= {{ var('trend_min_baseline_days') | int }}
-        and videos >= {{ var('trend_min_videos') | int }}
-        and (baseline_videos = 0 or videos >= cast({{ var('trend_min_ratio') }} as double precision) * baseline_videos),
-        false
-    ) as is_rising
+    {{ trend_growth('videos', 'baseline_videos') }} as growth_ratio,
+    {{ trend_is_rising('videos', 'baseline_days', 'baseline_videos') }} as is_rising
 from scored
