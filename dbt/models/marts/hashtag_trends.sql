@@ -1,8 +1,8 @@
 {%- set lookback = var('trend_baseline_days') | int %}
 -- Per day and tracked hashtag, the other hashtags on its videos (co-hashtags), with their volume
 -- against a trailing baseline: the average videos per collected day of the tracked hashtag over
--- the trend_baseline_days before (the rule in macros/trend_rule.sql). The baseline reads upstream models, not this mart, so a day
--- rebuilt alone and the same day rebuilt in a range agree.
+-- the trend_baseline_days before (the rule in macros/trend_rule.sql). The baseline reads upstream
+-- models, not this mart, so a day rebuilt alone and the same day rebuilt in a range agree.
 with daily as (
     select
         hashtag,

@@ -33,7 +33,8 @@ catalog_job = define_asset_job(
     minimum_interval_seconds=300,
     default_status=DefaultSensorStatus.RUNNING,
     description=(
-        "Adds the catalog's tracked hashtags, keywords and creators as partitions and reloads the brands table when brands.yaml changes. "
+        "Adds the catalog's tracked hashtags, keywords and creators as partitions and reloads the brands table "
+        "when brands.yaml changes. "
         "A hashtag removed from the catalog keeps its partition and history; the daily schedule no longer collects it."
     ),
 )

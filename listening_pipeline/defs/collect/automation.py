@@ -61,8 +61,8 @@ def days_to_collect(scheduled_for: dt.datetime) -> list[dt.date]:
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description=(
-        f"Daily ({DAILY_RUN_CRON} UTC): every hashtag, keyword and creator the brand catalog tracks now, last complete day plus the "
-        f"{RECOLLECT_DAYS} before it. "
+        f"Daily ({DAILY_RUN_CRON} UTC): every hashtag, keyword and creator the brand catalog tracks now, last "
+        f"complete day plus the {RECOLLECT_DAYS} before it. "
         "A hashtag removed from brands.yaml is no longer collected; its partitions and rows stay for history."
     ),
 )
