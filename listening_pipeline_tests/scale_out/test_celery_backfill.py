@@ -25,9 +25,10 @@ import pytest
 
 from listening_pipeline.defs.execution import GPU_MODEL_ASSETS, GPU_POOL, GPU_QUEUE, SOURCE_POOL
 from listening_pipeline.partitions import partition_key
+from listening_pipeline_tests.marts import MART_KEYS
 from listening_pipeline_tests.scale_out.cluster import Cluster, RedisServer, step_placements
 from listening_pipeline_tests.scale_out.object_store import S3Server
-from listening_pipeline_tests.test_dbt_postgres import MARTS, _comparable
+from listening_pipeline_tests.test_dbt_postgres import _comparable
 
 # The first test also sets up the session's single-process run when it is the first to need it.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -95,7 +96,7 @@ def single_process(instance, collected_sample, partitions, warehouse):
 def _marts(warehouse, days) -> dict[str, pl.DataFrame]:
     frames = {}
     for mart in DAY_LOCAL_MARTS:
-        key = MARTS[mart]
+        key = MART_KEYS[mart]
         frame = _comparable(warehouse.query(f"select * from marts.{mart}")).sort(key)
         frames[mart] = frame.filter(pl.col("day").is_in(sorted(days)))
     return frames
