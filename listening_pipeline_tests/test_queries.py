@@ -156,15 +156,19 @@ def test_the_research_api_is_searched_by_username_and_by_keyword():
 
 
 def test_the_cli_adds_keywords_and_creators_and_refuses_unsafe_ones(instance, capsys):
-    assert cli(["hashtags", "add", "@Brand.Hopper", "keyword:Oat Milk"]) == 0
+    # Keys no other test uses: the session's instance is shared.
+    assert cli(["hashtags", "add", "@Cli.Only.Hopper", "keyword:Cli Only Oat"]) == 0
     known = instance.get_dynamic_partitions(hashtag_partitions.name)
-    assert {"creator:brand.hopper", "keyword:oat_milk"} <= set(known)
-    assert "added 2 tracked query(ies)" in capsys.readouterr().out
-    assert cli(["hashtags", "add", "@fine.one", "creator:../../etc"]) == 2
+    assert {"creator:cli.only.hopper", "keyword:cli_only_oat"} <= set(known)
+    assert "added 2 tracked query(ies): creator:cli.only.hopper, keyword:cli_only_oat" in capsys.readouterr().out
+    assert cli(["hashtags", "add", "@cli.only.fine", "creator:../../etc"]) == 2
     err = capsys.readouterr().err
     assert "not a TikTok username" in err and "nothing was changed" in err
-    assert "creator:fine.one" not in instance.get_dynamic_partitions(hashtag_partitions.name)
-    assert cli(["hashtags", "remove", "@brand.hopper", "keyword:oat milk"]) == 0
+    assert "creator:cli.only.fine" not in instance.get_dynamic_partitions(hashtag_partitions.name)
+    assert cli(["hashtags", "remove", "@cli.only.hopper", "keyword:cli only oat"]) == 0
+    assert not {"creator:cli.only.hopper", "keyword:cli_only_oat"} & set(
+        instance.get_dynamic_partitions(hashtag_partitions.name)
+    )
 
 
 def test_labels_name_the_kind():
