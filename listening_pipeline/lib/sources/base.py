@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import polars as pl
 
 from listening_pipeline.lib.sources.records import RecordError, clean_text, comment_row, parse_id, video_row
-from listening_pipeline.lib.text.folding import strip_accents
+from listening_pipeline.lib.text.folding import fold
 from listening_pipeline.queries import parse_query
 from listening_pipeline.warehouse.tables import COMMENTS, QUARANTINE, VIDEO_STATS_SNAPSHOTS, VIDEOS, truncate
 
@@ -122,9 +122,9 @@ def in_partition(row: Mapping[str, Any], query: str, day: dt.date, *, keyword_ma
 
 def keyword_in(keyword: str, text: str) -> bool:
     """Whether ``text`` holds ``keyword``'s words in a row as whole words (case and accents aside)."""
-    words = [re.escape(strip_accents(w)) for w in keyword.split()]
+    words = [re.escape(fold(w)) for w in keyword.split()]
     pattern = r"(?<![\w-])" + r"[\s_-]+".join(words) + r"(?![\w-])"
-    return re.search(pattern, strip_accents(text).casefold()) is not None
+    return re.search(pattern, fold(text)) is not None
 
 
 def videos_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
