@@ -1,6 +1,7 @@
-"""Retention and privacy through Dagster, on a real DuckDB warehouse and media folder: old comment text,
-handles and media are gone after `retention_job`, recent ones untouched, and the check fails before and
-passes after. And handles hashed at collection: none stored in clear, distinct creators unchanged."""
+"""Retention and privacy through Dagster, on a real DuckDB warehouse and media folder (and the same purge on a
+real PostgreSQL warehouse, production's): old comment text, handles and media are gone after `retention_job`,
+recent ones untouched, and the check fails before and passes after. And handles hashed at collection: none
+stored in clear, distinct creators unchanged."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from listening_pipeline.lib.media.store import MediaStore
 from listening_pipeline.lib.retention import ANONYM_PREFIX, MEDIA_DELETED, PSEUDONYM_PREFIX
-from listening_pipeline.warehouse import DuckDBWarehouse
+from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse
 from listening_pipeline.warehouse.tables import (
     BRAND_MENTIONS,
     COMMENTS,
@@ -24,13 +25,14 @@ from listening_pipeline.warehouse.tables import (
     TEXT_UNITS,
     VIDEOS,
 )
+from listening_pipeline_tests.postgres import warehouse_env
 
 TODAY = dt.datetime.now(dt.UTC).date()
 OLD, NEW = TODAY - dt.timedelta(days=40), TODAY - dt.timedelta(days=2)
 TAG = "coffee"
 
 
-def _plant(store: DuckDBWarehouse, media: MediaStore, scratch: Path) -> None:
+def _plant(store: DuckDBWarehouse | PostgresWarehouse, media: MediaStore, scratch: Path) -> None:
     """Two partitions, 40 and 2 days old, each with videos, comments, text units, quarantine, media and files."""
     for day, ids, who in ((OLD, ("v1", "v3"), ("alice", "alice")), (NEW, ("v2",), ("carol",))):
         uris = {}
@@ -149,16 +151,27 @@ def _files(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
 
 
-@pytest.fixture
-def planted(tmp_path, monkeypatch):
-    """A warehouse and media folder with an old and a recent partition; the windows set to 30 days."""
+@pytest.fixture(params=["duckdb", "postgres"])
+def planted(request, tmp_path, monkeypatch):
+    """A warehouse and media folder with an old and a recent partition; the windows set to 30 days.
+
+    Both warehouses: the purge's SQL (``unnest`` of the mentioned handles, ``LIKE`` on anonyms) must hold on
+    PostgreSQL, where production keeps its rows, as on the embedded DuckDB file."""
     monkeypatch.setenv("LISTENING_PIPELINE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("LISTENING_PIPELINE_RETENTION_DAYS", "30")
     monkeypatch.setenv("LISTENING_PIPELINE_MEDIA_RETENTION_DAYS", "30")
     from listening_pipeline.settings import Settings
 
+    store: DuckDBWarehouse | PostgresWarehouse
+    if request.param == "postgres":
+        dsn = request.getfixturevalue("postgres_db")
+        for name, value in warehouse_env(dsn).items():
+            monkeypatch.setenv(name, value)
+        store = PostgresWarehouse(dsn)
     settings = Settings.from_env()
-    store, media = DuckDBWarehouse(settings.duckdb_path), MediaStore(settings.media_root)
+    if request.param == "duckdb":
+        store = DuckDBWarehouse(settings.duckdb_path)
+    media = MediaStore(settings.media_root)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     _plant(store, media, scratch)

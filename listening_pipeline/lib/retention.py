@@ -96,19 +96,20 @@ class Cutoffs:
 
 
 # What "personal data remains" means, per table: the SQL condition on one row of a partition past the window.
+# starts_with, not LIKE 'anon:%': the conditions run with bound parameters, and psycopg2 reads a bare '%' as one.
 _PERSONAL_LEFT: tuple[tuple[Table, str], ...] = (
     (COMMENTS, "text IS NOT NULL"),
     (TEXT_UNITS, "origin = 'comment'"),
     (QUARANTINE, "raw IS NOT NULL"),
     (
         CREATORS,
-        f"(creator NOT LIKE '{ANONYM_PREFIX}%' OR display_name IS NOT NULL OR bio_description IS NOT NULL"
+        f"(NOT starts_with(creator, '{ANONYM_PREFIX}') OR display_name IS NOT NULL OR bio_description IS NOT NULL"
         " OR avatar_url IS NOT NULL)",
     ),
     (
         VIDEOS,
-        f"(creator NOT LIKE '{ANONYM_PREFIX}%' OR EXISTS (SELECT 1 FROM unnest(mentioned_users) AS u(name)"
-        f" WHERE u.name NOT LIKE '{ANONYM_PREFIX}%'))",
+        f"(NOT starts_with(creator, '{ANONYM_PREFIX}') OR EXISTS (SELECT 1 FROM unnest(mentioned_users) AS u(name)"
+        f" WHERE NOT starts_with(u.name, '{ANONYM_PREFIX}')))",
     ),
 )
 _MEDIA_LEFT: tuple[tuple[Table, str], ...] = (
