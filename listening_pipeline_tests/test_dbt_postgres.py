@@ -1,5 +1,6 @@
 """The same raw tables on PostgreSQL build the same marts with dbt's postgres target, row for row."""
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -8,6 +9,9 @@ from pathlib import Path
 
 import polars as pl
 
+from listening_pipeline.lib.evidence_report import alerting_brands, write_evidence_report
+from listening_pipeline.lib.insights import summary_lines
+from listening_pipeline.lib.reports import metrics_tables, write_report
 from listening_pipeline.settings import DBT_PROJECT_DIR
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse
 from listening_pipeline.warehouse.tables import ALL_TABLES
@@ -93,6 +97,9 @@ def test_postgres_marts_match_duckdb_row_by_row(collected_sample, postgres_db, t
     _dbt_build(tmp_path, _postgres_env(postgres_db))
     # The sample's days only: the reliability tests add hostile partitions of their own to the session.
     _assert_same_marts(duck, pg, may_be_empty=BRAND_MARTS, days={d for _, d in collected_sample})
+    # What `listening-pipeline metrics` prints reads the marts with its own SQL: it must run on production's engine.
+    lines = summary_lines(pg)
+    assert not [line for line in lines if "not built yet" in line], lines
 
 
 def test_postgres_brand_marts_match_duckdb_on_a_history_with_an_alert(postgres_db, tmp_path):
@@ -111,6 +118,18 @@ def test_postgres_brand_marts_match_duckdb_on_a_history_with_an_alert(postgres_d
 
     _assert_same_marts(duck, pg)
     assert pg.query("select count(*) as n from marts.brand_alerts").item() == 1
+
+    # What people read from the marts (`metrics`, `report`, the alert's evidence page, the insight lines) runs
+    # its own SQL: on production's engine it must say what it says on DuckDB.
+    for name, frame in metrics_tables(duck).items():
+        assert metrics_tables(pg)[name].equals(frame), name
+    assert summary_lines(pg) == summary_lines(duck)
+    [(brand, day)] = alerting_brands(pg, dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+    pages = [write_evidence_report(w, None, brand, day, tmp_path / name) for name, w in (("d", duck), ("p", pg))]
+    assert pages[0].mentions > 0 and pages[0].alert
+    assert pages[1].path.read_text(encoding="utf-8") == pages[0].path.read_text(encoding="utf-8")
+    reports = [write_report(w, tmp_path / f"report-{name}", day) for name, w in (("d", duck), ("p", pg))]
+    assert reports[1].read_text(encoding="utf-8") == reports[0].read_text(encoding="utf-8")
 
 
 def test_overlapping_dbt_runs_on_postgres_never_duplicate_mart_rows(postgres_db, tmp_path):

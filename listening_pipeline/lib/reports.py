@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,17 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.0f}"
+    if isinstance(value, str) and value[:1] in "[{":
+        return _compact_json(value)
     return str(value)
+
+
+def _compact_json(text: str) -> str:
+    """A JSON cell written compactly: PostgreSQL's json functions space their output, DuckDB's do not."""
+    try:
+        return json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+    except ValueError:
+        return text  # not JSON after all: shown as it is
 
 
 def brand_trend(warehouse: Any, last_day: dt.date, days: int = CHART_DAYS) -> pl.DataFrame:
@@ -313,20 +324,31 @@ _BRAND_SUMS = [
 ]
 
 
+def _rounded(expression: str, digits: int) -> str:
+    """SQL for ``expression`` rounded to ``digits``, a double on both engines.
+
+    PostgreSQL rounds to digits only as ``numeric`` (``round(double precision, int)`` does not exist there),
+    and a numeric would come back as a decimal column where DuckDB gives a float."""
+    return f"cast(round(cast({expression} as numeric(24, 8)), {digits}) as double precision)"
+
+
 def metrics_tables(store: Warehouse) -> dict[str, pl.DataFrame]:
     """What `listening-pipeline metrics` and the demo print: brands per day, hashtags per day, alerts."""
     sums = ", ".join(f"cast(sum({column}) as bigint) as {alias}" for column, alias in _BRAND_SUMS)
+    net = (
+        "sum(positive_mentions - negative_mentions) * 1.0"
+        " / nullif(sum(positive_mentions + neutral_mentions + negative_mentions), 0)"
+    )
     brands = store.query(
-        f"select day, brand, {sums}, round(sum(positive_mentions - negative_mentions) * 1.0"
-        " / nullif(sum(positive_mentions + neutral_mentions + negative_mentions), 0), 2) as net_sentiment"
+        f"select day, brand, {sums}, {_rounded(net, 2)} as net_sentiment"
         " from marts.brand_daily_metrics group by day, brand order by day, mentions desc",
         missing_ok=True,
     )
     hashtags = store.query("select * from marts.hashtag_daily_metrics order by day, hashtag", missing_ok=True)
     alerts = store.query(
-        "select day, brand, reasons, mentions, round(baseline_mentions, 1) as baseline, round(mentions_z, 1) as z,"
-        " negative_mentions, round(negative_share, 2) as negative_share, top_videos"
-        " from marts.brand_alerts order by day, brand",
+        f"select day, brand, reasons, mentions, {_rounded('baseline_mentions', 1)} as baseline,"
+        f" {_rounded('mentions_z', 1)} as z, negative_mentions, {_rounded('negative_share', 2)} as negative_share,"
+        " top_videos from marts.brand_alerts order by day, brand",
         missing_ok=True,
     )
     return {"brands": brands, "hashtags": hashtags, "alerts": alerts}

@@ -22,7 +22,8 @@ def summary_line(warehouse: Warehouse) -> str:
     leader = mart_rows(
         warehouse,
         "select region, brand, region_share_of_voice, region_mentions from marts.brand_region_metrics"
-        " where day = ? order by group_region_mentions desc, region_share_of_voice desc, brand, region limit 1",
+        f" where day = {warehouse.param}"
+        " order by group_region_mentions desc, region_share_of_voice desc, brand, region limit 1",
         [row["latest"]],
     )
     line = f"brand_region_metrics: {row['regions']} region(s), languages {row['codes']}"

@@ -19,7 +19,8 @@ def summary_line(warehouse: Warehouse) -> str:
     brand, day, _ = busiest.row(0)
     top = mart_rows(
         warehouse,
-        "select topic_kind, topic from marts.brand_topics where brand = ? and day = ? and topic_rank <= 2"
+        f"select topic_kind, topic from marts.brand_topics where brand = {warehouse.param} and day = {warehouse.param}"
+        " and topic_rank <= 2"
         " order by topic_kind, topic_rank",
         [brand, day],
     )
