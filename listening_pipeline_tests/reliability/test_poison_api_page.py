@@ -18,12 +18,14 @@ import pytest
 from listening_pipeline.lib.sources.research_api import COMMENT_LIST_PATH, MAX_COUNT, VIDEO_QUERY_PATH
 from listening_pipeline.partitions import hashtag_partitions, partition_key
 from listening_pipeline_tests.fake_research_api import FakeResearchApi, make_comments, make_video
+from listening_pipeline_tests.test_creators import PROFILE
 
 HASHTAG = "poisonapipage"
 DAY = dt.date(2025, 3, 5)
 FIRST_ID = 7_310_000_000_000_000_000
 GOOD = 2 * MAX_COUNT  # with the hostile ones: three pages
 DEEP = "[" * 10_000 + "]" * 10_000
+PROFILED, HOSTILE_PROFILE = "creator_0000", "creator_0010"  # make_video's handles of the first two good videos
 
 
 def _video(n: int, **fields) -> dict:
@@ -88,6 +90,9 @@ def poisoned(instance, warehouse):
                 dict(make_comments(commented, 1, first_id=7_420_000_000_000_000_000)[0], id="²"),
             ],
         )
+        # The creators' profiles come from the same API: one served, one hostile, the rest unknown to it.
+        api.add_user(PROFILED, PROFILE)
+        api.add_user(HOSTILE_PROFILE, {**PROFILE, "follower_count": 2**70})
         instance.add_dynamic_partitions(hashtag_partitions.name, [HASHTAG])
         source = SourceResource(
             kind="research_api", api_base_url=api.base_url, client_key=api.client_key, client_secret=api.client_secret
@@ -151,3 +156,20 @@ def test_poison_api_page_bad_comments_are_quarantined(poisoned, warehouse):
     assert "record is text, not a JSON object" in reasons
     assert "id '²': is not a numeric id" in reasons
     assert all(str(FIRST_ID) in item for item in found)
+
+
+def test_poison_api_page_creator_profiles_land_or_are_quarantined_by_name(poisoned, warehouse):
+    """The run's creators step asks the API for every handle of the day's good videos: a served profile lands,
+    a hostile one and the accounts the API does not know are quarantined, each naming its handle."""
+    _, _, good, _, _ = poisoned
+    profiles = warehouse.query(
+        "select creator, follower_count, bio_description from raw.creators where hashtag = ? and day = ?",
+        [HASHTAG, DAY],
+    )
+    assert profiles.rows() == [(PROFILED, PROFILE["follower_count"], "iced coffee every day")]
+    found = _quarantine(warehouse, "creators")
+    handles = {f"creator_{video_id[-4:]}" for video_id in good}
+    assert len(found) == len(handles) - 1, "every other creator of the day is named once"
+    [hostile] = [reason for item, reason in found.items() if f"'{HOSTILE_PROFILE}'" in item]
+    assert "follower_count" in hostile
+    assert all(HASHTAG in item for item in found)
