@@ -83,17 +83,85 @@ def photo_frames(name: str) -> list[Image.Image]:
     return [photo.resize((360, 640)), photo.resize((640, 360)), quarter.resize((360, 640))]
 
 
-def photo_check(detector: Any) -> dict[str, Any]:
-    """Hits on real photos without a catalog logo: each one is false."""
+# Captions drawn over the held-out photos, as short videos show them: white letters with a dark outline on a
+# translucent dark panel (opacity 0.5-0.8), low or high in the frame. None names a catalog brand.
+PHOTO_CAPTIONS = ("Morning routine", "Wait for it...", "Best day ever", "Rutina de gimnasio", "So good!!")
+
+
+def captioned(frame: Image.Image, n: int) -> Image.Image:
+    """``frame`` with caption ``n`` drawn on a translucent panel (text, height and opacity vary with ``n``)."""
+    from PIL import ImageDraw, ImageFont
+
+    from listening_pipeline.lib.logos.yolo import bundled_font
+
+    text = PHOTO_CAPTIONS[n % len(PHOTO_CAPTIONS)]
+    font = ImageFont.truetype(str(bundled_font()), max(14, frame.width // 14))
+    left, top, right, bottom = font.getbbox(text, stroke_width=2)
+    w, h = min(frame.width - 8, right - left + 28), bottom - top + 20
+    x, y = (frame.width - w) // 2, int(frame.height * (0.12, 0.55, 0.82)[n % 3])
+    panel = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(panel)
+    draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=10, fill=(0, 0, 0, (130, 170, 200)[n % 3]))
+    draw.text((w / 2, h / 2), text, font=font, fill="white", anchor="mm", stroke_width=2, stroke_fill="black")
+    out = frame.convert("RGBA")
+    out.alpha_composite(panel, (x, y))
+    return out.convert("RGB")
+
+
+def photo_check(detector: Any, reader: Any | None = None) -> dict[str, Any]:
+    """Hits on real photos without a catalog logo, as they are and with a caption on a panel: each one is false.
+
+    With ``reader`` (the caption stage's), the captioned frames are read and their text boxes handed to the
+    detector, as the pipeline does: what it brings back from behind a caption must not fit a logo either."""
+    from listening_pipeline.lib.caption_spans import caption_rows
+    from listening_pipeline.lib.logos.see_through import text_boxes_at
+
     false: list[str] = []
+    false_captioned: list[str] = []
+    frames = 0
     for name in PHOTOS:
-        for found in detector.detect(photo_frames(name)):
+        plain = photo_frames(name)
+        frames += len(plain)
+        for found in detector.detect(plain):
             false.extend(f"{name}/{hit.brand}" for hit in found)
+        if reader is None:
+            continue
+        for n, frame in enumerate(plain):
+            shown = captioned(frame, n + len(name))
+            rows = caption_rows(reader.read([_kept(shown)]), reader.name, video_id=name)
+            for found in detector.detect([shown], [text_boxes_at(rows, 0.0)]):
+                false_captioned.extend(f"{name}+caption/{hit.brand}" for hit in found)
     return {
-        "frames": 3 * len(PHOTOS),
+        "frames": frames,
         "false_hits": len(false),
         "false": sorted(false),
+        "captioned_frames": frames if reader is not None else 0,
+        "false_hits_captioned": len(false_captioned),
+        "false_captioned": sorted(false_captioned),
     }
+
+
+def _kept(image: Image.Image) -> Any:
+    """One still as the caption stage reads a video's kept frames."""
+    from listening_pipeline.lib.media.frames import KeptFrame
+
+    return KeptFrame(image=image, t_s=0.0, t_until_s=1.0, dhash_hex="")
+
+
+def text_boxes(cache: Path, videos: list[dict[str, Any]], frames: dict[str, list[Any]], reader: Any) -> dict[str, Any]:
+    """Each clip's caption rows (OCR_TEXT), read once by the caption stage's reader and kept in ``cache``."""
+    from listening_pipeline.lib.caption_spans import caption_rows
+
+    out: dict[str, Any] = {}
+    for video in videos:
+        path = cache / f"{video['slug']}.captions.json"
+        stored = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        if stored is None or stored["reader"] != reader.name:
+            rows = caption_rows(reader.read(frames[video["id"]]), reader.name, video_id=video["id"])
+            stored = {"reader": reader.name, "rows": [{k: v for k, v in r.items() if k != "day"} for r in rows]}
+            path.write_text(json.dumps(stored), encoding="utf-8")
+        out[video["id"]] = stored["rows"]
+    return out
 
 
 def score(truth: dict[str, Any], hits: pl.DataFrame) -> dict[str, Any]:
@@ -152,20 +220,29 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, help="training epochs (default: the pipeline's)")
     parser.add_argument("--conf", type=float, default=None, help="YOLO confidence threshold (default: detector's)")
     parser.add_argument("--no-verify", action="store_true", help="skip verification against the reference logos")
+    parser.add_argument(
+        "--no-captions", action="store_true", help="do not read captions (no logo is looked for behind them)"
+    )
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where decoded frames are kept")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
+    from listening_pipeline.lib import weights
+    from listening_pipeline.lib.captions import TextReader
     from listening_pipeline.lib.logos import hit_rows
+    from listening_pipeline.lib.logos.see_through import text_boxes_at
     from listening_pipeline.warehouse.tables import LOGO_HITS
 
     truth = json.loads((SET_DIR / "ground_truth.json").read_text(encoding="utf-8"))
     frames = cached_frames(args.cache, truth["videos"])
+    reader = None if args.no_captions else TextReader(("en",), weights.resolve_easyocr_models(None).path)
+    captions = {} if reader is None else text_boxes(args.cache, truth["videos"], frames, reader)
     detector = build_detector(args)
     started = time.perf_counter()
     rows: list[dict[str, Any]] = []
     for video_id, kept in frames.items():
-        found = detector.detect([f.image for f in kept])
+        on_screen = [text_boxes_at(captions.get(video_id, []), f.t_s) for f in kept]
+        found = detector.detect([f.image for f in kept], on_screen)
         rows.extend(
             hit_rows(
                 kept,
@@ -189,10 +266,12 @@ def main() -> int:
         f"detect: {seconds:.2f} s for {n_frames} frames ({1000 * seconds / n_frames:.0f} ms/frame)\n"
         f"missed: {', '.join(figures['missed']) or 'none'}\nfalse:  {', '.join(figures['false']) or 'none'}"
     )
-    photos = photo_check(detector)
+    photos = photo_check(detector, reader)
     print(
         f"real photos without a catalog logo: {photos['false_hits']} hits on {photos['frames']} frames "
-        f"{photos['false'] or ''}"
+        f"{photos['false'] or ''}\n"
+        f"the same with a caption on a translucent panel: {photos['false_hits_captioned']} hits on "
+        f"{photos['captioned_frames']} frames {photos['false_captioned'] or ''}"
     )
     if args.json:
         figures = {**figures, "detect_seconds": seconds, "photos": photos}

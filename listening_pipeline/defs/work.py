@@ -66,7 +66,8 @@ def logo_weights(ml_models: MLModelsResource, catalog: Catalog, notify: Callable
 
 
 def logos_work(ml_models: MLModelsResource, weights_file: Path, catalog: Catalog) -> Work:
-    """The weights, and (for a catalog's own detector) the logo files its proposals are verified against."""
+    """The weights, (for a catalog's own detector) the logo files its proposals are verified against, and the
+    caption stage's version: its text boxes are where logos are looked for behind captions."""
     references = ",".join(
         f"{brand}:{weights_fingerprint(Path(logo))}"
         for brand, logos in ml_models.verification_references(catalog)
@@ -79,12 +80,14 @@ def logos_work(ml_models: MLModelsResource, weights_file: Path, catalog: Catalog
             "listening_pipeline.lib.logos.verification",
             "listening_pipeline.lib.logos.search",
             "listening_pipeline.lib.logos.templates",
+            "listening_pipeline.lib.logos.see_through",
             "listening_pipeline.lib.boxes",
         ),
         libraries=("ultralytics", "torch", "opencv-python-headless"),
         weights=f"{weights_file.name}@{weights_fingerprint(weights_file)}",
         references=references,
         device=_device(ml_models),
+        captions=captions_work(ml_models).version,
     )
 
 

@@ -66,6 +66,7 @@ def analyze_video(
     from ``fuzzy_match_threshold`` up (None: exact names only)."""
     from listening_pipeline.lib.caption_spans import caption_rows
     from listening_pipeline.lib.logos import hit_rows
+    from listening_pipeline.lib.logos.see_through import text_boxes_at
     from listening_pipeline.lib.mentions import BrandMatcher, mention_rows
     from listening_pipeline.lib.speech import transcript_rows
     from listening_pipeline.lib.speech_hints import SpeechHints
@@ -88,7 +89,9 @@ def analyze_video(
     if detector is None:
         notes.append("no logo detector weights: run the logo_detector asset or pass --logo-weights")
     else:
-        found = detector.detect([f.image for f in decoded.frames])
+        found = detector.detect(
+            [f.image for f in decoded.frames], [text_boxes_at(captions, f.t_s) for f in decoded.frames]
+        )
         logos = hit_rows(decoded.frames, found, detector.model_name, **key)
     video = {
         **key,

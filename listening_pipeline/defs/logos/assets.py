@@ -20,6 +20,7 @@ from listening_pipeline.defs.work import logo_weights, logos_work
 from listening_pipeline.lib.ledger import payload_of, video_contents, with_partition
 from listening_pipeline.lib.logos import hit_rows
 from listening_pipeline.lib.logos.registry import NO_LOGOS, TRAINING_FORMAT
+from listening_pipeline.lib.logos.see_through import text_boxes_at
 from listening_pipeline.lib.media.artifacts import load_frames
 from listening_pipeline.partitions import split_partition_key
 from listening_pipeline.warehouse.io_manager import WarehouseResource
@@ -74,12 +75,16 @@ def logo_hits(
     context: AssetExecutionContext,
     media: pl.DataFrame,
     frames: pl.DataFrame,
+    ocr_text: pl.DataFrame,
     catalog: CatalogResource,
     media_store: MediaStoreResource,
     ml_models: MLModelsResource,
     warehouse: WarehouseResource,
 ):
-    """Logos found once per video and detector weights: a video searched before is reused from the ledger."""
+    """Logos found once per video and detector weights: a video searched before is reused from the ledger.
+
+    Reads the captions found on the same frames: a logo behind a caption is looked for with the caption taken off.
+    """
     hashtag, day = split_partition_key(context.partition_key)
     store = media_store.get()
     started = time.perf_counter()
@@ -97,7 +102,8 @@ def logo_hits(
         names.append(detector.model_name)
         for video_id in todo:
             kept = load_frames(store, frames.filter(pl.col("video_id") == video_id))
-            found = detector.detect([f.image for f in kept])
+            captions = ocr_text.filter(pl.col("video_id") == video_id).to_dicts()
+            found = detector.detect([f.image for f in kept], [text_boxes_at(captions, f.t_s) for f in kept])
             rows = hit_rows(kept, found, detector.model_name, hashtag=hashtag, day=day, video_id=video_id)
             done[video_id] = payload_of(LOGO_HITS.frame(rows))
         return done

@@ -19,6 +19,7 @@ from PIL import Image
 from listening_pipeline.lib.boxes import Box, clipped, iou, suppressed
 from listening_pipeline.lib.devices import torch_threads_kept, ultralytics_device
 from listening_pipeline.lib.logos.search import LogoSearch
+from listening_pipeline.lib.logos.see_through import see_through
 from listening_pipeline.lib.logos.verification import DEFAULT_MIN_SCORE, LogoVerifier
 from listening_pipeline.lib.logos.yolo import DEFAULT_CONFIG_DIR, offline_ultralytics
 
@@ -105,9 +106,22 @@ class LogoDetector:
             self.conf = min(conf, proposal_conf)
             self.model_name += f"+verified@{_references_digest(references)}"
 
-    def detect(self, frames: Sequence[np.ndarray | Image.Image]) -> list[list[Detection]]:
-        """Logos in each frame (RGB arrays or PIL images), best first; boxes as fractions of the frame."""
+    def detect(
+        self, frames: Sequence[np.ndarray | Image.Image], text_boxes: Sequence[Sequence[Box]] | None = None
+    ) -> list[list[Detection]]:
+        """Logos in each frame (RGB arrays or PIL images), best first; boxes as fractions of the frame.
+
+        ``text_boxes``: per frame, the caption stage's text boxes on it: the logos behind those captions are
+        looked for with the captions taken off (:func:`.see_through.see_through`).
+        """
         frames = list(frames)
+        if text_boxes is not None:
+            frames = [
+                see_through(frame if isinstance(frame, Image.Image) else Image.fromarray(frame), boxes)
+                if boxes
+                else frame
+                for frame, boxes in zip(frames, text_boxes, strict=True)
+            ]
         out: list[list[Detection]] = []
         for start in range(0, len(frames), self.batch_size):
             chunk = [_as_yolo_input(f) for f in frames[start : start + self.batch_size]]
