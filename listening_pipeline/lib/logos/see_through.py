@@ -32,7 +32,7 @@ _OPACITY_AGREEMENT = 0.15  # the panel's edges must measure opacities this close
 _REACH = 0.8  # how far past the text box a panel's edge is looked for, in text-box heights
 _MIN_STEP = 12.0  # grey levels: a panel edge darkens (or lightens) the picture at least this much
 _LETTER = 200  # a letter pixel is lighter than this in every channel (white captions)...
-_STROKE_PX = 3  # ...and its dark outline lies within this many pixels of it
+_STROKE_PX = 2  # ...and its dark outline lies within this many pixels of it (short-video captions: 2 px)
 # A caption line: letters cover this share of its box, on a ground (panel, outline) darker than this grey.
 MIN_LETTERS, MAX_LETTERS = 0.03, 0.5
 MAX_CAPTION_GROUND = 110
@@ -52,6 +52,11 @@ class Panel:
 
 
 def see_through(frame: Image.Image, text_boxes: Sequence[Box]) -> Image.Image:
+    """``frame`` with its captions taken off (:func:`taken_off`), without the mask of painted pixels."""
+    return taken_off(frame, text_boxes)[0]
+
+
+def taken_off(frame: Image.Image, text_boxes: Sequence[Box]) -> tuple[Image.Image, np.ndarray | None]:
     """``frame`` with each caption's letters painted over and a translucent panel behind it un-blended.
 
     ``text_boxes``: the caption stage's boxes, fractions of the frame. Only captions in the short-video style
@@ -75,7 +80,7 @@ def see_through(frame: Image.Image, text_boxes: Sequence[Box]) -> Image.Image:
         if panel is not None:
             panels.append(panel)
     if not letters.any():
-        return frame
+        return frame, None
     for panel in panels:
         region = rgb[panel.y0 : panel.y1, panel.x0 : panel.x1]
         restored = (region - panel.opacity * panel.colour) / (1.0 - panel.opacity)
@@ -86,7 +91,8 @@ def see_through(frame: Image.Image, text_boxes: Sequence[Box]) -> Image.Image:
         border = np.zeros(letters.shape, np.uint8)
         cv2.rectangle(border, (panel.x0, panel.y0), (panel.x1 - 1, panel.y1 - 1), 1, thickness=_SEAM_PX)
         letters |= border > 0
-    return Image.fromarray(cv2.inpaint(rgb.astype(np.uint8), letters.astype(np.uint8), 3, cv2.INPAINT_TELEA))
+    painted = cv2.inpaint(rgb.astype(np.uint8), letters.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    return Image.fromarray(painted), letters
 
 
 def caption_letters(rgb: np.ndarray, text: tuple[int, int, int, int]) -> np.ndarray:
