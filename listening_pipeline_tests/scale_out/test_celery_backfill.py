@@ -10,8 +10,10 @@ S3 bucket on a throwaway S3-compatible server, reached by every process over HTT
 
 The partitions are the sample's last two history days of #coffeetime (metadata only, the second
 with the planted complaint wave): every hashtag x day step runs, the model steps included, in
-minutes on two CPU cores. One more partition, a sample day with videos, puts its media in the
-bucket and runs the model steps on the gpu worker from there.
+minutes on two CPU cores. The single-process run they are compared with is the session's built
+history of those days (conftest's ``history_template``), which other tests build on anyway.
+One more partition, a sample day with videos, puts its media in the bucket and runs the model
+steps on the gpu worker from there.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from listening_pipeline_tests.scale_out.cluster import Cluster, RedisServer, ste
 from listening_pipeline_tests.scale_out.object_store import S3Server
 from listening_pipeline_tests.test_dbt_postgres import _comparable
 
-# The first test also sets up the session's single-process run when it is the first to need it.
+# The first test also builds the session's history (the single-process run) when it is the first to need it.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 DEFAULT_QUEUE = "dagster"  # docker/celery/run_config.yaml task_default_queue
@@ -81,15 +83,16 @@ def cluster(postgres_server, broker, media_bucket, tmp_path_factory, sample_corp
 
 
 @pytest.fixture(scope="module")
-def single_process(instance, collected_sample, partitions, warehouse):
-    """The same partitions materialized in this process (the session's instance and DuckDB warehouse)."""
-    from listening_pipeline.definitions import defs
-    from listening_pipeline.runs import run_dbt_days
+def single_process(history_template, partitions):
+    """The same partitions materialized in one process: the session's history (conftest's
+    ``history_template``) ran ``hashtag_day_job`` in process on every history day, these two
+    included, then dbt over them, with the sample's export and catalog. Its DuckDB warehouse, read only."""
+    from listening_pipeline.warehouse import DuckDBWarehouse
 
-    job = defs().resolve_job_def("hashtag_day_job")
+    warehouse = DuckDBWarehouse(history_template / "var" / "warehouse.duckdb")
     for hashtag, day in partitions:
-        assert job.execute_in_process(instance=instance, partition_key=partition_key(hashtag, day)).success
-    assert run_dbt_days(instance, partitions[0][1], partitions[-1][1]).success
+        rows = _partition_rows(warehouse, hashtag, day)
+        assert rows["videos"] and rows["text_units"], (hashtag, day, rows)  # run whole, not only collected
     return warehouse
 
 
