@@ -52,11 +52,6 @@ class Panel:
 
 
 def see_through(frame: Image.Image, text_boxes: Sequence[Box]) -> Image.Image:
-    """``frame`` with its captions taken off (:func:`taken_off`), without the mask of painted pixels."""
-    return taken_off(frame, text_boxes)[0]
-
-
-def taken_off(frame: Image.Image, text_boxes: Sequence[Box]) -> tuple[Image.Image, np.ndarray | None]:
     """``frame`` with each caption's letters painted over and a translucent panel behind it un-blended.
 
     ``text_boxes``: the caption stage's boxes, fractions of the frame. Only captions in the short-video style
@@ -80,7 +75,7 @@ def taken_off(frame: Image.Image, text_boxes: Sequence[Box]) -> tuple[Image.Imag
         if panel is not None:
             panels.append(panel)
     if not letters.any():
-        return frame, None
+        return frame
     for panel in panels:
         region = rgb[panel.y0 : panel.y1, panel.x0 : panel.x1]
         restored = (region - panel.opacity * panel.colour) / (1.0 - panel.opacity)
@@ -91,8 +86,7 @@ def taken_off(frame: Image.Image, text_boxes: Sequence[Box]) -> tuple[Image.Imag
         border = np.zeros(letters.shape, np.uint8)
         cv2.rectangle(border, (panel.x0, panel.y0), (panel.x1 - 1, panel.y1 - 1), 1, thickness=_SEAM_PX)
         letters |= border > 0
-    painted = cv2.inpaint(rgb.astype(np.uint8), letters.astype(np.uint8), 3, cv2.INPAINT_TELEA)
-    return Image.fromarray(painted), letters
+    return Image.fromarray(cv2.inpaint(rgb.astype(np.uint8), letters.astype(np.uint8), 3, cv2.INPAINT_TELEA))
 
 
 def caption_letters(rgb: np.ndarray, text: tuple[int, int, int, int]) -> np.ndarray:
