@@ -47,6 +47,8 @@ PROPOSAL_UPSCALES = (1.25, 1.6)
 # frame of star fields or gravel yields dozens of loose proposals that are never logos. 24 before the whole-frame
 # search; with it, 12, 8 and 24 found the same logos on the evaluation set (12: 593 ms/frame, 24: 847).
 MAX_PROPOSALS = 12
+# A logo found behind a caption is the one already found on the frame as it was when their boxes overlap this much.
+_SAME_SPOT_IOU = 0.3
 # A searched place is checked unless the detector proposed nearly the same box: the verifier's window is the
 # box grown by 45%, and a detector's box overlapping a logo at IoU 0.5 can leave part of it outside that window.
 _SAME_BOX_IOU = 0.8
@@ -112,19 +114,27 @@ class LogoDetector:
         """Logos in each frame (RGB arrays or PIL images), best first; boxes as fractions of the frame.
 
         ``text_boxes``: per frame, the caption stage's text boxes on it: with reference logos to verify against,
-        the logos behind those captions are looked for with the captions taken off
-        (:func:`.see_through.see_through`). Without them the weights' boxes are taken as they come, and the
-        paint where letters were passed for logos: on the sample corpus a badge's own word was painted out
-        (logo recall 0.71, was 1.0) and a Trailfox was found where none was.
+        a frame with captions is also looked at with them taken off (:func:`.see_through.see_through`), and what
+        is found there is added where nothing was found already. Added, not instead: a logo whose own wordmark
+        the reader takes for a caption (white letters on a red badge) keeps its letters in the frame as it was.
+        Without references the weights' boxes are taken as they come, and the paint where letters were passed
+        for logos: on the sample corpus a badge's own word was painted out (logo recall 0.71, was 1.0) and a
+        Trailfox was found where none was; so there the frames are looked at as they are.
         """
         frames = list(frames)
-        if text_boxes is not None and self.verifier is not None:
-            frames = [
-                see_through(frame if isinstance(frame, Image.Image) else Image.fromarray(frame), boxes)
-                if boxes
-                else frame
-                for frame, boxes in zip(frames, text_boxes, strict=True)
-            ]
+        if text_boxes is None or self.verifier is None:
+            return self._detect(frames)
+        captioned = [i for i, boxes in enumerate(text_boxes) if boxes]
+        cleared: list[np.ndarray | Image.Image] = [see_through(_as_image(frames[i]), text_boxes[i]) for i in captioned]
+        found = self._detect(frames + cleared)
+        out, behind = found[: len(frames)], found[len(frames) :]
+        for i, extra in zip(captioned, behind, strict=True):
+            seen = out[i]
+            added = [d for d in extra if all(iou(d.box, s.box) < _SAME_SPOT_IOU for s in seen)]
+            out[i] = sorted(seen + added, key=lambda d: -d.confidence)
+        return out
+
+    def _detect(self, frames: list[np.ndarray | Image.Image]) -> list[list[Detection]]:
         out: list[list[Detection]] = []
         for start in range(0, len(frames), self.batch_size):
             chunk = [_as_yolo_input(f) for f in frames[start : start + self.batch_size]]
@@ -175,6 +185,10 @@ def _pooled(hits: list[Detection]) -> list[Detection]:
     """Proposals from several input sizes as one list, best first: a spot proposed twice is checked once."""
     kept = suppressed([d.box for d in hits], [d.confidence for d in hits], _NMS_IOU)
     return [hits[i] for i in kept]
+
+
+def _as_image(frame: np.ndarray | Image.Image) -> Image.Image:
+    return frame if isinstance(frame, Image.Image) else Image.fromarray(frame)
 
 
 def _as_yolo_input(frame: np.ndarray | Image.Image) -> np.ndarray | Image.Image:
