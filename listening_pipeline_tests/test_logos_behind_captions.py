@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import skimage.data as skimage_data
 from PIL import Image, ImageDraw, ImageFont
 
 from listening_pipeline.lib.boxes import iou
@@ -21,7 +22,6 @@ from listening_pipeline.lib.logos.yolo import bundled_font
 from listening_pipeline.lib.media.frames import KeptFrame
 
 LOGOS = Path(__file__).resolve().parent.parent / "eval" / "logos"
-skimage_data = pytest.importorskip("skimage.data")
 
 
 def _photo(name: str) -> Image.Image:

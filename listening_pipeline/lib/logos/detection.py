@@ -48,7 +48,7 @@ PROPOSAL_UPSCALES = (1.25, 1.6)
 # search; with it, 12, 8 and 24 found the same logos on the evaluation set (12: 593 ms/frame, 24: 847).
 MAX_PROPOSALS = 12
 # A logo found behind a caption is the one already found on the frame as it was when their boxes overlap this much.
-_SAME_SPOT_IOU = 0.3
+_SAME_LOGO_BEHIND_CAPTION_IOU = 0.3
 # A searched place is checked unless the detector proposed nearly the same box: the verifier's window is the
 # box grown by 45%, and a detector's box overlapping a logo at IoU 0.5 can leave part of it outside that window.
 _SAME_BOX_IOU = 0.8
@@ -130,7 +130,7 @@ class LogoDetector:
         out, behind = found[: len(frames)], found[len(frames) :]
         for i, extra in zip(captioned, behind, strict=True):
             seen = out[i]
-            added = [d for d in extra if all(iou(d.box, s.box) < _SAME_SPOT_IOU for s in seen)]
+            added = [d for d in extra if all(iou(d.box, s.box) < _SAME_LOGO_BEHIND_CAPTION_IOU for s in seen)]
             out[i] = sorted(seen + added, key=lambda d: -d.confidence)
         return out
 
