@@ -9,6 +9,7 @@ alter a column type BI tools rely on is refused before the mart is touched.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 
@@ -17,10 +18,11 @@ import pytest
 
 from listening_pipeline.settings import DBT_PROJECT_DIR
 from listening_pipeline.warehouse import DuckDBWarehouse
+from listening_pipeline.warehouse.dbt_build import window_build
 from listening_pipeline.warehouse.ddl import FRESHNESS_ERROR_AFTER_HOURS, FRESHNESS_WARN_AFTER_HOURS
 from listening_pipeline.warehouse.tables import ALL_TABLES, LOADED_AT, SENTIMENT, TEXT_UNITS
 from listening_pipeline_tests.marts import MART_KEYS
-from listening_pipeline_tests.test_brand_marts import Dbt, write_synthetic_warehouse
+from listening_pipeline_tests.test_brand_marts import START, Dbt, write_synthetic_warehouse
 
 DAILY = {name for name, table in ALL_TABLES.items() if table.written_daily}
 EXPOSURES = {
@@ -142,3 +144,25 @@ def test_a_mart_whose_sql_drifts_from_its_contract_is_refused_before_it_is_built
         "select table_name from information_schema.tables where table_schema = 'marts'", missing_ok=True
     )
     assert "brand_alerts" not in built["table_name"].to_list()
+
+
+def test_each_new_day_builds_with_its_own_window_and_no_reparse(daily_run, tmp_path):
+    """Dagster gives dbt each day's window in the environment (window_build): the project is parsed once,
+    a new day re-parses no file (about a second a partition), and the SQL that runs reads the new day."""
+    store, _ = daily_run
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(store.path, copy)
+    dbt = Dbt(copy, tmp_path)
+    base_env = dict(dbt.env)
+    log = tmp_path / "logs" / "dbt.log"
+    mart = tmp_path / "target" / "compiled" / "listening_pipeline" / "models" / "marts" / "hashtag_daily_metrics.sql"
+    for n, day in enumerate((START, START + dt.timedelta(days=1), START + dt.timedelta(days=2))):
+        build = window_build(day, day + dt.timedelta(days=1))
+        dbt.env = {**base_env, **build.env}
+        before = log.read_text(encoding="utf-8") if log.exists() else ""
+        dbt("compile", "--select", "hashtag_daily_metrics")
+        parse_log = log.read_text(encoding="utf-8")[len(before) :]
+        if n:  # the first call parses the project; the days after it re-parse nothing
+            assert "Partial parsing enabled, no changes found, skipping parsing" in parse_log
+        end = day + dt.timedelta(days=1)
+        assert f"day >= cast('{day}' as date) and day < cast('{end}' as date)" in mart.read_text(encoding="utf-8")

@@ -1,14 +1,20 @@
 {#- A date var as a SQL date literal. The window comes from a person's `--vars`, else from the
     environment Dagster sets (LISTENING_PIPELINE_DBT_MIN_DATE / _MAX_DATE: unlike new vars, a new value
-    there does not make dbt re-parse the whole project), else every day. Only an ISO date
+    there does not make dbt re-parse the project), else every day. Only an ISO date
     (YYYY-MM-DD) reaches the SQL, anything else stops the run. -#}
 {% macro date_var(name) -%}
-  {%- set every_day = {'min_date': '1900-01-01', 'max_date': '2999-12-31'} -%}
-  {%- set text = var(name, env_var('LISTENING_PIPELINE_DBT_' ~ name | upper, every_day[name])) | string -%}
-  {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
-    {{ exceptions.raise_compiler_error(name ~ " (--vars, or LISTENING_PIPELINE_DBT_" ~ name | upper ~ ") must be a date YYYY-MM-DD, not " ~ text) }}
+  {%- if not execute -%}
+    {#- Parsing: the window is left unread, so dbt records no dependence on it and a new window
+        re-parses nothing (about a second per partition). Executed, the model reads it below. -#}
+    cast('1900-01-01' as date)
+  {%- else -%}
+    {%- set every_day = {'min_date': '1900-01-01', 'max_date': '2999-12-31'} -%}
+    {%- set text = var(name, env_var('LISTENING_PIPELINE_DBT_' ~ name | upper, every_day[name])) | string -%}
+    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+      {{ exceptions.raise_compiler_error(name ~ " (--vars, or LISTENING_PIPELINE_DBT_" ~ name | upper ~ ") must be a date YYYY-MM-DD, not " ~ text) }}
+    {%- endif -%}
+    cast('{{ modules.datetime.date.fromisoformat(text).isoformat() }}' as date)
   {%- endif -%}
-  cast('{{ modules.datetime.date.fromisoformat(text).isoformat() }}' as date)
 {%- endmacro %}
 
 {#- The partition window Dagster passes as vars: min_date inclusive, max_date exclusive. -#}

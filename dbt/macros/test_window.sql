@@ -9,8 +9,7 @@
   {%- if where and '__partition_window__' in where -%}
     {%- set window = '1 = 1' -%}
     {%- if execute and (var('full_tests', false) | string | lower) not in ('true', '1', 'yes') -%}
-      {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-      {%- if 'day' in columns -%}
+      {%- if relation_has_day(relation) -%}
         {%- set window = partition_window('day') -%}
       {%- endif -%}
     {%- endif -%}
@@ -21,4 +20,16 @@
   {%- else -%}
     {%- do return(relation) -%}
   {%- endif -%}
+{%- endmacro %}
+
+{#- Whether the tested relation has a `day` column. The tested node's declared columns answer without a
+    query to the database (a daily build runs some 230 tests); a node that does not declare `day` is looked
+    up in the database, so an undeclared `day` still gets the window. -#}
+{% macro relation_has_day(relation) -%}
+  {%- set node = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
+  {%- if node and 'day' in (node.columns.keys() | map('lower') | list) -%}
+    {%- do return(true) -%}
+  {%- endif -%}
+  {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+  {%- do return('day' in columns) -%}
 {%- endmacro %}
