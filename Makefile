@@ -62,8 +62,12 @@ lint: install
 	$(VENV)/bin/dg check defs
 	cd dbt && ../$(VENV)/bin/sqlfluff lint models
 
+# Tests run in TEST_WORKERS processes (pytest-xdist; idle workers steal queued tests): most tests wait on
+# subprocesses (dbt, Dagster runs, PostgreSQL) or run Python on one core, so two workers keep a 2-core
+# machine busy. Each worker has its own session folder and Dagster instance. TEST_WORKERS=0 runs them in one.
+TEST_WORKERS ?= 2
 test: install lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The real-media evaluation set (eval/): the pipeline on it, scored; a benchmark, not a test. LABEL names the results file.
 eval: install

@@ -6,6 +6,7 @@ folder here, before any test module imports the project.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -159,10 +160,23 @@ def collected_sample(instance, sample_partitions):
 
 @pytest.fixture(scope="session")
 def history_template(tmp_path_factory, sample_corpus) -> Path:
-    """The sample's history days run and built once, in a folder of their own; tests use copies of it."""
+    """The sample's history days run and built once, in a folder of their own; tests use copies of it.
+
+    Under pytest-xdist the workers share one build (about three minutes): the first to need it builds it
+    in the run's common temporary folder while the others wait on a lock, then each uses copies.
+    """
     from listening_pipeline_tests.history import build_history
 
-    return build_history(tmp_path_factory.mktemp("history") / "template", sample_corpus)
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    template = shared / "history-template"
+    with (shared / "history-template.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (template / ".built").exists():
+            shutil.rmtree(template, ignore_errors=True)  # a worker that failed half-way
+            build_history(template, sample_corpus)
+            (template / ".built").touch()
+    return template
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -31,8 +32,11 @@ XLSX = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 @pytest.fixture(scope="module")
 def history(history_template, tmp_path_factory):
-    """The built history's warehouse (read only) and the window of its last week."""
-    store = DuckDBWarehouse(history_template / "var" / "warehouse.duckdb")
+    """A copy of the built history's warehouse and the window of its last week (the template itself is
+    copied by other workers' tests while these run: nothing here may open it)."""
+    copy = tmp_path_factory.mktemp("export-history") / "warehouse.duckdb"
+    shutil.copyfile(history_template / "var" / "warehouse.duckdb", copy)
+    store = DuckDBWarehouse(copy)
     days = store.query("select distinct day from marts.brand_daily_metrics where brand = ? order by day", [BRAND])
     assert days.height >= 3, "the history has Mokka Mia on several days"
     return store, days["day"][-3], days["day"][-1]
