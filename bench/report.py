@@ -254,13 +254,14 @@ def write_results_md(results_dir: Path = RESULTS_DIR, out: Path = RESULTS_MD) ->
             "",
             "## Warehouse: one new day vs a full refresh (`bench/warehouse.py`, issue #14 point 4)",
             "",
-            "| file | videos per hashtag-day | one day, median s | full refresh, median s | ratio (target 20x) "
+            "| file | cpu | videos per hashtag-day | one day, median s | full refresh, median s | ratio (target 20x) "
             "| ratio in dbt's nodes | ratio of the models alone |",
-            "|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for name, r in reversed(warehouse):
             lines.append(
-                f"| {name} | {_fmt(r.get('volume', {}).get('videos_per_day'))} | {_fmt(r.get('one_day_median_s'))} "
+                f"| {name} | {r.get('machine', {}).get('cpu', '-')} "
+                f"| {_fmt(r.get('volume', {}).get('videos_per_day'))} | {_fmt(r.get('one_day_median_s'))} "
                 f"| {_fmt(r.get('full_refresh_median_s'))} | {_fmt(r.get('ratio'))} | {_fmt(r.get('nodes_ratio'))} "
                 f"| {_fmt(r.get('models_ratio'))} |"
             )

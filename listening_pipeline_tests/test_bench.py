@@ -114,7 +114,7 @@ def test_results_md_lists_every_run_with_its_command(tmp_path: Path) -> None:
     assert "`python -m bench --quick`" in text
     assert "| at least 3 video-seconds per wall-second | 0.5 | >= 3 | **no** |" in text
     # the warehouse bench's records too
-    assert "| warehouse-20261203T000000Z-abc1234.json | - | 2 | 50 | 25 | - | - |" in text
+    assert "| warehouse-20261203T000000Z-abc1234.json | - | - | 2 | 50 | 25 | - | - |" in text
     # What someone wrote under the notes marker survives the next regeneration.
     out = tmp_path / "RESULTS.md"
     out.write_text(text + "\n## Notes\nwhy the re-run cost 2.9x\n")
