@@ -63,10 +63,11 @@ lint: install
 	cd dbt && ../$(VENV)/bin/sqlfluff lint models
 
 # Tests run in TEST_WORKERS processes (pytest-xdist; idle workers steal queued tests): most tests wait on
-# subprocesses (dbt, Dagster runs, PostgreSQL) or run Python on one core, so three workers keep a 2-core
-# machine busy (one process: 35 min here; two: 24; each worker loads its own models, about 3 GB).
-# Each worker has its own session folder and Dagster instance. TEST_WORKERS=0 runs them in one process.
-TEST_WORKERS ?= 3
+# subprocesses (dbt, Dagster runs, PostgreSQL) or run Python on one core, so two workers keep a 2-core
+# machine busy (pytest on the 2-core CI-sized machine: one process 35 min, two 24, three 26; each worker
+# loads its own models, about 3 GB). Each worker has its own session folder and Dagster instance.
+# TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 2
 test: install lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
