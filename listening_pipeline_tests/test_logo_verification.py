@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import skimage.data as skimage_data
 from PIL import Image
 
 from listening_pipeline.lib.logos.verification import LogoVerifier
 
 LOGOS = Path(__file__).resolve().parent.parent / "eval" / "logos"
 BADGES = Path(__file__).resolve().parent.parent / "listening_pipeline" / "data" / "logos"  # the sample catalog's
-skimage_data = pytest.importorskip("skimage.data")
 
 
 def _photo(name: str, brightness: float = 1.0) -> Image.Image:

@@ -45,7 +45,6 @@ def portrait_upload(size: tuple[int, int] = (1080, 1920)) -> Image.Image:
 
 @pytest.fixture(scope="module")
 def text_reader():
-    pytest.importorskip("easyocr_en_models")
     from listening_pipeline.lib.captions import TextReader
 
     return TextReader()

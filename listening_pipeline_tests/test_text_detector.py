@@ -13,8 +13,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-pytest.importorskip("easyocr_en_models")
-
 INFOGRAPHIC = Path(__file__).parent / "media" / "who_infographic.jpg"
 
 
