@@ -299,14 +299,14 @@ class Dbt:
         run_results = json.loads((self.workdir / "target" / "run_results.json").read_text(encoding="utf-8"))
         results = run_results["results"]
         models_s = sum(r["execution_time"] for r in results if r["unique_id"].startswith("model."))
-        tests_s = sum(r["execution_time"] for r in results if r["unique_id"].startswith("test."))
+        tests = [r for r in results if r["unique_id"].startswith("test.")]
         slowest = sorted(results, key=lambda r: -r["execution_time"])[:SLOWEST_NODES]
         return Timing(
             seconds,
             run_results["elapsed_time"],
             models_s,
-            tests_s,
-            sum(1 for r in results if r["unique_id"].startswith("test.")),
+            sum(r["execution_time"] for r in tests),
+            len(tests),
             {r["unique_id"].split(".", 2)[-1]: round(r["execution_time"], 2) for r in slowest},
         )
 

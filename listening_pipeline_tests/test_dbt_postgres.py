@@ -93,9 +93,7 @@ def test_postgres_marts_match_duckdb_row_by_row(collected_sample, postgres_db, t
     # A copy of the session's warehouse, built again whole: other tests may have written raw rows to it
     # since its marts were built, and both engines must start from the same rows.
     duck = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
-    for suffix in ("", ".wal"):
-        if Path(f"{warehouse.path}{suffix}").exists():
-            shutil.copyfile(f"{warehouse.path}{suffix}", f"{duck.path}{suffix}")
+    shutil.copyfile(warehouse.path, duck.path)
     _dbt_build(
         tmp_path / "duckdb",
         {"LISTENING_PIPELINE_DBT_TARGET": "duckdb", "LISTENING_PIPELINE_DUCKDB_PATH": str(duck.path)},
