@@ -4,7 +4,8 @@
 -- views all the campaign's videos gained that day (video_growth), the brand's mentions in them with
 -- their sentiment and their share of all the brand's mentions that day, and the running totals
 -- against the target. A day without videos is a row of zeros, not a missing row. Running totals read
--- every earlier day of the campaign, so this mart is a table rebuilt whole by every build.
+-- every earlier day of the campaign, so this mart is a table rebuilt whole by every build, from the
+-- small tables built per window (int_campaign_videos, int_brand_mentions_daily).
 {{ config(materialized='table') }}
 
 with campaigns as (
@@ -42,7 +43,11 @@ participation as (
         count(*) as videos,
         count(distinct creator) as creators,
         sum(view_count) as views,
-        sum(engagement) as engagement
+        sum(engagement) as engagement,
+        sum(brand_mentions) as brand_mentions,
+        sum(positive_mentions) as positive_mentions,
+        sum(neutral_mentions) as neutral_mentions,
+        sum(negative_mentions) as negative_mentions
     from campaign_videos
     group by campaign, day
 ),
@@ -76,20 +81,6 @@ growth as (
     group by cv.campaign, g.observed_on
 ),
 
-mentions as (
-    select
-        cv.campaign,
-        m.day,
-        count(*) as brand_mentions,
-        count(*) filter (where m.sentiment_label = 'positive') as positive_mentions,
-        count(*) filter (where m.sentiment_label = 'neutral') as neutral_mentions,
-        count(*) filter (where m.sentiment_label = 'negative') as negative_mentions
-    from campaign_videos as cv
-    inner join {{ ref('int_brand_mentions_deduplicated') }} as m
-        on cv.day = m.day and cv.video_id = m.video_id and cv.brand = m.brand
-    group by cv.campaign, m.day
-),
-
 daily as (
     select
         c.campaign,
@@ -108,17 +99,16 @@ daily as (
         coalesce(p.views, 0) as views,
         coalesce(p.engagement, 0) as engagement,
         coalesce(g.views_gained, 0) as views_gained,
-        coalesce(m.brand_mentions, 0) as brand_mentions,
-        coalesce(m.positive_mentions, 0) as positive_mentions,
-        coalesce(m.neutral_mentions, 0) as neutral_mentions,
-        coalesce(m.negative_mentions, 0) as negative_mentions,
+        coalesce(p.brand_mentions, 0) as brand_mentions,
+        coalesce(p.positive_mentions, 0) as positive_mentions,
+        coalesce(p.neutral_mentions, 0) as neutral_mentions,
+        coalesce(p.negative_mentions, 0) as negative_mentions,
         coalesce(b.mentions, 0) as all_brand_mentions
     from spine as s
     inner join campaigns as c on s.campaign = c.campaign
     left join participation as p on s.campaign = p.campaign and s.day = p.day
     left join new_creators as n on s.campaign = n.campaign and s.day = n.day
     left join growth as g on s.campaign = g.campaign and s.day = g.day
-    left join mentions as m on s.campaign = m.campaign and s.day = m.day
     left join {{ ref('int_brand_mentions_daily') }} as b on c.brand = b.brand and s.day = b.day
 ),
 
