@@ -120,3 +120,24 @@ def test_results_md_lists_every_run_with_its_command(tmp_path: Path) -> None:
     out.write_text(text + "\n## Notes\nwhy the re-run cost 2.9x\n")
     again = write_results_md(tmp_path, out).read_text()
     assert again.endswith("\n## Notes\nwhy the re-run cost 2.9x\n") and again.count(NOTES_MARKER) == 1
+
+
+def test_the_warehouse_bench_tells_marts_that_differ_from_a_full_refresh(tmp_path: Path) -> None:
+    """The check behind "marts equal after a full refresh": equal rows (doubles to 9 places) pass, a changed
+    count or a missing row does not."""
+    from bench.warehouse import keep_marts, mart_differences
+    from listening_pipeline.warehouse import DuckDBWarehouse
+
+    store = DuckDBWarehouse(tmp_path / "w.duckdb")
+    with store.connect() as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.same as select 1 as n, 0.1 + 0.2 as share")
+        con.execute("create table marts.counted as select * from (values (1, 'a'), (2, 'b')) as t (n, brand)")
+    assert keep_marts(store) == {"counted": 2, "same": 1}
+    with store.connect() as con:
+        con.execute("create or replace table marts.same as select 1 as n, 0.3 as share")  # the last bits only
+        con.execute("update marts.counted set n = 3 where brand = 'b'")
+    assert mart_differences(store, ["counted", "same"]) == ["counted"]
+    with store.connect() as con:
+        con.execute("delete from marts.same")
+    assert mart_differences(store, ["counted", "same"]) == ["counted", "same"]

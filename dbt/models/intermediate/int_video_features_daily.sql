@@ -1,21 +1,9 @@
 -- Each collected video once per day with the sound and each effect it uses: one row per video and
 -- feature ('sound' or 'effect'), across tracked hashtags, with the largest counts seen. The features
 -- are unnested in the select list (both engines run parallel unnests in step), so an effect's id
--- and name stay paired and a reader's filter on day reaches stg_videos.
-with copies as (
-    select
-        day,
-        video_id,
-        creator,
-        view_count,
-        engagement,
-        music_id,
-        effect_ids,
-        effect_names
-    from {{ ref('stg_videos') }}
-),
-
-videos as (
+-- and name stay paired and a reader's filter on day reaches stg_videos. Each CTE reads stg_videos
+-- itself: a CTE read twice is materialized whole by DuckDB, before any filter.
+with videos as (
     select
         day,
         video_id,
@@ -23,7 +11,7 @@ videos as (
         max(view_count) as view_count,
         max(engagement) as engagement,
         max(music_id) as music_id
-    from copies
+    from {{ ref('stg_videos') }}
     group by day, video_id
 ),
 
@@ -33,7 +21,7 @@ effects as (
         video_id,
         unnest(effect_ids) as feature_id,
         unnest(effect_names) as feature_name
-    from copies
+    from {{ ref('stg_videos') }}
 ),
 
 features as (

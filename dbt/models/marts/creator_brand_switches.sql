@@ -40,13 +40,14 @@ switches as (
 ),
 
 latest_profile as (
+    -- The profile read on the last day the creator posted (creator_profiles: null where none was read).
     select
         creator,
         follower_count,
         is_verified,
         row_number() over (partition by creator order by day desc) as latest_first
-    from {{ ref('stg_creators') }}
-    where creator in (select s.creator from switches as s)
+    from {{ ref('creator_profiles') }}
+    where is_verified is not null and creator in (select s.creator from switches as s)
 )
 
 select

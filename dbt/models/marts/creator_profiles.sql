@@ -13,6 +13,11 @@ with videos as (
     group by day, creator
 ),
 
+profiles as (
+    select * from {{ ref('stg_creators') }}
+    where {{ partition_window('day') }}
+),
+
 stances as (
     select
         day,
@@ -47,5 +52,5 @@ select
     cast(coalesce(s.brands_positive, 0) as bigint) as brands_positive,
     cast(coalesce(s.brands_negative, 0) as bigint) as brands_negative
 from videos as v
-left join {{ ref('stg_creators') }} as p on v.day = p.day and v.creator = p.creator
+left join profiles as p on v.day = p.day and v.creator = p.creator
 left join stances as s on v.day = s.day and v.creator = s.creator
