@@ -46,33 +46,3 @@
   {%- endif -%}
 {%- endmacro %}
 
-{#- int_campaign_videos: whether the table holds campaign `alias` (a stg_campaigns row) as the catalog
-    defines it now (same brand, hashtag and days), on some day outside the window being rebuilt. A
-    campaign that is not is built over all its days; its rows of another definition are deleted first
-    (delete_changed_campaigns). The window is left out so that the answer is the same before and after
-    the pre-hook deleted the window's rows. -#}
-{% macro campaign_built_before(alias) -%}
-  exists(
-      select 1 from {{ this }} as t
-      where
-          t.campaign = {{ alias }}.campaign and t.brand = {{ alias }}.brand and t.hashtag = {{ alias }}.hashtag
-          and t.start_day = {{ alias }}.start_day and t.end_day = {{ alias }}.end_day
-          and not ({{ partition_window('t.day') }})
-  )
-{%- endmacro %}
-
-{#- int_campaign_videos' second pre-hook: the rows of campaigns the catalog no longer defines so (removed,
-    or another brand, hashtag or days) go, and the model counts the campaign's days again. -#}
-{% macro delete_changed_campaigns() -%}
-  {%- if is_incremental() -%}
-    delete from {{ this }} as t
-    where not exists(
-        select 1 from {{ ref('stg_campaigns') }} as c
-        where
-            c.campaign = t.campaign and c.brand = t.brand and c.hashtag = t.hashtag
-            and c.start_day = t.start_day and c.end_day = t.end_day
-    )
-  {%- else -%}
-    select 1
-  {%- endif -%}
-{%- endmacro %}
