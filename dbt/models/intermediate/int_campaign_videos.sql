@@ -46,14 +46,8 @@ rebuilt as (
         hashtag,
         start_day,
         end_day,
-        case
-            when built_before and start_day < {{ date_var('min_date') }} then {{ date_var('min_date') }}
-            else start_day
-        end as from_day,
-        case
-            when built_before and end_day >= {{ date_var('max_date') }} then {{ date_var('max_date') }} - 1
-            else end_day
-        end as to_day
+        case when built_before then greatest(start_day, {{ date_var('min_date') }}) else start_day end as from_day,
+        case when built_before then least(end_day, {{ date_var('max_date') }} - 1) else end_day end as to_day
     from campaigns
 ),
 

@@ -14,6 +14,7 @@ with own as (
     inner join {{ ref('int_videos_deduplicated') }} as v on m.day = v.day and m.video_id = v.video_id
     where
         m.origin != 'comment' and v.creator is not null
+        -- The window on both sides: the join does not carry it into the grouping view of videos.
         and {{ partition_window('m.day') }} and {{ partition_window('v.day') }}
         and m.brand in (select b.brand from {{ ref('stg_brands') }} as b)
 )

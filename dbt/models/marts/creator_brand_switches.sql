@@ -40,7 +40,8 @@ switches as (
 ),
 
 latest_profile as (
-    -- The profile read on the last day the creator posted (creator_profiles: null where none was read).
+    -- The profile read on the last day the creator posted. creator_profiles' is_verified is null only
+    -- where no profile was read that day (stg_creators makes it false, never null, for a read profile).
     select
         creator,
         follower_count,
