@@ -99,10 +99,90 @@ def _executor(name: str) -> ExecutorDefinition:
         return k8s_job_executor
     if name == "celery":
         try:
-            from dagster_celery import celery_executor
+            import dagster_celery  # noqa: F401
         except ImportError as exc:  # pragma: no cover
             raise ImportError(
                 "LISTENING_PIPELINE_EXECUTOR=celery needs dagster-celery (pip install dagster-celery)"
             ) from exc
-        return celery_executor
+        return _celery_executor()
     raise ValueError(f"LISTENING_PIPELINE_EXECUTOR must be one of {', '.join(EXECUTORS)}, not {name!r}")
+
+
+def _celery_executor() -> ExecutorDefinition:
+    """dagster-celery's executor, except that a step whose Celery task is lost (its worker killed,
+    its machine gone) fails like any failed step.
+
+    dagster-celery records such a task as an error of the run and then submits no further step
+    while it waits for the plan to complete, so a run with another branch still to start (logo_hits
+    after ocr_text, when transcripts is lost) waits forever. As a step failure, the steps after it are
+    skipped, the other branches finish, the run fails naming the step, and the step's pool slot is
+    freed at once. The task is not sent again: a video that kills its worker would kill the next one."""
+    from dagster import executor, multiple_process_executor_requirements
+    from dagster._core.execution.retries import RetryMode
+    from dagster_celery.core_execution_loop import core_celery_execution_loop
+    from dagster_celery.executor import CELERY_CONFIG, CeleryExecutor
+    from dagster_celery.executor import _submit_task as submit_task
+
+    def submit(app: Any, plan_context: Any, step: Any, queue: str, priority: int, known_state: Any) -> Any:
+        task = submit_task(app, plan_context, step, queue, priority, known_state)
+        return _LostTaskFailsStep(task, plan_context.for_step(step), queue)
+
+    class StepFailingCeleryExecutor(CeleryExecutor):
+        def execute(self, plan_context: Any, execution_plan: Any) -> Any:
+            return core_celery_execution_loop(plan_context, execution_plan, step_execution_fn=submit)
+
+    @executor(name="celery", config_schema=CELERY_CONFIG, requirements=multiple_process_executor_requirements())
+    def celery_executor(init_context: Any) -> CeleryExecutor:
+        config = init_context.executor_config
+        return StepFailingCeleryExecutor(
+            broker=config.get("broker"),
+            backend=config.get("backend"),
+            config_source=config.get("config_source"),
+            include=config.get("include"),
+            retries=RetryMode.from_config(config["retries"]),
+        )
+
+    return celery_executor
+
+
+class _LostTaskFailsStep:
+    """A step's Celery ``AsyncResult`` whose ``get()`` turns a task that raised outside the step
+    (``WorkerLostError``, a result that cannot be read) into the step's STEP_FAILURE event."""
+
+    def __init__(self, task: Any, step_context: Any, queue: str) -> None:
+        self._task = task
+        self._step_context = step_context
+        self._queue = queue
+
+    def ready(self) -> bool:
+        return bool(self._task.ready())
+
+    def revoke(self) -> None:
+        self._task.revoke()
+
+    def get(self) -> list[str]:
+        import sys
+
+        from celery.exceptions import TaskRevokedError
+        from dagster import DagsterEvent
+        from dagster._core.execution.plan.objects import StepFailureData
+        from dagster._serdes import serialize_value
+        from dagster._utils.error import serializable_error_info_from_exc_info
+
+        try:
+            return list(self._task.get())
+        except TaskRevokedError:
+            raise  # the executor reports a revoked task itself
+        except Exception as exc:
+            error = serializable_error_info_from_exc_info(sys.exc_info())
+            key = self._step_context.step.key
+            failure = DagsterEvent.step_failure_event(
+                self._step_context,
+                StepFailureData(error=error, user_failure_data=None),
+                message=(
+                    f'Step "{key}" was lost with its Celery task {self._task.id} on queue "{self._queue}" '
+                    f"({type(exc).__name__}: {str(exc).rstrip('.')}); the steps after it are skipped. The "
+                    "worker that ran it is named in the step's engine event from its Celery worker."
+                ),
+            )
+            return [serialize_value(failure)]
