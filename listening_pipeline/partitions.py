@@ -34,6 +34,15 @@ def partition_key(hashtag: str, day: dt.date) -> MultiPartitionKey:
     return MultiPartitionKey({"day": day.isoformat(), "hashtag": normalize_query(hashtag)})
 
 
+def day_range_tags(first: dt.date, last: dt.date) -> dict[str, str]:
+    """Run tags of one run over the day partitions ``first``..``last`` (the dbt assets' single-run
+    backfill policy): Dagster's partition-range tags (dagster._core.storage.tags, not exported)."""
+    return {
+        "dagster/asset_partition_range_start": first.isoformat(),
+        "dagster/asset_partition_range_end": last.isoformat(),
+    }
+
+
 def split_partition_key(key: str | MultiPartitionKey) -> tuple[str, dt.date]:
     """(hashtag, day) of a hashtag x day partition key, validated again on the way out."""
     dims = key.keys_by_dimension if isinstance(key, MultiPartitionKey) else _parse(key)

@@ -177,12 +177,9 @@ def run_dbt_days(instance, first: dt.date, last: dt.date, **kwargs):
     one `dbt build` for a month costs what one day costs, and trailing-window marts see the
     whole range."""
     from listening_pipeline.definitions import defs
+    from listening_pipeline.partitions import day_range_tags
 
-    # Dagster's partition-range run tags (dagster._core.storage.tags, not exported publicly).
-    tags = {
-        "dagster/asset_partition_range_start": first.isoformat(),
-        "dagster/asset_partition_range_end": last.isoformat(),
-    }
+    tags = day_range_tags(first, last)
     return (
         defs()
         .resolve_job_def("dbt_day_job")

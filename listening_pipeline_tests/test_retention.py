@@ -14,6 +14,7 @@ import pytest
 
 from listening_pipeline.lib.media.store import MediaStore
 from listening_pipeline.lib.retention import ANONYM_PREFIX, MEDIA_DELETED, PSEUDONYM_PREFIX
+from listening_pipeline.settings import Settings
 from listening_pipeline.warehouse import DuckDBWarehouse, PostgresWarehouse
 from listening_pipeline.warehouse.tables import (
     BRAND_MENTIONS,
@@ -25,9 +26,12 @@ from listening_pipeline.warehouse.tables import (
     TEXT_UNITS,
     VIDEOS,
 )
+from listening_pipeline_tests.history import copied_history
 from listening_pipeline_tests.postgres import warehouse_env
 
 TODAY = dt.datetime.now(dt.UTC).date()
+# The retention asset's metadata naming the days it rewrote (defs/retention/assets.py), read by its sensor.
+FIRST_DAY_REWRITTEN, LAST_DAY_REWRITTEN = "first_day_rewritten", "last_day_rewritten"
 OLD, NEW = TODAY - dt.timedelta(days=40), TODAY - dt.timedelta(days=2)
 TAG = "coffee"
 
@@ -160,7 +164,6 @@ def planted(request, tmp_path, monkeypatch):
     monkeypatch.setenv("LISTENING_PIPELINE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("LISTENING_PIPELINE_RETENTION_DAYS", "30")
     monkeypatch.setenv("LISTENING_PIPELINE_MEDIA_RETENTION_DAYS", "30")
-    from listening_pipeline.settings import Settings
 
     store: DuckDBWarehouse | PostgresWarehouse
     if request.param == "postgres":
@@ -236,16 +239,97 @@ def test_retention_job_erases_what_is_past_the_window_and_the_check_proves_it(pl
         assert _partition(store, table, NEW).equals(rows), table.name
     assert left == {f for f in files_before if "v2" in f or str(NEW) in f} and len(left) == 4
 
+    [purged] = result.asset_materializations_for_node("retention")
+    assert purged.metadata[FIRST_DAY_REWRITTEN].value == purged.metadata[LAST_DAY_REWRITTEN].value == str(OLD)
+
     again = definitions.resolve_job_def("retention_job").execute_in_process(instance=instance)
     assert again.success and _check(again)[0]  # idempotent
     materialization = again.asset_materializations_for_node("retention")[0]
     assert materialization.metadata["partitions_rewritten"].value == 0
+    assert FIRST_DAY_REWRITTEN not in materialization.metadata  # nothing for dbt to rebuild
+
+
+def test_after_a_purge_the_marts_hold_nothing_it_erased(history_template, sample_corpus, tmp_path, monkeypatch):
+    """The history's first days fall past the window. The purge erases the raw rows; the sensor asks
+    for one dbt run over the days it rewrote; after it no table dbt built holds, on those days, a
+    creator's handle or a comment's words, while the days inside the window read as before."""
+    from dagster import build_sensor_context
+
+    truth = json.loads((sample_corpus / "ground_truth.json").read_text(encoding="utf-8"))["history"]
+    days = [dt.date.fromisoformat(truth["start_day"]) + dt.timedelta(days=n) for n in range(truth["days"])]
+    cutoff = days[len(days) // 2]
+    monkeypatch.setenv("LISTENING_PIPELINE_RETENTION_DAYS", str((TODAY - cutoff).days))
+    with copied_history(history_template, tmp_path / "history", sample_corpus, monkeypatch) as history:
+        store = history.warehouse
+        old = f"day < DATE '{cutoff}'"
+        handles = set(store.query(f"select distinct creator from raw.videos where {old}")["creator"].to_list())
+        comments = set(store.query(f"select text from raw.comments where {old} and text is not null")["text"])
+        built = _dbt_tables_with_days(store)
+        assert {"marts.creator_leaderboard", "marts.mention_evidence"} <= set(built), built
+        assert _erased_values_left(store, built, cutoff, handles, comments), "the history's marts hold handles"
+        inside = {mart: frame.filter(pl.col("day") >= cutoff) for mart, frame in history.marts().items()}
+
+        purge = history.defs.resolve_job_def("retention_job").execute_in_process(instance=history.instance)
+        assert purge.success
+        sensor = history.defs.resolve_sensor_def("marts_after_retention")
+        tick = sensor.evaluate_tick(build_sensor_context(instance=history.instance, definitions=history.defs))
+        [request] = tick.run_requests
+        assert request.tags["dagster/asset_partition_range_start"] == str(days[0])
+        assert request.tags["dagster/asset_partition_range_end"] == str(cutoff - dt.timedelta(days=1))
+        again = sensor.evaluate_tick(
+            build_sensor_context(instance=history.instance, definitions=history.defs, cursor=tick.cursor)
+        )
+        assert not again.run_requests, "one rebuild per purge"
+
+        rebuild = history.defs.resolve_job_def("dbt_day_job").execute_in_process(
+            instance=history.instance, tags=request.tags
+        )
+        assert rebuild.success
+        assert _erased_values_left(store, built, cutoff, handles, comments) == {}
+        after = {mart: frame.filter(pl.col("day") >= cutoff) for mart, frame in history.marts().items()}
+        for mart, rows in inside.items():
+            assert after[mart].equals(rows), mart
+
+
+def _dbt_tables_with_days(store) -> dict[str, list[str]]:
+    """The tables (not views) dbt built per day in the marts and intermediate schemas, with their text columns."""
+    columns = store.query(
+        "select c.table_schema, c.table_name, c.column_name, c.data_type from information_schema.columns c "
+        "join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name "
+        "where c.table_schema in ('marts', 'intermediate') and t.table_type = 'BASE TABLE'"
+    )
+    tables: dict[str, list[str]] = {}
+    for schema, table, column, data_type in columns.iter_rows():
+        tables.setdefault(f"{schema}.{table}", [])
+        if data_type in ("VARCHAR", "TEXT"):
+            tables[f"{schema}.{table}"].append(column)
+    with_days = set(
+        columns.filter(pl.col("column_name") == "day")
+        .select(pl.concat_str("table_schema", pl.lit("."), "table_name"))
+        .to_series()
+    )
+    return {name: text for name, text in tables.items() if name in with_days}
+
+
+def _erased_values_left(store, tables: dict[str, list[str]], cutoff, handles: set[str], comments: set[str]) -> dict:
+    """Per table and column, how many rows on days past the window hold an old handle (alone or in a
+    profile URL) or an old comment's whole text."""
+    left = {}
+    for table, text_columns in tables.items():
+        rows = store.query(
+            f"select {', '.join(text_columns) or 'null as none'} from {table} where day < DATE '{cutoff}'"
+        )
+        for column in text_columns:
+            values = [v for v in rows[column].to_list() if v is not None]
+            n = sum(v in handles or v in comments or any(f"@{h}/" in v for h in handles) for v in values)
+            if n:
+                left[f"{table}.{column}"] = n
+    return left
 
 
 def test_without_a_window_the_job_erases_nothing(tmp_path, monkeypatch, instance):
     monkeypatch.setenv("LISTENING_PIPELINE_DATA_DIR", str(tmp_path / "var"))
     from listening_pipeline.definitions import defs
-    from listening_pipeline.settings import Settings
 
     settings = Settings.from_env()
     store, media = DuckDBWarehouse(settings.duckdb_path), MediaStore(settings.media_root)
@@ -259,16 +343,12 @@ def test_without_a_window_the_job_erases_nothing(tmp_path, monkeypatch, instance
 
 @pytest.mark.parametrize(("value", "message"), [("-1", "whole number of days"), ("soon", "whole number of days")])
 def test_a_bad_window_is_a_clear_error(value, message, monkeypatch):
-    from listening_pipeline.settings import Settings
-
     monkeypatch.setenv("LISTENING_PIPELINE_RETENTION_DAYS", value)
     with pytest.raises(ValueError, match=f"LISTENING_PIPELINE_RETENTION_DAYS must be a {message}"):
         Settings.from_env()
 
 
 def test_hashing_handles_needs_a_kept_key(monkeypatch):
-    from listening_pipeline.settings import Settings
-
     monkeypatch.setenv("LISTENING_PIPELINE_HASH_CREATOR_HANDLES", "true")
     monkeypatch.delenv("LISTENING_PIPELINE_HANDLE_HASH_KEY", raising=False)
     with pytest.raises(ValueError, match="needs LISTENING_PIPELINE_HANDLE_HASH_KEY"):
@@ -280,7 +360,6 @@ def test_collected_with_hashed_handles_no_handle_is_stored_and_creators_count_th
 ):
     from listening_pipeline.definitions import defs
     from listening_pipeline.partitions import hashtag_partitions, partition_key
-    from listening_pipeline.settings import Settings
 
     monkeypatch.setenv("LISTENING_PIPELINE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("LISTENING_PIPELINE_SOURCE_FOLDER", str(sample_corpus))

@@ -23,7 +23,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 PROSE_ASSETS = ("videos", "comments", "brands")
 README_JOBS = ("hashtag_day_job", "models_job")
 README_SCHEDULES = ("daily_collection",)
-README_SENSORS = ("catalog_sensor", "brand_alert_sensor", "logo_detector_sensor")
+README_SENSORS = ("catalog_sensor", "brand_alert_sensor", "logo_detector_sensor", "marts_after_retention")
 
 ASSET_NODES = """
 query {

@@ -28,7 +28,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -193,11 +193,13 @@ def _files_of(media: MediaStore, video_ids: Iterable[str], thumbnail_uris: Itera
 
 @dataclass
 class Purged:
-    """What one purge changed: rows rewritten per table, media files deleted."""
+    """What one purge changed: rows rewritten per table, media files deleted, the days rewritten
+    (what dbt built from them still holds what was erased until those days are built again)."""
 
     partitions: int = 0
     rows: dict[str, int] | None = None
     files: int = 0
+    days: list[dt.date] = field(default_factory=list)
 
 
 def purge(store: Any, media: MediaStore, cutoffs: Cutoffs) -> Purged:
@@ -215,6 +217,9 @@ def purge(store: Any, media: MediaStore, cutoffs: Cutoffs) -> Purged:
             assert done.rows is not None
             done.rows[table.name] = done.rows.get(table.name, 0) + rows.height
         done.partitions += 1
+        if day not in done.days:
+            done.days.append(day)
+    done.days.sort()
     for path in files:
         if media.fs.exists(path):
             media.fs.rm(path)

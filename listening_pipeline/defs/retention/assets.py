@@ -1,7 +1,11 @@
-"""The retention purge as an asset, the check that nothing past the window remains, its job and schedule.
+"""The retention purge as an asset, the check that nothing past the window remains, its job and schedule,
+and the sensor that has dbt rebuild the days a purge rewrote.
 
 The logic is lib/retention.py; here it is run and reported. The schedule ships stopped: deleting data
-is a decision a deployment takes by setting the windows and starting it.
+is a decision a deployment takes by setting the windows and starting it. The marts and the
+intermediate tables dbt builds per day copy handles, comment quotes and thumbnails from the raw
+tables; the days a purge rewrote are built again from the erased rows by ``dbt_day_job``, one run
+over them that the sensor requests (running by default: it acts only after a purge).
 """
 
 import datetime as dt
@@ -12,19 +16,31 @@ from dagster import (
     AssetExecutionContext,
     AssetSelection,
     DefaultScheduleStatus,
+    DefaultSensorStatus,
+    EventLogEntry,
     MaterializeResult,
     MetadataValue,
+    RunRequest,
     ScheduleDefinition,
+    SensorEvaluationContext,
+    SkipReason,
     asset,
     asset_check,
+    asset_sensor,
     define_asset_job,
 )
 
+from listening_pipeline.defs.marts.assets import dbt_day_job
 from listening_pipeline.defs.resources import MediaStoreResource, RetentionResource
 from listening_pipeline.lib import retention as rt
+from listening_pipeline.partitions import day_range_tags
 from listening_pipeline.warehouse.io_manager import WarehouseResource
 
 RETENTION_CRON = "30 5 * * *"  # daily, before the collection schedule's default 06:00 UTC
+# The purge's materialization metadata that the rebuild sensor reads (absent: no day was rewritten).
+FIRST_DAY_REWRITTEN = "first_day_rewritten"
+LAST_DAY_REWRITTEN = "last_day_rewritten"
+REBUILD_REASON_TAG = "listening_pipeline/rebuild_reason"
 
 
 def _cutoffs(settings: RetentionResource) -> rt.Cutoffs:
@@ -56,12 +72,14 @@ def retention(
     if cutoffs.personal is None and cutoffs.media is None:
         context.log.info("no retention window is set: nothing is erased")
     done = rt.purge(warehouse.get(), media_store.get(), cutoffs)
+    days = {FIRST_DAY_REWRITTEN: str(done.days[0]), LAST_DAY_REWRITTEN: str(done.days[-1])} if done.days else {}
     return MaterializeResult(
         metadata={
             **_window(cutoffs),
             "partitions_rewritten": done.partitions,
             "media_files_deleted": done.files,
             "rows_rewritten": MetadataValue.json(done.rows or {}),
+            **days,
         }
     )
 
@@ -107,3 +125,23 @@ retention_schedule = ScheduleDefinition(
     default_status=DefaultScheduleStatus.STOPPED,
     description=f"Daily ({RETENTION_CRON} UTC): the retention purge. Stopped until a deployment starts it.",
 )
+
+
+@asset_sensor(
+    asset_key=retention.key,
+    job=dbt_day_job,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="After a purge that rewrote days, one dbt_day_job run over them: the marts and intermediate "
+    "tables lose the handles, comment quotes and thumbnails the purge erased from the raw tables.",
+)
+def marts_after_retention(context: SensorEvaluationContext, asset_event: EventLogEntry) -> RunRequest | SkipReason:
+    materialization = asset_event.asset_materialization
+    metadata = materialization.metadata if materialization is not None else {}
+    first, last = metadata.get(FIRST_DAY_REWRITTEN), metadata.get(LAST_DAY_REWRITTEN)
+    if first is None or last is None:
+        return SkipReason("the purge rewrote no day: nothing dbt built holds what it erased")
+    first_day, last_day = dt.date.fromisoformat(str(first.value)), dt.date.fromisoformat(str(last.value))
+    return RunRequest(
+        run_key=f"retention-{asset_event.run_id}",  # one rebuild per purge, whatever the ticks
+        tags={**day_range_tags(first_day, last_day), REBUILD_REASON_TAG: "retention"},
+    )
