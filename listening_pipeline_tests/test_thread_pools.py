@@ -36,10 +36,10 @@ CASE = textwrap.dedent(
 
     conv = torch.nn.Conv2d(64, 64, 3, padding=1).eval()
     crop = torch.rand(1, 64, 32, 128)
-    batches = []  # the quietest of three: another process taking a core for a moment adds switches too
+    batches = []  # the quietest of five: another process taking a core for a moment adds switches too
     with torch.inference_mode():
         conv(crop)
-        for _ in range(3):
+        for _ in range(5):
             before = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
             for _ in range(100):
                 conv(crop)
@@ -68,6 +68,8 @@ def test_torch_keeps_spinning_after_a_transcription():
     ours = _switches("package first", str(whisper.path))
     torch_first = _switches("torch first", str(whisper.path))  # what a process that imports torch first gets
     # 100 convolutions: torch's runtime asleep between them wakes its threads for each one (800 switches
-    # here); spinning, none.
+    # here); spinning, none on a quiet machine. With the other test worker busy on the second core, spinning
+    # threads still yield now and then (267 against 799 in one run): the shared runtime this guards against
+    # gives as many switches as the control, so half of it is the bar.
     assert torch_first >= 100, f"the control no longer shows the shared runtime ({torch_first} switches)"
-    assert ours * 5 < torch_first, f"{ours} context switches with our package first, {torch_first} with torch first"
+    assert ours * 2 < torch_first, f"{ours} context switches with our package first, {torch_first} with torch first"
