@@ -209,7 +209,8 @@ def purge(store: Any, media: MediaStore, cutoffs: Cutoffs) -> Purged:
     files: list[str] = []
     if cutoffs.media is not None:
         files = media_files(store, media, cutoffs.media)  # listed before the rows that name them change
-    for hashtag, day in expired_partitions(store, cutoffs):
+    expired = expired_partitions(store, cutoffs)
+    for hashtag, day in expired:
         personal = cutoffs.personal is not None and day < cutoffs.personal
         expired_media = cutoffs.media is not None and day < cutoffs.media
         for table, rows in _rewritten(store, hashtag, day, personal, expired_media, anonym_key):
@@ -217,9 +218,7 @@ def purge(store: Any, media: MediaStore, cutoffs: Cutoffs) -> Purged:
             assert done.rows is not None
             done.rows[table.name] = done.rows.get(table.name, 0) + rows.height
         done.partitions += 1
-        if day not in done.days:
-            done.days.append(day)
-    done.days.sort()
+    done.days = sorted({day for _, day in expired})
     for path in files:
         if media.fs.exists(path):
             media.fs.rm(path)
